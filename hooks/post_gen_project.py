@@ -1,0 +1,115 @@
+"""Finish the generated project: prune unselected variants, track the sample data, git, uv.
+
+Each option prunes its own files in one small function, so a variant is removed in one
+place. The sample data is put under DVC by hand (its .dvc file and cache entry) because DVC
+is not installed yet when this hook runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+# cookiecutter renders the whole context as JSON here; the raw string keeps backslashes.
+OPTIONS: dict[str, str] = json.loads(r'''{{ cookiecutter | jsonify }}''')
+PROJECT = Path.cwd()
+RAW_DATA = Path("data/raw/data.csv")
+
+
+def remove(*paths: str) -> None:
+    for name in paths:
+        path = PROJECT / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def keep_task_sample(task: str) -> None:
+    """Ship the sample dataset and contract of the chosen task; drop the other task's."""
+    samples = PROJECT / "data" / "samples"
+    (PROJECT / RAW_DATA).parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(samples / f"{task}.csv", PROJECT / RAW_DATA)
+    shutil.move(samples / f"{task}.schema.yaml", PROJECT / "data" / "schema.yaml")
+    remove("data/samples")
+
+
+def keep_license(license_name: str) -> None:
+    shutil.move(PROJECT / "licenses" / license_name, PROJECT / "LICENSE")
+    remove("licenses")
+
+
+def remove_deploy_files(target: str) -> None:
+    if target != "kubernetes":
+        remove("deploy/kubernetes")
+    if target != "bentocloud":
+        remove("deploy/bentocloud.yaml")
+    deploy = PROJECT / "deploy"
+    if deploy.is_dir() and not any(deploy.iterdir()):
+        deploy.rmdir()
+
+
+def remove_monitoring_files(monitoring: str) -> None:
+    if monitoring != "yes":
+        remove("monitoring")
+
+
+def keep_remote_auth(remote: str) -> None:
+    """Keep the one credentials action for the chosen DVC remote, under a fixed name."""
+    actions = PROJECT / ".github" / "actions"
+    for variant in actions.glob("remote-auth-*"):
+        if variant.name == f"remote-auth-{remote}":
+            variant.rename(actions / "remote-auth")
+        else:
+            shutil.rmtree(variant)
+
+
+def track_with_dvc(relative: Path) -> None:
+    """Write what `dvc add` would: the .dvc file, a .gitignore entry and the cache copy."""
+    path = PROJECT / relative
+    content = path.read_bytes()
+    md5 = hashlib.md5(content).hexdigest()
+    cached = PROJECT / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, cached)
+    path.with_name(path.name + ".dvc").write_text(
+        f"outs:\n- md5: {md5}\n  size: {len(content)}\n  hash: md5\n  path: {path.name}\n"
+    )
+    path.with_name(".gitignore").write_text(f"/{path.name}\n")
+
+
+def git_init() -> None:
+    if shutil.which("git") is None:
+        print("git not found: skipped `git init`; run `git init -b main` later.")
+        return
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=PROJECT, check=True)
+
+
+def uv_lock() -> None:
+    if shutil.which("uv") is None:
+        print("uv not found: skipped `uv lock`. Install uv (https://docs.astral.sh/uv/), then run `uv lock`.")
+        return
+    result = subprocess.run(["uv", "lock", "--quiet"], cwd=PROJECT, capture_output=True, text=True)
+    if result.returncode != 0:
+        print(f"warning: `uv lock` failed; run it again in {PROJECT.name}:\n{result.stderr.strip()}")
+
+
+def main() -> int:
+    keep_task_sample(OPTIONS["task"])
+    keep_license(OPTIONS["license"])
+    remove_deploy_files(OPTIONS["deploy_target"])
+    remove_monitoring_files(OPTIONS["monitoring"])
+    keep_remote_auth(OPTIONS["dvc_remote"])
+    track_with_dvc(RAW_DATA)
+    git_init()
+    uv_lock()
+    print(f"Created {PROJECT.name}. Next: cd {PROJECT.name} && make setup && make pipeline && make test")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Reject bad template options before anything is written.
+
+cookiecutter renders this file with Jinja, then runs it. A non-zero exit makes cookiecutter
+remove the output directory, so bad input never leaves a half-made project behind.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+
+# cookiecutter renders the whole context as JSON here; the raw string keeps backslashes.
+OPTIONS: dict[str, str] = json.loads(r'''{{ cookiecutter | jsonify }}''')
+
+CHOICES = {
+    "python_version": ("3.11", "3.12", "3.13"),
+    "task": ("classification", "regression"),
+    "dvc_remote": ("local", "s3", "gcs", "azure"),
+    "deploy_target": ("kubernetes", "bentocloud", "none"),
+    "monitoring": ("yes", "no"),
+    "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"),
+}
+
+REMOTE_SCHEMES = {"s3": "s3://", "gcs": "gs://", "azure": "azure://"}
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def check_slug(slug: str) -> str | None:
+    if not SLUG_PATTERN.fullmatch(slug):
+        return (
+            f"project_slug {slug!r} is not allowed: use lowercase letters, digits and single "
+            "dashes, starting with a letter (e.g. 'churn-model')"
+        )
+    return None
+
+
+def check_package_name(name: str) -> str | None:
+    if not name.isidentifier() or not name.isascii():
+        return f"package_name {name!r} is not a Python identifier: use letters, digits and '_'"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return f"package_name {name!r} is a Python keyword: choose another name"
+    if name != name.lower():
+        return f"package_name {name!r} must be lowercase (PEP 8), e.g. {name.lower()!r}"
+    if name in sys.stdlib_module_names:
+        return f"package_name {name!r} shadows the standard-library module: choose another name"
+    return None
+
+
+def check_choices(options: dict[str, str]) -> str | None:
+    for key, allowed in CHOICES.items():
+        if options[key] not in allowed:
+            return f"{key} {options[key]!r} is not supported: choose one of {', '.join(allowed)}"
+    return None
+
+
+def check_remote_url(remote: str, url: str) -> str | None:
+    if not url.strip():
+        return "dvc_remote_url is empty: give the remote's URL or directory"
+    if remote == "local":
+        if "://" in url:
+            return (
+                f"dvc_remote_url {url!r} has a scheme, but dvc_remote is 'local': give a directory "
+                "outside the repository, e.g. '../my-project-dvc-storage' or '/srv/dvc-storage'"
+            )
+        if not (url.startswith("/") or url.startswith("../") or url.startswith("~")):
+            return (
+                f"dvc_remote_url {url!r} would be inside the repository: a local remote must be "
+                "outside it, e.g. '../my-project-dvc-storage' or an absolute path"
+            )
+        return None
+    scheme = REMOTE_SCHEMES[remote]
+    if not url.startswith(scheme) or len(url) <= len(scheme):
+        return (
+            f"dvc_remote_url {url!r} does not match dvc_remote {remote!r}: "
+            f"it must start with {scheme} (e.g. {scheme}my-bucket/path)"
+        )
+    return None
+
+
+def problems(options: dict[str, str]) -> list[str]:
+    found = [
+        check_choices(options),
+        check_slug(options["project_slug"]),
+        check_package_name(options["package_name"]),
+    ]
+    if not found[0]:
+        found.append(check_remote_url(options["dvc_remote"], options["dvc_remote_url"]))
+    return [problem for problem in found if problem]
+
+
+def main() -> int:
+    found = problems(OPTIONS)
+    for problem in found:
+        print(f"ERROR: {problem}", file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

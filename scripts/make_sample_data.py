@@ -1,0 +1,94 @@
+"""Regenerate the bundled sample datasets shipped inside the template.
+
+The CSVs are committed, so generating a project never needs this script or the network.
+It exists so the data is reproducible and reviewable: same seed, same bytes.
+Run: `uv run python scripts/make_sample_data.py`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SAMPLES = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "data" / "samples"
+ROWS = 1200
+REGIONS = np.array(["north", "south", "east", "west"])
+
+
+def with_missing(values: pd.Series, rng: np.random.Generator, rate: float) -> pd.Series:
+    """Blank out a share of values so the imputers have real work to do."""
+    return values.mask(rng.random(len(values)) < rate)
+
+
+def churn(rng: np.random.Generator) -> pd.DataFrame:
+    """Customer churn: will a subscriber leave? Binary target with string labels."""
+    tenure = rng.integers(1, 73, ROWS)
+    contract = rng.choice(["month-to-month", "one-year", "two-year"], ROWS, p=[0.55, 0.25, 0.2])
+    charges = np.round(rng.normal(70, 20, ROWS).clip(18, 120), 2)
+    calls = rng.poisson(1.5, ROWS)
+    region = rng.choice(REGIONS, ROWS)
+    payment = rng.choice(["card", "bank-transfer", "electronic-check"], ROWS)
+    logit = (
+        -1.0
+        - 0.05 * tenure
+        + 0.03 * (charges - 70)
+        + 0.6 * calls
+        + np.select([contract == "month-to-month", contract == "one-year"], [1.6, 0.2], -0.8)
+        + 0.5 * (payment == "electronic-check")
+    )
+    churned = rng.random(ROWS) < 1 / (1 + np.exp(-logit))
+    return pd.DataFrame(
+        {
+            "tenure_months": tenure,
+            "monthly_charges": with_missing(pd.Series(charges), rng, 0.05),
+            "support_calls": calls,
+            "contract": contract,
+            "payment_method": payment,
+            "region": with_missing(pd.Series(region), rng, 0.03),
+            "churned": np.where(churned, "yes", "no"),
+        }
+    )
+
+
+def house_prices(rng: np.random.Generator) -> pd.DataFrame:
+    """House prices in thousands: a numeric target with a skewed, noisy relationship."""
+    area = np.round(rng.gamma(9, 12, ROWS).clip(25, 400), 1)
+    rooms = np.clip(np.round(area / 30 + rng.normal(0, 0.8, ROWS)), 1, 10).astype(int)
+    age = rng.integers(0, 100, ROWS)
+    distance = np.round(rng.exponential(8, ROWS).clip(0.2, 60), 2)
+    condition = rng.choice(["poor", "fair", "good", "excellent"], ROWS, p=[0.1, 0.3, 0.45, 0.15])
+    region = rng.choice(REGIONS, ROWS)
+    price = (
+        40
+        + 2.1 * area
+        + 8 * rooms
+        - 0.6 * age
+        - 3.5 * distance
+        + np.select([condition == "poor", condition == "fair", condition == "excellent"], [-40, -15, 45], 0)
+        + np.select([region == "north", region == "west"], [30, -20], 0)
+        + rng.normal(0, 25, ROWS)
+    )
+    return pd.DataFrame(
+        {
+            "area_sqm": area,
+            "rooms": rooms,
+            "age_years": age,
+            "distance_km": with_missing(pd.Series(distance), rng, 0.05),
+            "condition": with_missing(pd.Series(condition), rng, 0.04),
+            "region": region,
+            "price": np.round(price.clip(20, None), 1),
+        }
+    )
+
+
+def main() -> None:
+    SAMPLES.mkdir(parents=True, exist_ok=True)
+    churn(np.random.default_rng(7)).to_csv(SAMPLES / "classification.csv", index=False)
+    house_prices(np.random.default_rng(11)).to_csv(SAMPLES / "regression.csv", index=False)
+    print(f"wrote {ROWS} rows per dataset to {SAMPLES}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+"""Errors a user can cause and fix: the CLI prints their message, never a traceback."""
+
+
+class UserError(Exception):
+    """Bad input or setup: the message says what is wrong and what to do."""
+
+    exit_code = 2
+
+
+class DataContractError(UserError):
+    """The data broke the contract in data/schema.yaml; the message is the full report."""

@@ -1,0 +1,28 @@
+"""The train stage: fit the Pipeline on the training split, save it, and log it to MLflow."""
+
+from __future__ import annotations
+
+import json
+
+from .artifacts import save_model, trusted_types
+from .config import MODEL_FILE, RUN_FILE, TRAIN_SPLIT, Params
+from .data import read_table, split_features
+from .errors import UserError
+from .metrics import score
+from .model import build_model
+from .tracking import ensure_reachable, log_training_run, tracking_uri
+
+
+def train(params: Params) -> dict[str, str]:
+    ensure_reachable(tracking_uri())  # fail in seconds, before minutes of fitting
+    features, target = split_features(read_table(TRAIN_SPLIT, params.data.target), params.data.target)
+    model = build_model(params, features)
+    try:
+        model.fit(features, target)
+    except ValueError as error:
+        raise UserError(f"training failed; check train.hyperparameters in params.yaml: {error}") from error
+    save_model(model, MODEL_FILE)
+    fit_metrics = {f"train_{name}": value for name, value in score(model, features, target).items()}
+    run = log_training_run(params, model, features.head(5), fit_metrics, trusted_types(MODEL_FILE))
+    RUN_FILE.write_text(json.dumps(run, indent=2) + "\n")
+    return run
