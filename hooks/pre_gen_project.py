@@ -91,9 +91,11 @@ def problems(options: dict[str, str]) -> list[str]:
 
 
 def main() -> int:
+    """Print the first problem only: later ones (a package name derived from a bad slug)
+    are usually its echo, and one line is easier to act on."""
     found = problems(OPTIONS)
-    for problem in found:
-        print(f"ERROR: {problem}", file=sys.stderr)
+    if found:
+        print(f"ERROR: {found[0]}", file=sys.stderr)
     return 1 if found else 0
 
 

@@ -1,3 +1,3 @@
-"""{{ cookiecutter.project_name }}: {{ cookiecutter.description }}"""
+"""The {{ cookiecutter.package_name }} package: data contract, pipeline stages and CLI."""
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""The `{{ cookiecutter.package_name }}` command: one entry point for DVC stages, make targets and CI.
+"""The project command: one entry point for DVC stages, make targets and CI.
 
 Heavy libraries are imported inside each command, so `--help` and small commands start fast.
 """
@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from .config import Params, load_params
+from .config import PACKAGE, Params, load_params
 from .errors import UserError
 
 
@@ -38,7 +38,9 @@ def run_train(params: Params) -> str:
     from .train import train
 
     run = train(params)
-    return f"trained and logged MLflow run {run['run_id']} (model version {run['registered_version']})"
+    return (
+        f"trained and logged MLflow run {run['run_id']} (model version {run['registered_version']})"
+    )
 
 
 def run_evaluate(params: Params) -> str:
@@ -68,7 +70,7 @@ COMMANDS: dict[str, tuple[Callable[[Params], str], str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="{{ cookiecutter.package_name }}", description=__doc__)
+    parser = argparse.ArgumentParser(prog=PACKAGE, description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         commands.add_parser(name, help=help_text, description=help_text)

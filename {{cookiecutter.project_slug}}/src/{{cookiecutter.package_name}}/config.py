@@ -77,10 +77,8 @@ def _value(section: dict[str, Any], name: str, kind: type, where: str) -> Any:
     value = section[name]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise UserError(
-            f"params.yaml: '{where}.{name}' must be {kind.__name__}, got {value!r}"
-        )
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise UserError(f"params.yaml: '{where}.{name}' must be {kind.__name__}, got {value!r}")
     return value
 
 
@@ -101,7 +99,9 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
         raise UserError(f"params.yaml: 'data.test_size' must be between 0 and 1, got {test_size}")
     slice_by = evaluate.get("slice_by")
     if slice_by is not None and not isinstance(slice_by, str):
-        raise UserError(f"params.yaml: 'evaluate.slice_by' must be a column name or null, got {slice_by!r}")
+        raise UserError(
+            f"params.yaml: 'evaluate.slice_by' must be a column name or null, got {slice_by!r}"
+        )
     return Params(
         data=DataParams(
             raw=Path(_value(data, "raw", str, "data")),

@@ -82,10 +82,15 @@ def load_contract(path: Path) -> pa.DataFrameSchema:
 def describe_failures(failures: pd.DataFrame) -> list[str]:
     """Turn pandera's failure cases into one line per (column, check)."""
     lines = []
-    schema_level = failures["column"].isna()
+    schema_level = (failures["schema_context"] == "DataFrameSchema").to_numpy()
     for row in failures[schema_level].itertuples():
         lines.append(f"column '{row.failure_case}': {SCHEMA_CHECKS.get(row.check, row.check)}")
     per_row = failures[~schema_level & failures["index"].notna()]
+    # A value that cannot be coerced also fails the dtype check: report it once.
+    coerced = set(per_row.loc[per_row["check"].str.startswith("coerce_dtype"), "column"])
+    per_row = per_row[
+        ~(per_row["column"].isin(coerced) & per_row["check"].str.startswith("dtype("))
+    ]
     for (column, check), group in per_row.groupby(["column", "check"], sort=False):
         rows = group["index"].nunique()
         example = group.iloc[0]

@@ -18,7 +18,9 @@ def read_table(path: Path, target: str | None = None) -> pd.DataFrame:
     try:
         frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     except pd.errors.EmptyDataError as error:
-        raise UserError(f"{path} is empty: it needs a header row and at least one data row") from error
+        raise UserError(
+            f"{path} is empty: it needs a header row and at least one data row"
+        ) from error
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise UserError(f"{path} is not a readable CSV: {error}") from error
     if frame.empty:
@@ -46,7 +48,7 @@ def split_indices(labels: pd.Series, test_size: float, seed: int) -> tuple[np.nd
     train, test = [], []
     for group in pd.unique(groups):
         members = rng.permutation(np.flatnonzero(groups == group))
-        n_test = int(round(len(members) * test_size))
+        n_test = round(len(members) * test_size)
         if len(members) > 1:
             n_test = min(max(n_test, 1), len(members) - 1)
         test.append(members[:n_test])

@@ -18,7 +18,9 @@ from .metrics import score
 MISSING_GROUP = "(missing)"
 
 
-def slice_metrics(model: Any, features: pd.DataFrame, actual: pd.Series, column: str) -> dict[str, Any]:
+def slice_metrics(
+    model: Any, features: pd.DataFrame, actual: pd.Series, column: str
+) -> dict[str, Any]:
     """Metrics per group of one column, so the review can gate the worst group too."""
     if column not in features.columns:
         raise UserError(
@@ -39,14 +41,16 @@ def write_plots(model: Any, features: pd.DataFrame, actual: pd.Series) -> None:
     if TASK == "regression":
         frame = pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted})
         frame.to_csv(PLOTS_DIR / "predictions.csv", index=False)
-        frame.assign(residual=frame.actual - frame.predicted).to_csv(PLOTS_DIR / "residuals.csv", index=False)
+        frame.assign(residual=frame.actual - frame.predicted).to_csv(
+            PLOTS_DIR / "residuals.csv", index=False
+        )
         return
     from sklearn.metrics import roc_curve
     from sklearn.preprocessing import label_binarize
 
-    pd.DataFrame({"actual": actual.astype(str).to_numpy(), "predicted": predicted.astype(str)}).to_csv(
-        PLOTS_DIR / "confusion.csv", index=False
-    )
+    pd.DataFrame(
+        {"actual": actual.astype(str).to_numpy(), "predicted": predicted.astype(str)}
+    ).to_csv(PLOTS_DIR / "confusion.csv", index=False)
     probabilities = model.predict_proba(features)
     classes = model.classes_
     truth = label_binarize(actual, classes=classes)
@@ -54,7 +58,9 @@ def write_plots(model: Any, features: pd.DataFrame, actual: pd.Series) -> None:
         fpr, tpr, _ = roc_curve(truth.ravel(), probabilities[:, 1])
     else:  # micro-average over classes
         fpr, tpr, _ = roc_curve(truth.ravel(), probabilities.ravel())
-    pd.DataFrame({"fpr": np.round(fpr, 6), "tpr": np.round(tpr, 6)}).to_csv(PLOTS_DIR / "roc.csv", index=False)
+    pd.DataFrame({"fpr": np.round(fpr, 6), "tpr": np.round(tpr, 6)}).to_csv(
+        PLOTS_DIR / "roc.csv", index=False
+    )
 
 
 def finite(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -68,11 +74,15 @@ def finite(metrics: dict[str, Any]) -> dict[str, Any]:
 
 def evaluate(params: Params) -> dict[str, Any]:
     model = load_model()
-    features, actual = split_features(read_table(TEST_SPLIT, params.data.target), params.data.target)
+    features, actual = split_features(
+        read_table(TEST_SPLIT, params.data.target), params.data.target
+    )
     metrics: dict[str, Any] = score(model, features, actual)
     if params.evaluate.slice_by:
         metrics["slices"] = {
-            params.evaluate.slice_by: slice_metrics(model, features, actual, params.evaluate.slice_by)
+            params.evaluate.slice_by: slice_metrics(
+                model, features, actual, params.evaluate.slice_by
+            )
         }
     metrics = finite(metrics)
     METRICS_FILE.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
@@ -86,4 +96,7 @@ def log_to_mlflow(metrics: dict[str, float]) -> None:
 
     run_id = json.loads(RUN_FILE.read_text())["run_id"] if RUN_FILE.exists() else None
     if run_id and not log_evaluation(run_id, metrics):
-        print(f"note: MLflow run {run_id} is not in this tracking store; test metrics not logged there")
+        print(
+            f"note: MLflow run {run_id} is not in this tracking store; "
+            "test metrics were not logged there"
+        )

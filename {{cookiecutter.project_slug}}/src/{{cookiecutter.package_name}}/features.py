@@ -29,9 +29,7 @@ def categorical_columns(features: pd.DataFrame) -> list[str]:
 
 def build_preprocessor(features: pd.DataFrame) -> ColumnTransformer:
     """Impute and scale numbers; impute and one-hot encode categories, ignoring unseen ones."""
-    numeric = Pipeline(
-        [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
-    )
+    numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
     categorical = Pipeline(
         [
             ("impute", SimpleImputer(strategy="constant", fill_value="__missing__")),

@@ -25,7 +25,9 @@ def has_key(tree: dict[str, Any], dotted: str) -> bool:
     return True
 
 
-def pipeline_problems(pipeline_file: Path = PIPELINE_FILE, params_file: Path = PARAMS_FILE) -> list[str]:
+def pipeline_problems(
+    pipeline_file: Path = PIPELINE_FILE, params_file: Path = PARAMS_FILE
+) -> list[str]:
     """Every problem found, one line each; an empty list means consistent."""
     params = load_params(params_file).raw
     stages = (yaml.safe_load(pipeline_file.read_text()) or {}).get("stages", {})
@@ -34,8 +36,13 @@ def pipeline_problems(pipeline_file: Path = PIPELINE_FILE, params_file: Path = P
         for entry in spec.get("params", []):
             keys = entry if isinstance(entry, str) else None
             if keys and not has_key(params, keys):
-                problems.append(f"{pipeline_file}: stage '{stage}' uses param '{keys}', missing from {params_file}")
+                problems.append(
+                    f"{pipeline_file}: stage '{stage}' uses param '{keys}', "
+                    f"which is missing from {params_file}"
+                )
         for dep in spec.get("deps", []):
             if dep.startswith("src/") and not Path(dep).exists():
-                problems.append(f"{pipeline_file}: stage '{stage}' depends on {dep}, which does not exist")
+                problems.append(
+                    f"{pipeline_file}: stage '{stage}' depends on {dep}, which does not exist"
+                )
     return problems

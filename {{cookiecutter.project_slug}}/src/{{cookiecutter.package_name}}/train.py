@@ -15,12 +15,16 @@ from .tracking import ensure_reachable, log_training_run, tracking_uri
 
 def train(params: Params) -> dict[str, str]:
     ensure_reachable(tracking_uri())  # fail in seconds, before minutes of fitting
-    features, target = split_features(read_table(TRAIN_SPLIT, params.data.target), params.data.target)
+    features, target = split_features(
+        read_table(TRAIN_SPLIT, params.data.target), params.data.target
+    )
     model = build_model(params, features)
     try:
         model.fit(features, target)
     except ValueError as error:
-        raise UserError(f"training failed; check train.hyperparameters in params.yaml: {error}") from error
+        raise UserError(
+            f"training failed; check train.hyperparameters in params.yaml: {error}"
+        ) from error
     save_model(model, MODEL_FILE)
     fit_metrics = {f"train_{name}": value for name, value in score(model, features, target).items()}
     run = log_training_run(params, model, features.head(5), fit_metrics, trusted_types(MODEL_FILE))

@@ -1,0 +1,196 @@
+"""A generated project works for real: setup, pipeline, tests, DVC remote, fresh clone, MLflow.
+
+Slow by nature (each project installs ~200 packages and trains), so each task's project is
+built once per session and shared; tests that change it work on a clone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import render_project, run
+
+pytestmark = pytest.mark.e2e
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test User",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "Test User",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+}
+
+
+def project_env() -> dict[str, str]:
+    """The environment a user's shell would have: no template venv, a git identity."""
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    return {**env, **GIT_IDENTITY}
+
+
+def sh(command: list[str], cwd: Path, check: bool = True, timeout: float = 900):
+    return run(command, cwd=cwd, check=check, env=project_env(), timeout=timeout)
+
+
+def commit_all(project: Path, message: str) -> None:
+    sh(["git", "add", "-A"], project)
+    sh(["git", "commit", "-q", "--no-verify", "-m", message], project)
+
+
+def clone(source: Path, target: Path) -> Path:
+    sh(["git", "clone", "-q", str(source), str(target)], source.parent)
+    return target
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    """Per task: generate, setup, pipeline, test, commit, push to a local-directory remote."""
+    projects: dict[str, Path] = {}
+
+    def _built(task: str) -> Path:
+        if task not in projects:
+            root = tmp_path_factory.mktemp(f"e2e-{task}")
+            project = render_project(
+                root, project_name=f"Shop {task}", task=task, dvc_remote="local",
+                dvc_remote_url=str(root / "dvc-remote"),
+            )
+            sh(["make", "setup"], project)
+            sh(["make", "pipeline"], project)
+            sh(["make", "test"], project)
+            commit_all(project, "Initial model")
+            sh(["make", "push-data"], project)
+            projects[task] = project
+        return projects[task]
+
+    return _built
+
+
+TASKS = [
+    pytest.param("classification", marks=pytest.mark.xdist_group("classification")),
+    pytest.param("regression", marks=pytest.mark.xdist_group("regression")),
+]
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_pipeline_writes_the_tasks_metrics_and_plots(built, task):
+    project = built(task)
+    metrics = json.loads((project / "metrics.json").read_text())
+    expected = {"classification": {"accuracy", "f1_macro", "roc_auc"}, "regression": {"rmse", "mae", "r2"}}
+    assert expected[task] <= set(metrics)
+    assert set(metrics["slices"]["region"]) >= {"north", "south", "east", "west"}
+    plots = {"classification": ["confusion.csv", "roc.csv"], "regression": ["predictions.csv", "residuals.csv"]}
+    for name in plots[task]:
+        assert len((project / "plots" / name).read_text().splitlines()) > 10
+    shown = sh(["uv", "run", "--locked", "dvc", "metrics", "show", "--json"], project)
+    assert json.loads(shown.stdout)  # DVC itself reads metrics.json as a metric
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_fresh_clone_pulls_and_reuses_every_stage(built, task, tmp_path):
+    project = built(task)
+    fresh = clone(project, tmp_path / "fresh")
+    assert not (fresh / "data/raw/data.csv").exists(), "data must come from DVC, not git"
+    sh(["make", "setup"], fresh)
+    sh(["make", "pull-data"], fresh)
+    assert (fresh / "data/raw/data.csv").read_bytes() == (project / "data/raw/data.csv").read_bytes()
+    repro = sh(["make", "pipeline"], fresh)
+    assert "Running stage" not in repro.stdout, repro.stdout
+    for stage in ("validate", "prepare", "train", "evaluate"):
+        assert f"Stage '{stage}' didn't change, skipping" in repro.stdout
+    status = sh(["uv", "run", "--locked", "dvc", "status", "--json"], fresh)
+    assert json.loads(status.stdout) == {}
+    assert (fresh / "models/model.skops").read_bytes() == (project / "models/model.skops").read_bytes()
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_mlflow_store_holds_the_run_and_the_registered_model(built, task):
+    project = built(task)
+    package = project.name.replace("-", "_")
+    run_record = json.loads((project / "models/mlflow_run.json").read_text())
+    with sqlite3.connect(project / "mlflow.db") as db:
+        status = db.execute("select status from runs where run_uuid = ?", (run_record["run_id"],)).fetchone()
+        params = dict(db.execute("select key, value from params where run_uuid = ?", (run_record["run_id"],)))
+        metrics = {row[0] for row in db.execute("select key from metrics where run_uuid = ?", (run_record["run_id"],))}
+        versions = db.execute("select version from model_versions where name = ?", (package,)).fetchall()
+    assert status == ("FINISHED",)
+    assert params["train.model"] == "random_forest"
+    test_metric = {"classification": "f1_macro", "regression": "r2"}[task]
+    assert {test_metric, f"train_{test_metric}"} <= metrics
+    assert [str(v[0]) for v in versions] == [run_record["registered_version"]]
+
+
+@pytest.mark.xdist_group("classification")
+def test_generated_project_passes_its_own_lint(built):
+    sh(["make", "lint"], built("classification"))
+
+
+@pytest.mark.xdist_group("classification")
+def test_bad_data_stops_the_pipeline_and_keeps_the_previous_model(built, tmp_path):
+    project = clone(built("classification"), tmp_path / "work")
+    shutil.copytree(built("classification") / ".venv", project / ".venv", symlinks=True)
+    sh(["make", "pull-data"], project)
+    before = {name: (project / name).read_bytes() for name in ("metrics.json", "models/model.skops")}
+    lines = (project / "data/raw/data.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    row = lines[5].split(",")
+    row[header.index("tenure_months")] = "abc"
+    row[header.index("churned")] = ""
+    lines[5] = ",".join(row)
+    (project / "data/raw/data.csv").write_text("\n".join(lines) + "\n")
+
+    failed = sh(["make", "pipeline"], project, check=False)
+    assert failed.returncode != 0
+    assert "breaks the data contract (2 problems)" in failed.stderr
+    assert "column 'tenure_months': check coerce_dtype('int64') fails on 1 row" in failed.stderr
+    assert "column 'churned': check not_nullable fails on 1 row" in failed.stderr
+    assert "Running stage 'train'" not in failed.stdout
+    after = {name: (project / name).read_bytes() for name in before}
+    assert after == before
+
+
+@pytest.mark.xdist_group("classification")
+def test_unreachable_tracking_server_fails_fast_with_a_clear_message(built):
+    project = built("classification")
+    package = project.name.replace("-", "_")
+    env = {**project_env(), "MLFLOW_TRACKING_URI": "http://127.0.0.1:9"}
+    result = run(["uv", "run", "--locked", package, "train"], cwd=project, check=False, env=env, timeout=60)
+    assert result.returncode == 2
+    assert "MLflow tracking server http://127.0.0.1:9 is unreachable" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.xdist_group("classification")
+def test_bring_your_own_csv_with_a_multiclass_target(built, tmp_path):
+    """The README's steps, on a CSV the template never saw: text columns, NaNs, 3 classes."""
+    project = clone(built("classification"), tmp_path / "byo")
+    shutil.copytree(built("classification") / ".venv", project / ".venv", symlinks=True)
+    rows = ["sepal,petal,colour,soil,species"]
+    for i in range(240):
+        species = ["setosa", "versicolor", "virginica"][i % 3]
+        sepal = "" if i % 17 == 0 else f"{4.5 + (i % 3) + (i % 7) * 0.1:.1f}"
+        colour = "" if i % 23 == 0 else ["blue", "white", "purple"][(i // 3 + i % 3) % 3]
+        rows.append(f"{sepal},{1.0 + 2 * (i % 3) + (i % 5) * 0.1:.1f},{colour},{['clay', 'sand'][i % 2]},{species}")
+    (project / "data/raw/data.csv").write_text("\n".join(rows) + "\n")
+    sh(["uv", "run", "--locked", "dvc", "add", "data/raw/data.csv"], project)
+
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["data"]["target"] = "nope"
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    wrong = sh(["make", "schema"], project, check=False)
+    assert wrong.returncode != 0
+    assert "target column 'nope' is not in data/raw/data.csv; its columns are: sepal, petal, colour, soil, species" in wrong.stderr
+
+    params["data"]["target"] = "species"
+    params["evaluate"]["slice_by"] = "soil"
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    sh(["make", "schema"], project)
+    sh(["make", "pipeline"], project)
+    metrics = json.loads((project / "metrics.json").read_text())
+    assert metrics["f1_macro"] > 0.8 and "roc_auc" in metrics
+    assert set(metrics["slices"]["soil"]) == {"clay", "sand"}
+    sh(["make", "test"], project)

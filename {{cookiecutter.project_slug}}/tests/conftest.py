@@ -1,0 +1,53 @@
+"""Fixtures on the real project data: the tests check this repository's data and model code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.config import (
+    Params,
+    load_params,
+)
+from {{ cookiecutter.package_name }}.data import (
+    read_table,
+    split_features,
+    split_indices,
+)
+from {{ cookiecutter.package_name }}.model import build_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paths in params.yaml are relative to the repository root, as in the DVC stages."""
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture(scope="session")
+def params() -> Params:
+    return load_params(ROOT / "params.yaml")
+
+
+@pytest.fixture(scope="session")
+def raw(params: Params) -> pd.DataFrame:
+    return read_table(ROOT / params.data.raw, params.data.target)
+
+
+@pytest.fixture(scope="session")
+def splits(params: Params, raw: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, pd.Series]]:
+    train, test = split_indices(raw[params.data.target], params.data.test_size, params.data.seed)
+    return {
+        "train": split_features(raw.iloc[train], params.data.target),
+        "test": split_features(raw.iloc[test], params.data.target),
+    }
+
+
+@pytest.fixture(scope="session")
+def model(params: Params, splits):
+    """The model as the train stage builds it, fitted in-process on the same split."""
+    features, target = splits["train"]
+    return build_model(params, features).fit(features, target)

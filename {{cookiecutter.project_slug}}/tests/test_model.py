@@ -1,0 +1,29 @@
+"""Model behaviour: a quality floor kept in params.yaml, and invariances serving relies on."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from {{ cookiecutter.package_name }}.metrics import score
+
+
+def test_model_meets_the_quality_floor(model, splits, params):
+    features, target = splits["test"]
+    floor = params.evaluate.quality_floor
+    metrics = score(model, features, target)
+    assert floor.metric in metrics, f"quality_floor.metric must be one of {sorted(metrics)}"
+    assert metrics[floor.metric] >= floor.minimum, (
+        f"{floor.metric} = {metrics[floor.metric]:.4f} is below the floor {floor.minimum}"
+    )
+
+
+def test_predictions_do_not_depend_on_column_order(model, splits):
+    features, _ = splits["test"]
+    shuffled = features[list(reversed(features.columns))]
+    np.testing.assert_array_equal(model.predict(features), model.predict(shuffled))
+
+
+def test_predictions_ignore_an_irrelevant_column(model, splits):
+    features, _ = splits["test"]
+    noisy = features.assign(irrelevant_id=np.arange(len(features)))
+    np.testing.assert_array_equal(model.predict(features), model.predict(noisy))
