@@ -120,7 +120,7 @@ def test_mlflow_store_holds_the_run_and_the_registered_model(built, task):
     assert status == ("FINISHED",)
     assert params["train.model"] == "random_forest"
     test_metric = {"classification": "f1_macro", "regression": "r2"}[task]
-    assert {test_metric, f"train_{test_metric}"} <= metrics
+    assert f"train_{test_metric}" in metrics
     assert [str(v[0]) for v in versions] == [run_record["registered_version"]]
 
 

@@ -132,3 +132,9 @@ def test_project_is_a_git_repo_on_main_with_data_ignored(render):
     assert run(["git", "branch", "--show-current"], cwd=project).stdout.strip() == "main"
     ignored = run(["git", "check-ignore", "data/raw/data.csv", "mlflow.db"], cwd=project)
     assert ignored.stdout.split() == ["data/raw/data.csv", "mlflow.db"]
+
+
+def test_long_project_names_stay_ruff_clean(render):
+    project = render(project_name="A Very Long Project Name For Testing Line Lengths")
+    run(["ruff", "check", "--no-cache", "."], cwd=project)
+    run(["ruff", "format", "--check", "--no-cache", "."], cwd=project)

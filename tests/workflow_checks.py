@@ -221,9 +221,10 @@ def _version_comment_problems(path: Path) -> list[str]:
     problems = []
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         match = USES_LINE.match(line)
-        if match and "@" in match[1] and not match[1].startswith(LOCAL_PREFIXES):
-            if not VERSION_COMMENT.match(match[2] or ""):
-                problems.append(f"line {number}: `uses: {match[1]}` has no `# vX.Y.Z` comment")
+        if not match or "@" not in match[1] or match[1].startswith(LOCAL_PREFIXES):
+            continue
+        if not VERSION_COMMENT.match(match[2] or ""):
+            problems.append(f"line {number}: `uses: {match[1]}` has no `# vX.Y.Z` comment")
     return problems
 
 
@@ -236,11 +237,13 @@ def _workflow_problems(document: dict[str, Any]) -> list[str]:
         )
     problems += _permission_problems(document)
     for job_id, job in (document.get("jobs") or {}).items():
-        if isinstance(job, dict) and "runs-on" in job and "timeout-minutes" not in job:
+        if not isinstance(job, dict):
+            continue
+        if "runs-on" in job and "timeout-minutes" not in job:
             problems.append(f"job {job_id!r} has no `timeout-minutes` (the default is 6 hours)")
-        if isinstance(job, dict) and isinstance(job.get("uses"), str):
-            if (problem := _uses_problem(job["uses"])) is not None:
-                problems.append(f"job {job_id!r}: {problem}")
+        reusable = job.get("uses")  # a job that calls a reusable workflow
+        if isinstance(reusable, str) and (problem := _uses_problem(reusable)) is not None:
+            problems.append(f"job {job_id!r}: {problem}")
     return problems
 
 

@@ -1,3 +1,3 @@
-"""The {{ cookiecutter.package_name }} package: data contract, pipeline stages and CLI."""
+"""Data contract, pipeline stages and command line of this project."""
 
 __version__ = "0.1.0"

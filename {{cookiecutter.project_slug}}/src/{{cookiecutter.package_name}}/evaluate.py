@@ -1,4 +1,8 @@
-"""The evaluate stage: metrics on the held-out split, per slice, and data for DVC plots."""
+"""The evaluate stage: metrics on the held-out split, per slice, and data for DVC plots.
+
+metrics.json, versioned by DVC, is the record of test metrics that PR reviews compare.
+This stage does not import MLflow: that would add seconds to every repro for a copy of it.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .artifacts import load_model
-from .config import METRICS_FILE, PLOTS_DIR, RUN_FILE, TASK, TEST_SPLIT, Params
+from .config import METRICS_FILE, PLOTS_DIR, TASK, TEST_SPLIT, Params
 from .data import read_table, split_features
 from .errors import UserError
 from .metrics import score
@@ -87,16 +91,5 @@ def evaluate(params: Params) -> dict[str, Any]:
     metrics = finite(metrics)
     METRICS_FILE.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     write_plots(model, features, actual)
-    log_to_mlflow({name: value for name, value in metrics.items() if not isinstance(value, dict)})
     return metrics
 
-
-def log_to_mlflow(metrics: dict[str, float]) -> None:
-    from .tracking import log_evaluation
-
-    run_id = json.loads(RUN_FILE.read_text())["run_id"] if RUN_FILE.exists() else None
-    if run_id and not log_evaluation(run_id, metrics):
-        print(
-            f"note: MLflow run {run_id} is not in this tracking store; "
-            "test metrics were not logged there"
-        )

@@ -80,6 +80,8 @@ def log_training_run(
     from mlflow.models import infer_signature
 
     requirements = [f"{name}=={version(name)}" for name in SERVING_REQUIREMENTS]
+    # Integer columns in a signature reject missing values at serving time; floats accept them.
+    sample = sample.astype({name: "float64" for name in sample.select_dtypes("integer").columns})
     with mlflow.start_run() as run:
         mlflow.log_params(flatten({"data": params.raw["data"], "train": params.raw["train"]}))
         mlflow.log_metrics(metrics)
@@ -97,18 +99,3 @@ def log_training_run(
         "registered_version": str(info.registered_model_version or ""),
     }
 
-
-def log_evaluation(run_id: str, metrics: dict[str, float]) -> bool:
-    """Add test metrics to the training run; False when this store does not have that run.
-
-    A fresh clone that reuses DVC's cached train stage has no such run locally.
-    """
-    mlflow = start_mlflow()
-    client = mlflow.MlflowClient()
-    try:
-        client.get_run(run_id)
-    except mlflow.exceptions.MlflowException:
-        return False
-    for name, value in metrics.items():
-        client.log_metric(run_id, name, value)
-    return True
