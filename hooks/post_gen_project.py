@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 # cookiecutter renders the whole context as JSON here; the raw string keeps backslashes.
-OPTIONS: dict[str, str] = json.loads(r'''{{ cookiecutter | jsonify }}''')
+OPTIONS: dict[str, str] = json.loads(r"""{{ cookiecutter | jsonify }}""")
 PROJECT = Path.cwd()
 RAW_DATA = Path("data/raw/data.csv")
 
@@ -91,11 +91,16 @@ def git_init() -> None:
 
 def uv_lock() -> None:
     if shutil.which("uv") is None:
-        print("uv not found: skipped `uv lock`. Install uv (https://docs.astral.sh/uv/), then run `uv lock`.")
+        print(
+            "uv not found: skipped `uv lock`. "
+            "Install uv (https://docs.astral.sh/uv/), then run `uv lock`."
+        )
         return
     result = subprocess.run(["uv", "lock", "--quiet"], cwd=PROJECT, capture_output=True, text=True)
     if result.returncode != 0:
-        print(f"warning: `uv lock` failed; run it again in {PROJECT.name}:\n{result.stderr.strip()}")
+        print(
+            f"warning: `uv lock` failed; run it again in {PROJECT.name}:\n{result.stderr.strip()}"
+        )
 
 
 def main() -> int:
@@ -107,7 +112,10 @@ def main() -> int:
     track_with_dvc(RAW_DATA)
     git_init()
     uv_lock()
-    print(f"Created {PROJECT.name}. Next: cd {PROJECT.name} && make setup && make pipeline && make test")
+    print(
+        f"Created {PROJECT.name}. "
+        f"Next: cd {PROJECT.name} && make setup && make pipeline && make test"
+    )
     return 0
 
 

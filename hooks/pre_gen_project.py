@@ -12,7 +12,7 @@ import re
 import sys
 
 # cookiecutter renders the whole context as JSON here; the raw string keeps backslashes.
-OPTIONS: dict[str, str] = json.loads(r'''{{ cookiecutter | jsonify }}''')
+OPTIONS: dict[str, str] = json.loads(r"""{{ cookiecutter | jsonify }}""")
 
 CHOICES = {
     "python_version": ("3.11", "3.12", "3.13"),

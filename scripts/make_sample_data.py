@@ -66,7 +66,9 @@ def house_prices(rng: np.random.Generator) -> pd.DataFrame:
         + 8 * rooms
         - 0.6 * age
         - 3.5 * distance
-        + np.select([condition == "poor", condition == "fair", condition == "excellent"], [-40, -15, 45], 0)
+        + np.select(
+            [condition == "poor", condition == "fair", condition == "excellent"], [-40, -15, 45], 0
+        )
         + np.select([region == "north", region == "west"], [30, -20], 0)
         + rng.normal(0, 25, ROWS)
     )

@@ -58,7 +58,7 @@ def combo_id(combo: dict[str, str]) -> str:
 
 SUPPORTED = pairwise_combinations()
 
-# Rejected by hooks/pre_gen_project.py. Each entry: the options, and a fragment of its one-line error.
+# Rejected by hooks/pre_gen_project.py: the options, and a fragment of the one-line error.
 UNSUPPORTED = [
     ({"project_slug": "My Project"}, "project_slug 'My Project' is not allowed"),
     ({"project_slug": "Churn-Model"}, "project_slug 'Churn-Model' is not allowed"),
@@ -69,7 +69,10 @@ UNSUPPORTED = [
     ({"package_name": "json"}, "shadows the standard-library module"),
     ({"dvc_remote": "s3", "dvc_remote_url": "gs://bucket/x"}, "must start with s3://"),
     ({"dvc_remote": "gcs", "dvc_remote_url": "s3://bucket/x"}, "must start with gs://"),
-    ({"dvc_remote": "azure", "dvc_remote_url": "https://x.blob.core.windows.net/c"}, "must start with azure://"),
+    (
+        {"dvc_remote": "azure", "dvc_remote_url": "https://x.blob.core.windows.net/c"},
+        "must start with azure://",
+    ),
     ({"dvc_remote": "local", "dvc_remote_url": "s3://bucket/x"}, "has a scheme"),
     ({"dvc_remote": "local", "dvc_remote_url": "storage"}, "would be inside the repository"),
     ({"dvc_remote": "local", "dvc_remote_url": ""}, "dvc_remote_url is empty"),

@@ -56,7 +56,10 @@ def built(tmp_path_factory: pytest.TempPathFactory):
         if task not in projects:
             root = tmp_path_factory.mktemp(f"e2e-{task}")
             project = render_project(
-                root, project_name=f"Shop {task}", task=task, dvc_remote="local",
+                root,
+                project_name=f"Shop {task}",
+                task=task,
+                dvc_remote="local",
                 dvc_remote_url=str(root / "dvc-remote"),
             )
             sh(["make", "setup"], project)
@@ -80,10 +83,16 @@ TASKS = [
 def test_pipeline_writes_the_tasks_metrics_and_plots(built, task):
     project = built(task)
     metrics = json.loads((project / "metrics.json").read_text())
-    expected = {"classification": {"accuracy", "f1_macro", "roc_auc"}, "regression": {"rmse", "mae", "r2"}}
+    expected = {
+        "classification": {"accuracy", "f1_macro", "roc_auc"},
+        "regression": {"rmse", "mae", "r2"},
+    }
     assert expected[task] <= set(metrics)
     assert set(metrics["slices"]["region"]) >= {"north", "south", "east", "west"}
-    plots = {"classification": ["confusion.csv", "roc.csv"], "regression": ["predictions.csv", "residuals.csv"]}
+    plots = {
+        "classification": ["confusion.csv", "roc.csv"],
+        "regression": ["predictions.csv", "residuals.csv"],
+    }
     for name in plots[task]:
         assert len((project / "plots" / name).read_text().splitlines()) > 10
     shown = sh(["uv", "run", "--locked", "dvc", "metrics", "show", "--json"], project)
@@ -96,15 +105,26 @@ def test_fresh_clone_pulls_and_reuses_every_stage(built, task, tmp_path):
     fresh = clone(project, tmp_path / "fresh")
     assert not (fresh / "data/raw/data.csv").exists(), "data must come from DVC, not git"
     sh(["make", "setup"], fresh)
+    without_data = sh(["make", "test"], fresh, check=False)
+    assert without_data.returncode != 0 and "run `make pull-data`" in without_data.stdout
+    ci_without_remote = run(
+        ["make", "test"], cwd=fresh, check=False, env={**project_env(), "REQUIRE_DATA": "false"}
+    )
+    assert ci_without_remote.returncode == 0, ci_without_remote.stdout
+    assert "skipped" in ci_without_remote.stdout and "failed" not in ci_without_remote.stdout
     sh(["make", "pull-data"], fresh)
-    assert (fresh / "data/raw/data.csv").read_bytes() == (project / "data/raw/data.csv").read_bytes()
+    assert (fresh / "data/raw/data.csv").read_bytes() == (
+        project / "data/raw/data.csv"
+    ).read_bytes()
     repro = sh(["make", "pipeline"], fresh)
     assert "Running stage" not in repro.stdout, repro.stdout
     for stage in ("validate", "prepare", "train", "evaluate"):
         assert f"Stage '{stage}' didn't change, skipping" in repro.stdout
     status = sh(["uv", "run", "--locked", "dvc", "status", "--json"], fresh)
     assert json.loads(status.stdout) == {}
-    assert (fresh / "models/model.skops").read_bytes() == (project / "models/model.skops").read_bytes()
+    assert (fresh / "models/model.skops").read_bytes() == (
+        project / "models/model.skops"
+    ).read_bytes()
 
 
 @pytest.mark.parametrize("task", TASKS)
@@ -113,10 +133,21 @@ def test_mlflow_store_holds_the_run_and_the_registered_model(built, task):
     package = project.name.replace("-", "_")
     run_record = json.loads((project / "models/mlflow_run.json").read_text())
     with sqlite3.connect(project / "mlflow.db") as db:
-        status = db.execute("select status from runs where run_uuid = ?", (run_record["run_id"],)).fetchone()
-        params = dict(db.execute("select key, value from params where run_uuid = ?", (run_record["run_id"],)))
-        metrics = {row[0] for row in db.execute("select key from metrics where run_uuid = ?", (run_record["run_id"],))}
-        versions = db.execute("select version from model_versions where name = ?", (package,)).fetchall()
+        status = db.execute(
+            "select status from runs where run_uuid = ?", (run_record["run_id"],)
+        ).fetchone()
+        params = dict(
+            db.execute("select key, value from params where run_uuid = ?", (run_record["run_id"],))
+        )
+        metrics = {
+            row[0]
+            for row in db.execute(
+                "select key from metrics where run_uuid = ?", (run_record["run_id"],)
+            )
+        }
+        versions = db.execute(
+            "select version from model_versions where name = ?", (package,)
+        ).fetchall()
     assert status == ("FINISHED",)
     assert params["train.model"] == "random_forest"
     test_metric = {"classification": "f1_macro", "regression": "r2"}[task]
@@ -134,7 +165,9 @@ def test_bad_data_stops_the_pipeline_and_keeps_the_previous_model(built, tmp_pat
     project = clone(built("classification"), tmp_path / "work")
     shutil.copytree(built("classification") / ".venv", project / ".venv", symlinks=True)
     sh(["make", "pull-data"], project)
-    before = {name: (project / name).read_bytes() for name in ("metrics.json", "models/model.skops")}
+    before = {
+        name: (project / name).read_bytes() for name in ("metrics.json", "models/model.skops")
+    }
     lines = (project / "data/raw/data.csv").read_text().splitlines()
     header = lines[0].split(",")
     row = lines[5].split(",")
@@ -158,7 +191,9 @@ def test_unreachable_tracking_server_fails_fast_with_a_clear_message(built):
     project = built("classification")
     package = project.name.replace("-", "_")
     env = {**project_env(), "MLFLOW_TRACKING_URI": "http://127.0.0.1:9"}
-    result = run(["uv", "run", "--locked", package, "train"], cwd=project, check=False, env=env, timeout=60)
+    result = run(
+        ["uv", "run", "--locked", package, "train"], cwd=project, check=False, env=env, timeout=60
+    )
     assert result.returncode == 2
     assert "MLflow tracking server http://127.0.0.1:9 is unreachable" in result.stderr
     assert "Traceback" not in result.stderr
@@ -174,7 +209,8 @@ def test_bring_your_own_csv_with_a_multiclass_target(built, tmp_path):
         species = ["setosa", "versicolor", "virginica"][i % 3]
         sepal = "" if i % 17 == 0 else f"{4.5 + (i % 3) + (i % 7) * 0.1:.1f}"
         colour = "" if i % 23 == 0 else ["blue", "white", "purple"][(i // 3 + i % 3) % 3]
-        rows.append(f"{sepal},{1.0 + 2 * (i % 3) + (i % 5) * 0.1:.1f},{colour},{['clay', 'sand'][i % 2]},{species}")
+        petal = f"{1.0 + 2 * (i % 3) + (i % 5) * 0.1:.1f}"
+        rows.append(f"{sepal},{petal},{colour},{['clay', 'sand'][i % 2]},{species}")
     (project / "data/raw/data.csv").write_text("\n".join(rows) + "\n")
     sh(["uv", "run", "--locked", "dvc", "add", "data/raw/data.csv"], project)
 
@@ -183,7 +219,10 @@ def test_bring_your_own_csv_with_a_multiclass_target(built, tmp_path):
     (project / "params.yaml").write_text(yaml.safe_dump(params))
     wrong = sh(["make", "schema"], project, check=False)
     assert wrong.returncode != 0
-    assert "target column 'nope' is not in data/raw/data.csv; its columns are: sepal, petal, colour, soil, species" in wrong.stderr
+    assert (
+        "target column 'nope' is not in data/raw/data.csv; "
+        "its columns are: sepal, petal, colour, soil, species" in wrong.stderr
+    )
 
     params["data"]["target"] = "species"
     params["evaluate"]["slice_by"] = "soil"

@@ -15,7 +15,16 @@ def generate(output_dir: Path, options: dict[str, str]) -> subprocess.CompletedP
     """Run the real cookiecutter CLI, as a user would."""
     arguments = [f"{key}={value}" for key, value in options.items()]
     return subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(output_dir), str(TEMPLATE), *arguments],
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--no-input",
+            "-o",
+            str(output_dir),
+            str(TEMPLATE),
+            *arguments,
+        ],
         capture_output=True,
         text=True,
     )
@@ -33,7 +42,9 @@ def test_unsupported_input_fails_with_a_clear_line_and_leaves_nothing(tmp_path, 
     assert list(tmp_path.iterdir()) == [], "a rejected project must leave no output"
 
 
-@pytest.mark.parametrize("options", UNSUPPORTED_CHOICES, ids=lambda options: "=".join(*options.items()))
+@pytest.mark.parametrize(
+    "options", UNSUPPORTED_CHOICES, ids=lambda options: "=".join(*options.items())
+)
 def test_value_outside_a_choice_list_is_refused_before_generation(tmp_path, options):
     result = generate(tmp_path, options)
     assert result.returncode != 0
@@ -45,10 +56,18 @@ def test_hook_also_rejects_bad_choices_in_a_replayed_context():
     """The hook's own choice check, run directly on a context cookiecutter did not vet."""
     source = (TEMPLATE / "hooks" / "pre_gen_project.py").read_text()
     namespace: dict = {}
-    exec(compile(source.replace("{{ cookiecutter | jsonify }}", "{}"), "pre_gen", "exec"), namespace)
+    exec(
+        compile(source.replace("{{ cookiecutter | jsonify }}", "{}"), "pre_gen", "exec"), namespace
+    )
     options = {
-        "project_slug": "ok", "package_name": "ok", "python_version": "3.10", "task": "classification",
-        "dvc_remote": "local", "dvc_remote_url": "../x", "deploy_target": "none", "monitoring": "no",
+        "project_slug": "ok",
+        "package_name": "ok",
+        "python_version": "3.10",
+        "task": "classification",
+        "dvc_remote": "local",
+        "dvc_remote_url": "../x",
+        "deploy_target": "none",
+        "monitoring": "no",
         "license": "MIT",
     }
     assert namespace["problems"](options) == [
@@ -57,9 +76,9 @@ def test_hook_also_rejects_bad_choices_in_a_replayed_context():
 
 
 def test_quotes_and_backslashes_in_free_text_survive(tmp_path):
-    options = {"project_name": "O'Brien \"Churn\" \\ Model", "project_slug": "obrien-churn"}
+    options = {"project_name": 'O\'Brien "Churn" \\ Model', "project_slug": "obrien-churn"}
     result = generate(tmp_path, {**options, "description": 'Say "hi" \\ bye'})
     assert result.returncode == 0, result.stderr
     readme = (tmp_path / "obrien-churn" / "README.md").read_text()
-    assert readme.startswith("# O'Brien \"Churn\" \\ Model")
+    assert readme.startswith('# O\'Brien "Churn" \\ Model')
     assert 'Say "hi" \\ bye' in readme

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from combinations import SUPPORTED, TEMPLATE, combo_id
 from conftest import Render
 from workflow_checks import action_files, check_workflows, report, workflow_files
@@ -91,7 +92,7 @@ jobs:
         with:
           persist-credentials: false
       - id: remote
-        uses: $/.github/actions/remote-auth
+        uses: ./.github/actions/remote-auth
         with:
           aws-role-arn: ${{ vars.AWS_ROLE_ARN }}
           aws-region: ${{ vars.AWS_REGION }}
@@ -150,7 +151,7 @@ jobs:
         env:
           REF: ${{ github.head_ref }}
         run: echo "building $REF"
-      - uses: $/.github/actions/hello
+      - uses: ./.github/actions/hello
         with:
           who: ${{ github.actor }}
 """

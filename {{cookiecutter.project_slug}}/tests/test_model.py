@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from {{ cookiecutter.package_name }}.artifacts import load_model, save_model
 from {{ cookiecutter.package_name }}.metrics import score
+from {{ cookiecutter.package_name }}.model import build_model
 
 
 def test_model_meets_the_quality_floor(model, splits, params):
@@ -27,3 +29,15 @@ def test_predictions_ignore_an_irrelevant_column(model, splits):
     features, _ = splits["test"]
     noisy = features.assign(irrelevant_id=np.arange(len(features)))
     np.testing.assert_array_equal(model.predict(features), model.predict(noisy))
+
+
+def test_retraining_saves_a_byte_identical_model(model, splits, params, tmp_path):
+    """Same data, params and code give the same DVC hash: CI relies on it to check dvc.lock."""
+    features, target = splits["train"]
+    again = build_model(params, features).fit(features, target)
+    first, second = save_model(model, tmp_path / "a.skops"), save_model(again, tmp_path / "b.skops")
+    assert first.read_bytes() == second.read_bytes()
+    test_features, _ = splits["test"]
+    np.testing.assert_array_equal(
+        load_model(first).predict(test_features), model.predict(test_features)
+    )

@@ -92,4 +92,3 @@ def evaluate(params: Params) -> dict[str, Any]:
     METRICS_FILE.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     write_plots(model, features, actual)
     return metrics
-

@@ -98,4 +98,3 @@ def log_training_run(
         "model_uri": info.model_uri,
         "registered_version": str(info.registered_model_version or ""),
     }
-
