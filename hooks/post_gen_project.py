@@ -47,7 +47,7 @@ def remove_deploy_files(target: str) -> None:
     if target != "kubernetes":
         remove("deploy/kubernetes")
     if target != "bentocloud":
-        remove("deploy/bentocloud.yaml")
+        remove("deploy/bentocloud")
     deploy = PROJECT / "deploy"
     if deploy.is_dir() and not any(deploy.iterdir()):
         deploy.rmdir()
@@ -66,6 +66,19 @@ def keep_remote_auth(remote: str) -> None:
             variant.rename(actions / "remote-auth")
         else:
             shutil.rmtree(variant)
+
+
+def keep_deploy_action(target: str, monitoring: str) -> None:
+    """Keep the release's deploy action for the chosen target, under a fixed name; and the
+    ServiceMonitor only with monitoring (it needs the Prometheus Operator's CRD)."""
+    actions = PROJECT / ".github" / "actions"
+    for variant in actions.glob("deploy-*"):
+        if variant.name == f"deploy-{target}":
+            variant.rename(actions / "deploy")
+        else:
+            shutil.rmtree(variant)
+    if monitoring != "yes":
+        remove("deploy/kubernetes/servicemonitor.yaml")
 
 
 def track_with_dvc(relative: Path) -> None:
@@ -109,6 +122,7 @@ def main() -> int:
     remove_deploy_files(OPTIONS["deploy_target"])
     remove_monitoring_files(OPTIONS["monitoring"])
     keep_remote_auth(OPTIONS["dvc_remote"])
+    keep_deploy_action(OPTIONS["deploy_target"], OPTIONS["monitoring"])
     track_with_dvc(RAW_DATA)
     git_init()
     uv_lock()

@@ -9,8 +9,9 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from .config import PACKAGE, Params, load_params
+from .config import PACKAGE, REVIEW_REPORT, Params, load_params
 from .errors import UserError
 
 
@@ -59,6 +60,69 @@ def run_check(params: Params) -> str:
     return "params.yaml and dvc.yaml are consistent"
 
 
+def run_review(params: Params, base: str | None, output: Path) -> int:
+    """Print and publish the review; the exit code is the gate."""
+    from .review import publish, review
+
+    outcome = review(params, base)
+    publish(outcome.markdown, output)
+    print(outcome.markdown)
+    if outcome.regressions:
+        print(f"error: regressed beyond tolerance: {', '.join(outcome.regressions)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_check_lock(params: Params) -> str:
+    """After CI reproduced the pipeline, the committed lock and metrics must be unchanged."""
+    from .config import LOCK_FILE, METRICS_FILE
+    from .vcs import uncommitted
+
+    changed = uncommitted([LOCK_FILE, METRICS_FILE])
+    if changed:
+        raise UserError(
+            f"{', '.join(changed)} differ from what this run reproduced: run `make pipeline` "
+            "and commit dvc.lock (and metrics.json), so main records the model that was reviewed"
+        )
+    return "dvc.lock and metrics.json match the reproduced pipeline"
+
+
+def run_verify_release(params: Params) -> str:
+    from .release import verify_pipeline
+
+    return verify_pipeline()
+
+
+def run_stage_bento(params: Params) -> str:
+    from .release import stage_bento
+
+    return stage_bento()
+
+
+def run_bento_version(params: Params) -> str:
+    from .release import bento_version
+
+    return bento_version()
+
+
+def run_bento_path(params: Params) -> str:
+    from .release import bento_path
+
+    return bento_path()
+
+
+def run_promote(params: Params) -> str:
+    from .registry import promote
+
+    return promote(params)
+
+
+def run_smoke(params: Params) -> str:
+    from .smoke import smoke
+
+    return smoke(params)
+
+
 COMMANDS: dict[str, tuple[Callable[[Params], str], str]] = {
     "schema": (run_schema, "infer the data contract from the raw data into data/schema.yaml"),
     "validate": (run_validate, "check the raw data against the data contract"),
@@ -66,7 +130,15 @@ COMMANDS: dict[str, tuple[Callable[[Params], str], str]] = {
     "train": (run_train, "fit the model and log it to MLflow"),
     "evaluate": (run_evaluate, "score the model on the test set; write metrics and plots"),
     "check": (run_check, "check params.yaml and dvc.yaml agree (used by pre-commit)"),
+    "check-lock": (run_check_lock, "fail if the reproduced dvc.lock/metrics.json are uncommitted"),
+    "verify-release": (run_verify_release, "fail unless this commit holds the reviewed model"),
+    "stage-bento": (run_stage_bento, "save the reviewed model for BentoML; print the version"),
+    "bento-version": (run_bento_version, "print the bento version: the git commit SHA"),
+    "bento-path": (run_bento_path, "print the directory of this commit's bento"),
+    "promote": (run_promote, "register the model in MLflow as @champion (MLFLOW_TRACKING_URI)"),
+    "smoke": (run_smoke, "check a running service (SERVICE_URL): /readyz and one prediction"),
 }
+REVIEW_HELP = "compare metrics with a base revision; exit 1 on a regression beyond tolerance"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,14 +146,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         commands.add_parser(name, help=help_text, description=help_text)
+    review = commands.add_parser("review", help=REVIEW_HELP, description=REVIEW_HELP)
+    review.add_argument("--base", help="git revision to compare with (default: origin/main, main)")
+    review.add_argument("--output", type=Path, default=REVIEW_REPORT, help="Markdown report file")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler, _ = COMMANDS[args.command]
     try:
-        print(handler(load_params()))
+        params = load_params()
+        if args.command == "review":
+            return run_review(params, args.base or None, args.output)
+        handler, _ = COMMANDS[args.command]
+        print(handler(params))
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code

@@ -27,6 +27,8 @@ MODEL_FILE = Path("models/model.skops")
 RUN_FILE = Path("models/mlflow_run.json")
 METRICS_FILE = Path("metrics.json")
 PLOTS_DIR = Path("plots")
+LOCK_FILE = Path("dvc.lock")
+REVIEW_REPORT = Path("reports/review.md")
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,44 @@ class EvaluateParams:
 
 
 @dataclass(frozen=True)
+class Tolerance:
+    """How far a metric may move the wrong way before the PR gate fails."""
+
+    better: Literal["higher", "lower"]
+    max_drop: float | None = None
+    max_relative_drop: float | None = None
+
+
+@dataclass(frozen=True)
+class SliceGate:
+    metric: str
+    tolerance: Tolerance
+    min_rows: int = 30
+
+
+@dataclass(frozen=True)
+class ReviewParams:
+    metrics: dict[str, Tolerance]
+    slices: SliceGate | None = None
+
+
+@dataclass(frozen=True)
+class ServeParams:
+    """Limits of the prediction service; a request beyond them gets HTTP 400, not a crash."""
+
+    max_batch_size: int = 1000  # records per request, and per adaptive batch
+    max_latency_ms: int = 1000  # how long adaptive batching may hold a request
+    workers: int = 1  # server processes: one per core the server may use
+
+
+@dataclass(frozen=True)
 class Params:
     data: DataParams
     train: TrainParams
     evaluate: EvaluateParams
+    review: ReviewParams
     raw: dict[str, Any]
+    serve: ServeParams = ServeParams()
 
 
 def _section(tree: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
@@ -80,6 +115,52 @@ def _value(section: dict[str, Any], name: str, kind: type, where: str) -> Any:
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise UserError(f"params.yaml: '{where}.{name}' must be {kind.__name__}, got {value!r}")
     return value
+
+
+def _tolerance(spec: Any, where: str) -> Tolerance:
+    if not isinstance(spec, dict) or spec.get("better") not in ("higher", "lower"):
+        raise UserError(f"params.yaml: '{where}.better' must be 'higher' or 'lower'")
+    limits = {}
+    for name in ("max_drop", "max_relative_drop"):
+        if spec.get(name) is not None:
+            limits[name] = _value(spec, name, float, where)
+            if limits[name] < 0:
+                raise UserError(f"params.yaml: '{where}.{name}' must be >= 0")
+    if not limits:
+        raise UserError(f"params.yaml: '{where}' needs max_drop and/or max_relative_drop")
+    return Tolerance(better=spec["better"], **limits)
+
+
+def _review(tree: dict[str, Any]) -> ReviewParams:
+    review = tree.get("review") or {}
+    metrics = {
+        str(name): _tolerance(spec, f"review.metrics.{name}")
+        for name, spec in (review.get("metrics") or {}).items()
+    }
+    slices = review.get("slices")
+    gate = None
+    if slices:
+        gate = SliceGate(
+            metric=_value(slices, "metric", str, "review.slices"),
+            tolerance=_tolerance(slices, "review.slices"),
+            min_rows=int(slices.get("min_rows", 30)),
+        )
+    return ReviewParams(metrics=metrics, slices=gate)
+
+
+def _serve(tree: dict[str, Any]) -> ServeParams:
+    """The optional `serve:` section: absent keys keep their defaults; given ones are ints >= 1."""
+    section = tree.get("serve") or {}
+    if not isinstance(section, dict):
+        raise UserError("params.yaml: section 'serve' must be a mapping")
+    unknown = sorted(set(section) - set(ServeParams.__dataclass_fields__))
+    if unknown:
+        raise UserError(f"params.yaml: unknown keys in 'serve': {unknown}")
+    limits = {name: _value(section, name, int, "serve") for name in section}
+    for name, value in limits.items():
+        if value < 1:
+            raise UserError(f"params.yaml: 'serve.{name}' must be at least 1, got {value}")
+    return ServeParams(**limits)
 
 
 def load_params(path: Path = PARAMS_FILE) -> Params:
@@ -121,5 +202,7 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
             ),
             slice_by=slice_by,
         ),
+        review=_review(tree),
         raw=tree,
+        serve=_serve(tree),
     )

@@ -1,0 +1,316 @@
+"""The PR review, for real: a generated repo, main with its model, PR branches, and the
+pr-review workflow's steps executed in order in a fresh clone, as CI would.
+
+Only GitHub is a stand-in: checkout is the clone itself, the setup action is a local
+`uv sync`, OIDC credentials are the real local-directory remote, artifacts are copied, and
+`gh` is a recording script.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from test_e2e import commit_all, project_env, sh
+from workflow_runner import StepContext, WorkflowRun, recorded_calls, recording_gh
+
+from conftest import render_project
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("review")]
+
+REPOSITORY = "acme/review-demo"
+PR_NUMBER = 7
+SCENARIOS: dict[str, dict] = {}
+
+
+def generate(root: Path, name: str) -> Path:
+    return render_project(
+        root,
+        project_name=name,
+        task="classification",
+        dvc_remote="local",
+        dvc_remote_url=str(root / "dvc-remote"),
+    )
+
+
+def working_copy(origin: Path, target: Path, branch: str | None = None) -> Path:
+    """Clone, reusing origin's environment: copy its .venv and let `uv sync` re-point it."""
+    command = [
+        "git",
+        "clone",
+        "-q",
+        *(["--branch", branch] if branch else []),
+        str(origin),
+        str(target),
+    ]
+    sh(command, origin.parent)
+    shutil.copytree(origin / ".venv", target / ".venv", symlinks=True)
+    sh(["uv", "sync", "--locked", "--quiet"], target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """main with its pipeline run, committed, and its outputs pushed to the DVC remote."""
+    project = generate(tmp_path_factory.mktemp("review-origin"), "Review Demo")
+    sh(["make", "setup"], project)
+    sh(["make", "pipeline"], project)
+    commit_all(project, "main: first model")
+    sh(["make", "push-data"], project)
+    return project
+
+
+@pytest.fixture(scope="module")
+def origin_without_metrics(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """main as generated: no pipeline run yet, so no metrics.json to compare with."""
+    project = generate(tmp_path_factory.mktemp("review-first"), "First Review")
+    sh(["make", "setup"], project)
+    commit_all(project, "main: generated project")
+    sh(["make", "push-data"], project)  # the sample data, so clones can pull it
+    return project
+
+
+def open_pull_request(
+    origin: Path,
+    workspace: Path,
+    branch: str,
+    change: Callable[[Path], None],
+    *,
+    pipeline: bool = True,
+    commit: list[str] | None = None,
+    push_data: bool = False,
+) -> Path:
+    """A developer's branch: change, run the pipeline, commit (all, or only `commit`), push."""
+    dev = working_copy(origin, workspace / "dev")
+    sh(["git", "checkout", "-q", "-b", branch], dev)
+    sh(["make", "pull-data"], dev)
+    change(dev)
+    if pipeline:
+        sh(["make", "pipeline"], dev)
+    if push_data:
+        sh(["make", "push-data"], dev)
+    if commit is None:
+        commit_all(dev, f"{branch}: change")
+    else:
+        # Only these paths, even though DVC's autostage staged dvc.lock after the repro.
+        sh(["git", "commit", "-q", "--no-verify", "-m", f"{branch}: partial", "--", *commit], dev)
+    sh(["git", "push", "-q", "origin", branch], dev)
+    return working_copy(origin, workspace / "ci", branch)
+
+
+def run_review_workflow(ci: Path, branch: str, scratch: Path) -> WorkflowRun:
+    """Execute .github/workflows/pr-review.yml in the CI clone, stand-ins for GitHub only."""
+    artifacts = scratch / "artifacts"
+    gh_log = scratch / "gh.jsonl"
+    bin_dir = scratch / "bin"
+    recording_gh(bin_dir, gh_log)
+
+    def checkout(step: StepContext) -> dict[str, str]:
+        assert step.inputs.get("fetch-depth") == "0", "the review needs full history"
+        assert step.inputs.get("persist-credentials") == "false"
+        return {}
+
+    def setup(step: StepContext) -> dict[str, str]:
+        sh(["uv", "sync", "--locked", "--compile-bytecode", "--quiet"], ci)
+        return {}
+
+    def upload(step: StepContext) -> dict[str, str]:
+        shutil.copytree(
+            ci / step.inputs["path"], artifacts / step.inputs["name"], dirs_exist_ok=True
+        )
+        return {}
+
+    def download(step: StepContext) -> dict[str, str]:
+        shutil.copytree(
+            artifacts / step.inputs["name"], ci / step.inputs["path"], dirs_exist_ok=True
+        )
+        return {}
+
+    run = WorkflowRun(
+        workflow=ci / ".github/workflows/pr-review.yml",
+        workdir=ci,
+        github={
+            "repository": REPOSITORY,
+            "event_name": "pull_request",
+            "base_ref": "main",
+            "head_ref": branch,
+            "token": "stand-in-token",
+            "event": {
+                "pull_request": {"number": PR_NUMBER, "head": {"repo": {"full_name": REPOSITORY}}}
+            },
+        },
+        handlers={
+            "actions/checkout@": checkout,
+            "./.github/actions/setup": setup,
+            # The local-directory remote is reachable here: that is what OIDC grants on GitHub.
+            "./.github/actions/remote-auth": lambda step: {"configured": "true"},
+            "actions/upload-artifact@": upload,
+            "actions/download-artifact@": download,
+        },
+        env={
+            "PATH": f"{bin_dir}:{project_env()['PATH']}",
+            **{key: value for key, value in project_env().items() if key.startswith("GIT_")},
+        },
+    )
+    run.run()
+    run.gh_calls = recorded_calls(gh_log)  # type: ignore[attr-defined]
+    return run
+
+
+def scenario(name: str, origin_fixture: str, change: Callable[[Path], None], **options):
+    """Run one PR scenario once per module; tests read its results."""
+
+    @pytest.fixture(scope="module")
+    def _scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+        origin = request.getfixturevalue(origin_fixture)
+        workspace = tmp_path_factory.mktemp(name)
+        ci = open_pull_request(origin, workspace, name, change, **options)
+        run = run_review_workflow(ci, name, workspace)
+        report = ci / "reports/review.md"
+        return run, report.read_text() if report.exists() else "", ci
+
+    return _scenario
+
+
+def touch_readme(project: Path) -> None:
+    with open(project / "README.md", "a") as readme:
+        readme.write("\nA documentation-only change.\n")
+
+
+def switch_to_logistic_regression(project: Path) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["train"]["model"] = "logistic_regression"
+    params["train"]["hyperparameters"] = {"C": 1.0, "max_iter": 1000}
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def shuffle_labels(project: Path) -> None:
+    path = project / "data/raw/data.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    labels = [row["churned"] for row in rows]
+    random.Random(0).shuffle(labels)
+    for row, label in zip(rows, labels, strict=True):
+        row["churned"] = label
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def shallower_forest(project: Path) -> None:
+    text = (project / "params.yaml").read_text()
+    (project / "params.yaml").write_text(text.replace("max_depth: 8", "max_depth: 3"))
+
+
+unchanged = scenario("unchanged", "origin", touch_readme, pipeline=False)
+better_params = scenario("better-params", "origin", switch_to_logistic_regression)
+shuffled_labels = scenario("shuffled-labels", "origin", shuffle_labels, push_data=True)
+first_pr = scenario("first-pr", "origin_without_metrics", lambda project: None, push_data=True)
+lock_not_committed = scenario(
+    "lock-not-committed", "origin", shallower_forest, commit=["params.yaml"]
+)
+
+
+def gh_comment_calls(run: WorkflowRun) -> list[dict]:
+    return [call for call in run.gh_calls if call["args"][:2] == ["pr", "comment"]]
+
+
+def assert_one_sticky_comment(run: WorkflowRun, report: str) -> None:
+    calls = gh_comment_calls(run)
+    assert len(calls) == 1
+    assert calls[0]["args"] == [
+        "pr",
+        "comment",
+        str(PR_NUMBER),
+        "--edit-last",
+        "--create-if-none",
+        "--body-file",
+        "reports/review.md",
+    ]
+    assert calls[0]["body"] == report
+    assert report.startswith("<!-- mergeship-review -->")
+
+
+def test_unchanged_pr_passes_with_zero_deltas(unchanged):
+    run, report, _ = unchanged
+    assert run.jobs["review"]["result"] == "success", run.transcript()
+    assert "## ✅ Model review: no metric regressed beyond tolerance" in report
+    for metric in ("accuracy", "f1_macro", "roc_auc"):
+        row = next(line for line in report.splitlines() if line.startswith(f"| {metric} |"))
+        assert "| +0.0000 |" in row and "✅ unchanged" in row
+    assert "No parameter changed." in report
+    reproduced = run.step("Reproduce the pipeline, reusing every cached stage").stdout
+    assert "Stage 'train' didn't change, skipping" in reproduced
+    assert "Running stage" not in reproduced
+    assert_one_sticky_comment(run, report)
+
+
+def test_pr_with_better_params_passes_and_shows_the_improvement(better_params):
+    run, report, _ = better_params
+    assert run.jobs["review"]["result"] == "success", run.transcript()
+    assert "## ✅ Model review" in report
+    f1_row = next(line for line in report.splitlines() if line.startswith("| f1_macro |"))
+    assert "✅ improved" in f1_row
+    assert "| `train.model` | `random_forest` | `logistic_regression` |" in report
+    assert "```mermaid\nxychart-beta" in report
+    # CI retrained (the developer pushed nothing) and got the committed lock byte for byte.
+    assert (
+        run.step("Check the committed dvc.lock and metrics.json are what CI reproduced").outcome
+        == "success"
+    )
+    assert_one_sticky_comment(run, report)
+
+
+def test_pr_with_shuffled_labels_fails_the_gate_naming_the_metrics(shuffled_labels):
+    run, report, _ = shuffled_labels
+    gate = run.step("Compare with the base branch (the regression gate)")
+    assert gate.outcome == "failure"
+    assert run.jobs["review"]["result"] == "failure", run.transcript()
+    assert "## ❌ Model review:" in report
+    for metric in ("accuracy", "f1_macro", "roc_auc"):
+        assert f"`{metric}`" in report.splitlines()[2]
+    assert "error: regressed beyond tolerance: accuracy, f1_macro, roc_auc" in gate.stderr
+    # The gate failed, yet the PR still gets the report as its one comment.
+    assert_one_sticky_comment(run, report)
+
+
+def test_first_pr_without_a_baseline_passes_with_a_note(first_pr):
+    run, report, _ = first_pr
+    assert run.jobs["review"]["result"] == "success", run.transcript()
+    assert "## ✅ Model review: no baseline on main" in report
+    assert "🆕 new" in report
+    assert_one_sticky_comment(run, report)
+
+
+def test_pr_without_its_dvc_lock_fails_with_the_fix(lock_not_committed):
+    run, _, _ = lock_not_committed
+    check = run.step("Check the committed dvc.lock and metrics.json are what CI reproduced")
+    assert check.outcome == "failure"
+    assert "run `make pipeline` and commit dvc.lock" in check.stderr
+    assert "dvc.lock" in check.stderr and "metrics.json" in check.stderr
+    assert run.jobs["review"]["result"] == "failure", run.transcript()
+    assert run.jobs["comment"]["result"] == "skipped"
+    assert not gh_comment_calls(run)
+
+
+def test_review_in_a_shallow_clone_names_the_fix(origin, tmp_path):
+    shallow = tmp_path / "shallow"
+    sh(["git", "clone", "-q", "--depth", "1", f"file://{origin}", str(shallow)], tmp_path)
+    shutil.copytree(origin / ".venv", shallow / ".venv", symlinks=True)
+    sh(["uv", "sync", "--locked", "--quiet"], shallow)
+    result = sh(["uv", "run", "--locked", "review_demo", "review"], shallow, check=False)
+    assert result.returncode == 2
+    assert "shallow clone" in result.stderr and "fetch-depth: 0" in result.stderr
+
+
+def test_review_against_a_missing_base_names_it(origin):
+    command = ["uv", "run", "--locked", "review_demo", "review", "--base", "no-such-branch"]
+    result = sh(command, origin, check=False)
+    assert result.returncode == 2
+    assert "base revision no-such-branch does not exist" in result.stderr

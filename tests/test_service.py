@@ -1,0 +1,360 @@
+"""The generated service, for real: `make bento` builds, `make serve` answers over HTTP on
+127.0.0.1 with the in-process model's predictions, and every bad payload gets a 4xx naming
+the field, never a 500.
+
+One project per task is built and served once per session; the tests only send requests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from test_e2e import commit_all, project_env
+
+from conftest import render_project, run
+
+pytestmark = pytest.mark.e2e
+
+READY_TIMEOUT_SECONDS = 60
+# Run in the project's own environment: the model's predictions on the whole test split, and
+# the split as JSON records (NaN as null), exactly as a client would send them.
+IN_PROCESS = """
+import json, sys
+import pandas as pd
+from {package}.artifacts import load_model
+from {package}.config import TEST_SPLIT, load_params
+
+target = load_params().data.target
+features = pd.read_parquet(TEST_SPLIT).drop(columns=[target])
+records = [
+    {{k: None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for k, v in row.items()}}
+    for row in features.to_dict("records")
+]
+predictions = load_model().predict(features).tolist()
+json.dump({{"records": records, "predictions": predictions}}, sys.stdout)
+"""
+
+
+def served_env(root: Path) -> dict[str, str]:
+    """A user's shell, with bentos and models in a store of this test's own, not ~/bentoml."""
+    return {**project_env(), "BENTOML_HOME": str(root / "bentoml"), "BENTOML_DO_NOT_TRACK": "true"}
+
+
+def in_project(
+    command: list[str], project: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess:
+    return run(command, cwd=project, env=env, timeout=900)
+
+
+@dataclass
+class Served:
+    project: Path
+    url: str
+    env: dict[str, str]
+    expected: dict[str, Any]  # {"records": [...], "predictions": [...]} from the in-process model
+    timings: dict[str, float]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def request(url: str, body: bytes | None = None, timeout: float = 60) -> tuple[int, Any]:
+    """(status, parsed JSON or text); an HTTP error status is returned, not raised."""
+    headers = {"Content-Type": "application/json"}
+    try:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, data=body, headers=headers), timeout=timeout
+        ) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw)
+    except json.JSONDecodeError:
+        return status, raw.decode()
+
+
+def predict(url: str, records: list[dict[str, Any]]) -> tuple[int, Any]:
+    return request(f"{url}/predict", json.dumps({"records": records}).encode())
+
+
+def wait_ready(url: str, server: subprocess.Popen, log: Path) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < READY_TIMEOUT_SECONDS:
+        if server.poll() is not None:
+            break
+        try:
+            if request(f"{url}/readyz", timeout=2)[0] == 200:
+                return time.monotonic() - start
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(
+        f"{url}/readyz not 200 within {READY_TIMEOUT_SECONDS} s:\n{log.read_text()[-4000:]}"
+    )
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop make, uv, bentoml and its workers: the whole process group started for them."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        deadline = time.monotonic() + 15
+        try:
+            os.killpg(server.pid, sig)
+            while time.monotonic() < deadline:
+                server.poll()
+                os.killpg(server.pid, 0)  # raises once no process of the group is left
+                time.sleep(0.2)
+        except ProcessLookupError:
+            return
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Per task: generate, pipeline, commit, `make bento`, `make serve` on a free port."""
+    running: dict[str, Served | Exception] = {}
+    servers: list[subprocess.Popen] = []
+
+    def _served(task: str) -> Served:
+        if isinstance(running.get(task), Exception):
+            pytest.fail(f"the {task} service failed to start earlier: {running[task]}")
+        if task in running:
+            return running[task]
+        try:
+            running[task] = start_service(task)
+        except Exception as error:
+            running[task] = error
+            raise
+        return running[task]
+
+    def start_service(task: str) -> Served:
+        root = tmp_path_factory.mktemp(f"service-{task}")
+        project = render_project(
+            root,
+            project_name=f"Serve {task}",
+            task=task,
+            dvc_remote="local",
+            dvc_remote_url=str(root / "dvc-remote"),
+        )
+        env = served_env(root)
+        in_project(["make", "setup"], project, env)
+        in_project(["make", "pipeline"], project, env)
+        commit_all(project, "Reviewed model")
+        start = time.monotonic()
+        in_project(["make", "bento"], project, env)
+        timings = {"make bento (s)": time.monotonic() - start}
+        script = IN_PROCESS.format(package=project.name.replace("-", "_"))
+        in_process = in_project(["uv", "run", "--locked", "python", "-c", script], project, env)
+        expected = json.loads(in_process.stdout)
+
+        port = free_port()
+        log = root / "serve.log"
+        with log.open("w") as stream:
+            server = subprocess.Popen(
+                ["make", "serve", f"PORT={port}"],
+                cwd=project,
+                env=env,
+                stdout=stream,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        servers.append(server)
+        url = f"http://127.0.0.1:{port}"
+        timings["ready after (s)"] = wait_ready(url, server, log)
+        return Served(project, url, env, expected, timings)
+
+    yield _served
+    for server in servers:
+        stop(server)
+
+
+TASKS = [
+    pytest.param("classification", marks=pytest.mark.xdist_group("service-classification")),
+    pytest.param("regression", marks=pytest.mark.xdist_group("service-regression")),
+]
+classification = pytest.mark.xdist_group("service-classification")
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_served_predictions_equal_the_in_process_model_on_the_whole_test_split(served, task):
+    service = served(task)
+    records, expected = service.expected["records"], service.expected["predictions"]
+    assert len(records) > 100
+
+    status, body = predict(service.url, records)  # one request with the whole split
+    assert status == 200, body
+    assert [item["prediction"] for item in body] == expected
+
+    # One request per record, 16 at a time: adaptive batching merges them, and every answer
+    # must still go back to its own request.
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda record: predict(service.url, [record]), records))
+    assert [status for status, _ in answers] == [200] * len(records)
+    assert [body[0]["prediction"] for _, body in answers] == expected
+    print(f"{task}: {service.timings}")
+
+
+def valid_record(service: Served) -> dict[str, Any]:
+    """The first test record with every field present."""
+    records = service.expected["records"]
+    return dict(next(r for r in records if None not in r.values()))
+
+
+def with_change(record: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {**record, **changes}
+
+
+def contract_column(service: Served, kind: str) -> str:
+    """The first feature column of a kind (int, float, str) in the test records."""
+    for name, value in valid_record(service).items():
+        if type(value).__name__ == kind:
+            return name
+    raise AssertionError(f"no {kind} column in {valid_record(service)}")
+
+
+def bad_payloads(service: Served) -> dict[str, tuple[bytes, str]]:
+    """name: (request body, the field the 400 must name)."""
+    record = valid_record(service)
+    integer, text = contract_column(service, "int"), contract_column(service, "str")
+    missing = {k: v for k, v in record.items() if k != integer}
+    big = json.dumps({"records": [record] * 1001}).encode()
+    float_ = contract_column(service, "float")
+    body = lambda *records, **extra: json.dumps({"records": list(records), **extra}).encode()  # noqa: E731
+    return {
+        "wrong type": (body(with_change(record, **{integer: "three"})), integer),
+        "number as text": (body(with_change(record, **{text: 3})), text),
+        "missing field": (body(missing), integer),
+        "unknown field": (body(with_change(record, surprise=1)), "surprise"),
+        "unknown top-level field": (body(record, extra=1), "extra"),
+        "empty list": (body(), "records"),
+        "no records key": (b"{}", "records"),
+        "invalid JSON": (b'{"records": [', "Invalid JSON"),
+        "NaN": (body(with_change(record, **{float_: 1.5})).replace(b"1.5", b"NaN"), float_),
+        "out of range": (body(with_change(record, **{integer: 10**9})), integer),
+        "batch beyond serve.max_batch_size": (big, "records"),
+    }
+
+
+BAD = [
+    "wrong type",
+    "number as text",
+    "missing field",
+    "unknown field",
+    "unknown top-level field",
+    "empty list",
+    "no records key",
+    "invalid JSON",
+    "NaN",
+    "out of range",
+    "batch beyond serve.max_batch_size",
+]
+
+
+@classification
+@pytest.mark.parametrize("case", BAD)
+def test_bad_payload_gets_400_naming_the_field(served, case):
+    service = served("classification")
+    payload, field = bad_payloads(service)[case]
+    status, body = request(f"{service.url}/predict", payload)
+    assert status == 400, (case, status, body)
+    assert field in json.dumps(body), (case, body)
+
+
+@classification
+def test_unknown_category_is_predicted_with_a_warning(served):
+    service = served("classification")
+    record = valid_record(service)
+    column = contract_column(service, "str")
+    status, body = predict(service.url, [with_change(record, **{column: "never-seen"}), record])
+    assert status == 200, body
+    assert len(body[0]["warnings"]) == 1 and column in body[0]["warnings"][0]
+    assert "never-seen" in body[0]["warnings"][0]
+    assert body[1]["warnings"] == []
+
+
+@classification
+def test_nullable_fields_may_be_omitted_or_null(served):
+    service = served("classification")
+    record = valid_record(service)
+    columns = yaml.safe_load((service.project / "data/schema.yaml").read_text())["columns"]
+    nullable = [name for name in record if columns[name].get("nullable")]
+    assert nullable, "the sample contract has nullable columns"
+    omitted = {k: v for k, v in record.items() if k not in nullable}
+    nulled = {**record, **dict.fromkeys(nullable)}
+    for payload in (omitted, nulled):
+        status, body = predict(service.url, [payload])
+        assert status == 200, body
+
+
+def predict_requests_total(url: str, code: str) -> float:
+    status, text = request(f"{url}/metrics")
+    assert status == 200
+    pattern = re.compile(
+        r'^bentoml_service_request_total\{[^}]*endpoint="/predict"[^}]*'
+        rf'http_response_code="{code}"[^}}]*\}} ([0-9.e+]+)$',
+        re.MULTILINE,
+    )
+    return sum(float(value) for value in pattern.findall(text))
+
+
+@classification
+def test_metrics_count_the_requests(served):
+    service = served("classification")
+    record = valid_record(service)
+    ok_before = predict_requests_total(service.url, "200")
+    bad_before = predict_requests_total(service.url, "400")
+    for _ in range(5):
+        assert predict(service.url, [record])[0] == 200
+    for _ in range(3):
+        assert predict(service.url, [])[0] == 400
+    assert predict_requests_total(service.url, "200") == ok_before + 5
+    assert predict_requests_total(service.url, "400") == bad_before + 3
+
+
+@classification
+def test_health_endpoints_answer(served):
+    service = served("classification")
+    for path in ("/livez", "/readyz"):
+        assert request(f"{service.url}{path}")[0] == 200, path
+
+
+def reviewed_md5(project: Path) -> str:
+    stages = yaml.safe_load((project / "dvc.lock").read_text())["stages"]
+    outs = [out for stage in stages.values() for out in stage.get("outs", [])]
+    return next(out["md5"] for out in outs if out["path"] == "models/model.skops")
+
+
+@classification
+def test_bento_carries_only_serving_dependencies_and_the_reviewed_model(served):
+    service = served("classification")
+    package = service.project.name.replace("-", "_")
+    head = in_project(["git", "rev-parse", "HEAD"], service.project, service.env).stdout.strip()
+    get = ["uv", "run", "--locked", "bentoml", "get", f"{package}:{head}", "-o", "path"]
+    bento = Path(in_project(get, service.project, service.env).stdout.strip())
+    lines = (bento / "env/python/requirements.txt").read_text().lower().split()
+    names = {re.split(r"[=<>\[]", line)[0] for line in lines if not line.startswith(("#", "-"))}
+    assert {"bentoml", "scikit-learn", "skops", "pandas", "numpy", "scipy"} <= names
+    assert not names & {"dvc", "mlflow", "mlflow-skinny", "pandera"}, names
+    assert all("==" in line for line in lines), f"every requirement pinned: {lines}"
+    manifest = yaml.safe_load((bento / "bento.yaml").read_text())
+    assert manifest["version"] == head, "the bento version is the commit SHA"
+    models = [model["tag"] for svc in manifest["services"] for model in svc["models"]]
+    assert models == [f"{package}:{reviewed_md5(service.project)}"], "named by its DVC md5"

@@ -1,0 +1,127 @@
+"""Render a review as GitHub-flavoured Markdown: verdict, tables, a mermaid chart, a footer.
+
+The first line is a hidden marker, so a workflow can find and update its one PR comment.
+"""
+
+from __future__ import annotations
+
+from .gate import MetricRow, SliceRow, describe
+
+MARKER = "<!-- mergeship-review -->"
+ICONS = {
+    "regressed": "❌ regressed",
+    "improved": "✅ improved",
+    "unchanged": "✅ unchanged",
+    "within tolerance": "✅ within tolerance",
+    "new": "🆕 new",
+    "removed": "⚠️ removed",
+    "not gated": "➖ not gated",
+    "too small to gate": "➖ too small to gate",
+}
+
+
+def number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4f}"
+
+
+def signed(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.4f}"
+
+
+def verdict(regressions: list[str], has_baseline: bool) -> str:
+    if not has_baseline:
+        return "## ✅ Model review: no baseline on main\n\nThis PR sets the first baseline."
+    if regressions:
+        return f"## ❌ Model review: {len(regressions)} regression(s) beyond tolerance: " + ", ".join(
+            f"`{name}`" for name in regressions
+        )
+    return "## ✅ Model review: no metric regressed beyond tolerance"
+
+
+def metrics_table(rows: list[MetricRow]) -> str:
+    lines = ["| metric | main | PR | Δ | tolerance | status |", "|---|---:|---:|---:|---|---|"]
+    lines += [
+        f"| {row.name} | {number(row.main)} | {number(row.pr)} | {signed(row.delta)} "
+        f"| {describe(row.tolerance)} | {ICONS[row.status]} |"
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def shown(value: object) -> str:
+    return "–" if value is None else f"`{value}`"
+
+
+def params_table(changes: list[tuple[str, object, object]]) -> str:
+    if not changes:
+        return "No parameter changed."
+    lines = ["| param | main | PR |", "|---|---|---|"]
+    lines += [f"| `{name}` | {shown(old)} | {shown(new)} |" for name, old, new in changes]
+    return "\n".join(lines)
+
+
+def slices_table(column: str, metric: str, rows: list[SliceRow], worst: SliceRow | None) -> str:
+    lines = [
+        f"### {metric} per `{column}` group",
+        "",
+        f"| {column} | rows | main | PR | Δ | status |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    lines += [
+        f"| {row.group} | {row.rows} | {number(row.main)} | {number(row.pr)} "
+        f"| {signed(row.delta)} | {ICONS[row.status]} |"
+        for row in rows
+    ]
+    if worst is not None:
+        lines += ["", f"Worst gated group: **{worst.group}** ({signed(worst.delta)})."]
+    return "\n".join(lines)
+
+
+def chart(rows: list[MetricRow]) -> str:
+    """Bars for main, a line for the PR: GitHub renders mermaid, so nothing is uploaded."""
+    both = [row for row in rows if row.main is not None and row.pr is not None]
+    if not both:
+        return ""
+    names = ", ".join(f'"{row.name}"' for row in both)
+    main = ", ".join(f"{row.main:.4f}" for row in both)
+    pr = ", ".join(f"{row.pr:.4f}" for row in both)
+    return "\n".join(
+        [
+            "```mermaid",
+            "xychart-beta",
+            '    title "main (bars) vs PR (line)"',
+            f"    x-axis [{names}]",
+            f"    bar [{main}]",
+            f"    line [{pr}]",
+            "```",
+        ]
+    )
+
+
+def render(
+    *,
+    base: str,
+    base_sha: str,
+    head_sha: str,
+    metrics: list[MetricRow],
+    params: list[tuple[str, object, object]],
+    slices: str,
+    regressions: list[str],
+    has_baseline: bool,
+    model_hash: str,
+) -> str:
+    sections = [
+        MARKER,
+        verdict(regressions, has_baseline),
+        f"Comparing `{base}` ({base_sha[:7]}) with this PR ({head_sha[:7]} and its workspace).",
+        "### Metrics",
+        metrics_table(metrics),
+        chart(metrics) if has_baseline else "",
+        "### Params",
+        params_table(params),
+        slices,
+        "---",
+        f"<sub>Reviewed model: `models/model.skops`, md5 `{model_hash}` in dvc.lock. "
+        "Tolerances live in `params.yaml` under `review:`.</sub>",
+    ]
+    return "\n\n".join(section for section in sections if section) + "\n"

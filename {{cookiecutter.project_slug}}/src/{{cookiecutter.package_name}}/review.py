@@ -1,0 +1,89 @@
+"""The `review` command: the PR's model against main's, as a Markdown report and a gate.
+
+Exit 0 when no metric (nor the worst slice) regresses beyond its tolerance, 1 when one does.
+A base without metrics is no error: the report says there is no baseline yet.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from . import diffs, report
+from .config import LOCK_FILE, MODEL_FILE, REVIEW_REPORT, Params
+from .gate import judge_metrics, judge_slices, worst_slice
+from .vcs import head_commit, resolve_base
+
+
+@dataclass(frozen=True)
+class Outcome:
+    markdown: str
+    regressions: list[str]
+    has_baseline: bool
+
+
+def model_hash(lock_file: Path = LOCK_FILE) -> str:
+    """The md5 DVC recorded for the model: what the release will ship."""
+    if not lock_file.exists():
+        return "(no dvc.lock: run `make pipeline`)"
+    stages = (yaml.safe_load(lock_file.read_text()) or {}).get("stages", {})
+    for stage in stages.values():
+        for out in stage.get("outs", []):
+            if out.get("path") == str(MODEL_FILE):
+                return str(out.get("md5"))
+    return "(model not in dvc.lock)"
+
+
+def review(params: Params, base: str | None = None) -> Outcome:
+    base_name, base_sha = resolve_base(base)
+    metric_diff = diffs.dvc_diff("metrics", base_name)
+    main_overall, main_slices = diffs.split_metrics(diffs.side(metric_diff, "old"))
+    pr_overall, pr_slices = diffs.split_metrics(diffs.side(metric_diff, "new"))
+    has_baseline = bool(main_overall)
+
+    rows = judge_metrics(main_overall, pr_overall, params.review.metrics)
+    regressions = [row.name for row in rows if row.status == "regressed"]
+
+    slices_section = ""
+    gate, column = params.review.slices, params.evaluate.slice_by
+    if gate and column and column in pr_slices:
+        slice_rows = judge_slices(main_slices.get(column, {}), pr_slices[column], gate)
+        regressions += [
+            f"{gate.metric}[{column}={row.group}]" for row in slice_rows if row.status == "regressed"
+        ]
+        worst = worst_slice(slice_rows, gate.tolerance.better)
+        slices_section = report.slices_table(column, gate.metric, slice_rows, worst)
+
+    params_diff = diffs.dvc_diff("params", base_name)
+    changes = [
+        (name, values.get("old"), values.get("new"))
+        for name, values in sorted(params_diff.items())
+        if values.get("old") != values.get("new")
+    ]
+    if not has_baseline:
+        regressions = []
+    markdown = report.render(
+        base=base_name,
+        base_sha=base_sha,
+        head_sha=head_commit(),
+        metrics=rows,
+        params=changes,
+        slices=slices_section,
+        regressions=regressions,
+        has_baseline=has_baseline,
+        model_hash=model_hash(),
+    )
+    return Outcome(markdown, regressions, has_baseline)
+
+
+def publish(markdown: str, output: Path = REVIEW_REPORT) -> Path:
+    """Write the report file, and the job summary when running in GitHub Actions."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(markdown)
+    if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(summary, "a") as handle:
+            handle.write(markdown)
+    return output

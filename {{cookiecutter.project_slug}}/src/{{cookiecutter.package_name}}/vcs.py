@@ -1,0 +1,55 @@
+"""Git facts the review needs: which base to compare with, and what is not committed."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from .errors import UserError
+
+DEFAULT_BASES = ("origin/main", "main")
+
+
+def git(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+
+
+def commit_of(rev: str) -> str | None:
+    found = git("rev-parse", "--verify", "--quiet", rev + "^{commit}")  # a commit, not a tree
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
+def ensure_full_history() -> None:
+    if git("rev-parse", "--is-inside-work-tree").returncode != 0:
+        raise UserError("not inside a git repository: the review compares git revisions")
+    if git("rev-parse", "--is-shallow-repository").stdout.strip() == "true":
+        raise UserError(
+            "this is a shallow clone, so the base revision's metrics cannot be read. "
+            "In GitHub Actions use actions/checkout with `fetch-depth: 0`; "
+            "locally run `git fetch --unshallow`"
+        )
+
+
+def resolve_base(requested: str | None) -> tuple[str, str]:
+    """The base revision's name and commit; by default origin/main, else main."""
+    ensure_full_history()
+    candidates = (requested,) if requested else DEFAULT_BASES
+    for name in candidates:
+        if sha := commit_of(name):
+            return name, sha
+    tried = " or ".join(candidates)
+    raise UserError(
+        f"base revision {tried} does not exist here. Fetch it (`git fetch origin main`), "
+        "or name an existing one: `make review BASE=<branch, tag or commit>`"
+    )
+
+
+def head_commit() -> str:
+    return commit_of("HEAD") or "(no commit yet)"
+
+
+def uncommitted(paths: list[Path]) -> list[str]:
+    """Which of the paths differ from HEAD or are not tracked at all."""
+    names = [str(path) for path in paths]
+    changed = git("status", "--porcelain", "--untracked-files=all", "--", *names).stdout
+    return sorted({line[3:].strip() for line in changed.splitlines() if line.strip()})
