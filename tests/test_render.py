@@ -23,6 +23,7 @@ ALWAYS = {
     ".python-version",
     ".github/actions/setup/action.yml",
     ".github/workflows/ci.yml",
+    ".github/workflows/pr-review.yml",
     "LICENSE",
     "Makefile",
     "README.md",
@@ -51,6 +52,11 @@ PACKAGE_MODULES = {
     "sanity.py",
     "tracking.py",
     "train.py",
+    "vcs.py",
+    "gate.py",
+    "diffs.py",
+    "report.py",
+    "review.py",
 }
 NEVER = {"data/samples", "licenses"}
 

@@ -68,7 +68,8 @@ def run_review(params: Params, base: str | None, output: Path) -> int:
     publish(outcome.markdown, output)
     print(outcome.markdown)
     if outcome.regressions:
-        print(f"error: regressed beyond tolerance: {', '.join(outcome.regressions)}", file=sys.stderr)
+        named = ", ".join(outcome.regressions)
+        print(f"error: regressed beyond tolerance: {named}", file=sys.stderr)
         return 1
     return 0
 

@@ -32,10 +32,13 @@ def side(diff: dict[str, dict[str, Any]], which: str) -> dict[str, Any]:
     return {key: values.get(which) for key, values in diff.items() if values.get(which) is not None}
 
 
-def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], dict[str, dict[str, dict[str, float]]]]:
+Slices = dict[str, dict[str, dict[str, float]]]
+
+
+def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], Slices]:
     """Top-level numbers, and slices as {column: {group: {metric: value}}}."""
     overall: dict[str, float] = {}
-    slices: dict[str, dict[str, dict[str, float]]] = {}
+    slices: Slices = {}
     for key, value in flat.items():
         if not isinstance(value, int | float) or isinstance(value, bool):
             continue

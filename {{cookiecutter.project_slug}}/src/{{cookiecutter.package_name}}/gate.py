@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from .config import SliceGate, Tolerance
 
 EPSILON = 1e-12
+SMALL = "too small to gate"
 
 
 def worsening(main: float, pr: float, better: str) -> float:
@@ -114,13 +115,15 @@ def judge_slices(
         size = int(after.get("rows", before.get("rows", 0)))
         old, new = before.get(gate.metric), after.get(gate.metric)
         status = status_of(old, new, gate.tolerance if size >= gate.min_rows else None)
-        rows.append(SliceRow(group, size, old, new, "too small to gate" if status == "not gated" else status))
+        if status == "not gated":
+            status = SMALL
+        rows.append(SliceRow(group, size, old, new, status))
     return rows
 
 
 def worst_slice(rows: list[SliceRow], better: str) -> SliceRow | None:
     """The gated group that lost most against main."""
-    comparable = [row for row in rows if row.delta is not None and row.status != "too small to gate"]
+    comparable = [row for row in rows if row.delta is not None and row.status != SMALL]
     if not comparable:
         return None
     return max(comparable, key=lambda row: worsening(row.main, row.pr, better))

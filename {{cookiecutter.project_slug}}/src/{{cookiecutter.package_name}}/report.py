@@ -15,26 +15,25 @@ ICONS = {
     "within tolerance": "✅ within tolerance",
     "new": "🆕 new",
     "removed": "⚠️ removed",
-    "not gated": "➖ not gated",
-    "too small to gate": "➖ too small to gate",
+    "not gated": "⚪ not gated",
+    "too small to gate": "⚪ too small to gate",
 }
 
 
 def number(value: float | None) -> str:
-    return "–" if value is None else f"{value:.4f}"
+    return "n/a" if value is None else f"{value:.4f}"
 
 
 def signed(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.4f}"
+    return "n/a" if value is None else f"{value:+.4f}"
 
 
 def verdict(regressions: list[str], has_baseline: bool) -> str:
     if not has_baseline:
         return "## ✅ Model review: no baseline on main\n\nThis PR sets the first baseline."
     if regressions:
-        return f"## ❌ Model review: {len(regressions)} regression(s) beyond tolerance: " + ", ".join(
-            f"`{name}`" for name in regressions
-        )
+        named = ", ".join(f"`{name}`" for name in regressions)
+        return f"## ❌ Model review: {len(regressions)} regression(s) beyond tolerance: {named}"
     return "## ✅ Model review: no metric regressed beyond tolerance"
 
 
@@ -49,7 +48,7 @@ def metrics_table(rows: list[MetricRow]) -> str:
 
 
 def shown(value: object) -> str:
-    return "–" if value is None else f"`{value}`"
+    return "n/a" if value is None else f"`{value}`"
 
 
 def params_table(changes: list[tuple[str, object, object]]) -> str:

@@ -52,7 +52,9 @@ def review(params: Params, base: str | None = None) -> Outcome:
     if gate and column and column in pr_slices:
         slice_rows = judge_slices(main_slices.get(column, {}), pr_slices[column], gate)
         regressions += [
-            f"{gate.metric}[{column}={row.group}]" for row in slice_rows if row.status == "regressed"
+            f"{gate.metric}[{column}={row.group}]"
+            for row in slice_rows
+            if row.status == "regressed"
         ]
         worst = worst_slice(slice_rows, gate.tolerance.better)
         slices_section = report.slices_table(column, gate.metric, slice_rows, worst)
