@@ -14,10 +14,10 @@ setup: ## Install the template's test tools (locked)
 	uv sync --locked
 
 test: setup ## Run every template test: renders, hooks, workflows, end to end
-	$(RUN) pytest -n $(WORKERS) --dist loadgroup
+	$(RUN) pytest -n $(WORKERS) --dist loadscope
 
 test-fast: setup ## The same without the slow end-to-end tests
-	$(RUN) pytest -n $(WORKERS) --dist loadgroup -m "not e2e"
+	$(RUN) pytest -n $(WORKERS) --dist loadscope -m "not e2e"
 
 lint: setup ## Ruff over the template's own code (the generated code is linted per render)
 	$(RUN) ruff check .

@@ -55,7 +55,15 @@ def remove_deploy_files(target: str) -> None:
 
 def remove_monitoring_files(monitoring: str) -> None:
     if monitoring != "yes":
-        remove("monitoring")
+        package = f"src/{OPTIONS['package_name']}"
+        remove(
+            "monitoring",
+            ".github/workflows/retrain.yml",
+            f"{package}/drift.py",
+            f"{package}/drift_stats.py",
+            f"{package}/retrain.py",
+            "tests/test_drift.py",
+        )
 
 
 def keep_remote_auth(remote: str) -> None:

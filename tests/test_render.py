@@ -24,9 +24,12 @@ ALWAYS = {
     ".github/actions/setup/action.yml",
     ".github/workflows/ci.yml",
     ".github/workflows/pr-review.yml",
+    ".github/workflows/release.yml",
+    ".github/actions/deploy/action.yml",
     "LICENSE",
     "Makefile",
     "README.md",
+    "bentofile.yaml",
     "data/raw/data.csv",
     "data/raw/data.csv.dvc",
     "data/raw/.gitignore",
@@ -57,6 +60,37 @@ PACKAGE_MODULES = {
     "diffs.py",
     "report.py",
     "review.py",
+    "identity.py",
+    "payload.py",
+    "registry.py",
+    "release.py",
+    "service.py",
+    "smoke.py",
+}
+# Per deploy_target: what deploy/ holds, and what its deploy action calls.
+DEPLOY_FILES = {
+    "kubernetes": {
+        "deploy/kubernetes/deploy.mk",
+        "deploy/kubernetes/deployment.yaml",
+        "deploy/kubernetes/hpa.yaml",
+        "deploy/kubernetes/kustomization.yaml",
+        "deploy/kubernetes/pdb.yaml",
+        "deploy/kubernetes/service.yaml",
+    },
+    "bentocloud": {"deploy/bentocloud/deploy.mk", "deploy/bentocloud/deployment.yaml"},
+    "none": set(),
+}
+DEPLOY_ACTION_CALLS = {"kubernetes": "make k8s-apply", "bentocloud": "make bentocloud-deploy"}
+# Drift detection and retraining: present with monitoring=yes, pruned with no.
+MONITORING_FILES = {
+    ".github/workflows/retrain.yml",
+    "monitoring/alerts.yaml",
+    "monitoring/grafana-dashboard.json",
+    "monitoring/monitoring.mk",
+    "src/{package}/drift.py",
+    "src/{package}/drift_stats.py",
+    "src/{package}/retrain.py",
+    "tests/test_drift.py",
 }
 NEVER = {"data/samples", "licenses"}
 
@@ -89,10 +123,23 @@ def test_combination_renders_clean(render, combo):
     assert (".github/actions/remote-auth/action.yml" in files) and not any(
         "remote-auth-" in name for name in files
     ), "exactly the chosen remote's auth action must remain"
-    if combo["deploy_target"] != "kubernetes":
-        assert not any(name.startswith("deploy/kubernetes/") for name in files)
+    target = combo["deploy_target"]
+    deploy = {name for name in files if name.startswith("deploy/")}
+    monitor = {"deploy/kubernetes/servicemonitor.yaml"}
+    expected = DEPLOY_FILES[target]
+    if target == "kubernetes" and combo["monitoring"] == "yes":
+        expected = expected | monitor
+    assert deploy == expected, f"deploy files of {target}: {sorted(deploy ^ expected)}"
+    assert not any(".github/actions/deploy-" in name for name in files)
+    action = (project / ".github/actions/deploy/action.yml").read_text()
+    assert DEPLOY_ACTION_CALLS.get(target, "nothing was deployed") in action
     if combo["monitoring"] == "no":
         assert not any(name.startswith("monitoring/") for name in files)
+    monitoring = {name.format(package=package) for name in MONITORING_FILES}
+    if combo["monitoring"] == "yes":
+        assert monitoring <= files, f"missing: {sorted(monitoring - files)}"
+    else:
+        assert not monitoring & files, f"not pruned: {sorted(monitoring & files)}"
 
     for name in files:
         path = project / name

@@ -186,122 +186,39 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         stop(server)
 
 
-TASKS = [
-    pytest.param("classification", marks=pytest.mark.xdist_group("service-classification")),
-    pytest.param("regression", marks=pytest.mark.xdist_group("service-regression")),
-]
-classification = pytest.mark.xdist_group("service-classification")
-
-
-@pytest.mark.parametrize("task", TASKS)
-def test_served_predictions_equal_the_in_process_model_on_the_whole_test_split(served, task):
-    service = served(task)
-    records, expected = service.expected["records"], service.expected["predictions"]
-    assert len(records) > 100
-
-    status, body = predict(service.url, records)  # one request with the whole split
-    assert status == 200, body
-    assert [item["prediction"] for item in body] == expected
-
-    # One request per record, 16 at a time: adaptive batching merges them, and every answer
-    # must still go back to its own request.
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        answers = list(pool.map(lambda record: predict(service.url, [record]), records))
-    assert [status for status, _ in answers] == [200] * len(records)
-    assert [body[0]["prediction"] for _, body in answers] == expected
-    print(f"{task}: {service.timings}")
-
-
 def valid_record(service: Served) -> dict[str, Any]:
     """The first test record with every field present."""
-    records = service.expected["records"]
-    return dict(next(r for r in records if None not in r.values()))
+    return dict(next(r for r in service.expected["records"] if None not in r.values()))
 
 
-def with_change(record: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    return {**record, **changes}
-
-
-def contract_column(service: Served, kind: str) -> str:
-    """The first feature column of a kind (int, float, str) in the test records."""
-    for name, value in valid_record(service).items():
-        if type(value).__name__ == kind:
-            return name
-    raise AssertionError(f"no {kind} column in {valid_record(service)}")
+def column_of_kind(service: Served, kind: type) -> str:
+    """The first feature column whose values are of `kind` (int, float or str)."""
+    record = valid_record(service)
+    return next(name for name, value in record.items() if type(value) is kind)
 
 
 def bad_payloads(service: Served) -> dict[str, tuple[bytes, str]]:
-    """name: (request body, the field the 400 must name)."""
+    """Each bad payload: (request body, the field its 400 must name)."""
     record = valid_record(service)
-    integer, text = contract_column(service, "int"), contract_column(service, "str")
-    missing = {k: v for k, v in record.items() if k != integer}
-    big = json.dumps({"records": [record] * 1001}).encode()
-    float_ = contract_column(service, "float")
-    body = lambda *records, **extra: json.dumps({"records": list(records), **extra}).encode()  # noqa: E731
+    number, real, text = (column_of_kind(service, kind) for kind in (int, float, str))
+    without = {k: v for k, v in record.items() if k != number}
+
+    def body(*records: dict[str, Any], **extra: Any) -> bytes:
+        return json.dumps({"records": list(records), **extra}).encode()
+
     return {
-        "wrong type": (body(with_change(record, **{integer: "three"})), integer),
-        "number as text": (body(with_change(record, **{text: 3})), text),
-        "missing field": (body(missing), integer),
-        "unknown field": (body(with_change(record, surprise=1)), "surprise"),
-        "unknown top-level field": (body(record, extra=1), "extra"),
-        "empty list": (body(), "records"),
-        "no records key": (b"{}", "records"),
-        "invalid JSON": (b'{"records": [', "Invalid JSON"),
-        "NaN": (body(with_change(record, **{float_: 1.5})).replace(b"1.5", b"NaN"), float_),
-        "out of range": (body(with_change(record, **{integer: 10**9})), integer),
-        "batch beyond serve.max_batch_size": (big, "records"),
+        "wrong-type": (body({**record, number: "three"}), number),
+        "number-as-text": (body({**record, text: 3}), text),
+        "missing-field": (body(without), number),
+        "unknown-field": (body({**record, "surprise": 1}), "surprise"),
+        "unknown-top-level-field": (body(record, extra=1), "extra"),
+        "empty-list": (body(), "records"),
+        "no-records": (b"{}", "records"),
+        "invalid-json": (b'{"records": [', "Invalid JSON"),
+        "nan": (body({**record, real: 1.5}).replace(b"1.5", b"NaN"), real),
+        "out-of-range": (body({**record, number: 10**9}), number),
+        "beyond-max-batch-size": (body(*[record] * 1001), "records"),
     }
-
-
-BAD = [
-    "wrong type",
-    "number as text",
-    "missing field",
-    "unknown field",
-    "unknown top-level field",
-    "empty list",
-    "no records key",
-    "invalid JSON",
-    "NaN",
-    "out of range",
-    "batch beyond serve.max_batch_size",
-]
-
-
-@classification
-@pytest.mark.parametrize("case", BAD)
-def test_bad_payload_gets_400_naming_the_field(served, case):
-    service = served("classification")
-    payload, field = bad_payloads(service)[case]
-    status, body = request(f"{service.url}/predict", payload)
-    assert status == 400, (case, status, body)
-    assert field in json.dumps(body), (case, body)
-
-
-@classification
-def test_unknown_category_is_predicted_with_a_warning(served):
-    service = served("classification")
-    record = valid_record(service)
-    column = contract_column(service, "str")
-    status, body = predict(service.url, [with_change(record, **{column: "never-seen"}), record])
-    assert status == 200, body
-    assert len(body[0]["warnings"]) == 1 and column in body[0]["warnings"][0]
-    assert "never-seen" in body[0]["warnings"][0]
-    assert body[1]["warnings"] == []
-
-
-@classification
-def test_nullable_fields_may_be_omitted_or_null(served):
-    service = served("classification")
-    record = valid_record(service)
-    columns = yaml.safe_load((service.project / "data/schema.yaml").read_text())["columns"]
-    nullable = [name for name in record if columns[name].get("nullable")]
-    assert nullable, "the sample contract has nullable columns"
-    omitted = {k: v for k, v in record.items() if k not in nullable}
-    nulled = {**record, **dict.fromkeys(nullable)}
-    for payload in (omitted, nulled):
-        status, body = predict(service.url, [payload])
-        assert status == 200, body
 
 
 def predict_requests_total(url: str, code: str) -> float:
@@ -315,46 +232,110 @@ def predict_requests_total(url: str, code: str) -> float:
     return sum(float(value) for value in pattern.findall(text))
 
 
-@classification
-def test_metrics_count_the_requests(served):
-    service = served("classification")
-    record = valid_record(service)
-    ok_before = predict_requests_total(service.url, "200")
-    bad_before = predict_requests_total(service.url, "400")
-    for _ in range(5):
-        assert predict(service.url, [record])[0] == 200
-    for _ in range(3):
-        assert predict(service.url, [])[0] == 400
-    assert predict_requests_total(service.url, "200") == ok_before + 5
-    assert predict_requests_total(service.url, "400") == bad_before + 3
-
-
-@classification
-def test_health_endpoints_answer(served):
-    service = served("classification")
-    for path in ("/livez", "/readyz"):
-        assert request(f"{service.url}{path}")[0] == 200, path
-
-
 def reviewed_md5(project: Path) -> str:
     stages = yaml.safe_load((project / "dvc.lock").read_text())["stages"]
     outs = [out for stage in stages.values() for out in stage.get("outs", [])]
     return next(out["md5"] for out in outs if out["path"] == "models/model.skops")
 
 
-@classification
-def test_bento_carries_only_serving_dependencies_and_the_reviewed_model(served):
-    service = served("classification")
-    package = service.project.name.replace("-", "_")
-    head = in_project(["git", "rev-parse", "HEAD"], service.project, service.env).stdout.strip()
-    get = ["uv", "run", "--locked", "bentoml", "get", f"{package}:{head}", "-o", "path"]
-    bento = Path(in_project(get, service.project, service.env).stdout.strip())
-    lines = (bento / "env/python/requirements.txt").read_text().lower().split()
-    names = {re.split(r"[=<>\[]", line)[0] for line in lines if not line.startswith(("#", "-"))}
-    assert {"bentoml", "scikit-learn", "skops", "pandas", "numpy", "scipy"} <= names
-    assert not names & {"dvc", "mlflow", "mlflow-skinny", "pandera"}, names
-    assert all("==" in line for line in lines), f"every requirement pinned: {lines}"
-    manifest = yaml.safe_load((bento / "bento.yaml").read_text())
-    assert manifest["version"] == head, "the bento version is the commit SHA"
-    models = [model["tag"] for svc in manifest["services"] for model in svc["models"]]
-    assert models == [f"{package}:{reviewed_md5(service.project)}"], "named by its DVC md5"
+class ServedModel:
+    """What every task's service must do. One class per task, so `--dist loadscope` keeps a
+    task's tests, and its one project and server, on one worker."""
+
+    task = ""
+
+    def test_predictions_equal_the_in_process_model_on_the_whole_test_split(self, served):
+        service = served(self.task)
+        records, expected = service.expected["records"], service.expected["predictions"]
+        assert len(records) > 100
+
+        status, body = predict(service.url, records)  # the whole split in one request
+        assert status == 200, body
+        assert [item["prediction"] for item in body] == expected
+
+        # One request per record, 16 at a time: adaptive batching merges them into shared
+        # batches, and every answer must still go back to its own request.
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(pool.map(lambda record: predict(service.url, [record]), records))
+        assert [status for status, _ in answers] == [200] * len(records)
+        assert [body[0]["prediction"] for _, body in answers] == expected
+        print(f"{self.task}: {service.timings}")
+
+    def test_health_endpoints_answer(self, served):
+        service = served(self.task)
+        for path in ("/livez", "/readyz"):
+            assert request(f"{service.url}{path}")[0] == 200, path
+
+
+@pytest.mark.xdist_group("service-classification")
+class TestClassificationService(ServedModel):
+    task = "classification"
+
+    @pytest.mark.parametrize(
+        "case",
+        [
+            "wrong-type", "number-as-text", "missing-field", "unknown-field",
+            "unknown-top-level-field", "empty-list", "no-records", "invalid-json", "nan",
+            "out-of-range", "beyond-max-batch-size",
+        ],
+    )  # fmt: skip
+    def test_bad_payload_gets_400_naming_the_field(self, served, case):
+        service = served(self.task)
+        payload, field = bad_payloads(service)[case]
+        status, body = request(f"{service.url}/predict", payload)
+        assert status == 400, (case, status, body)
+        assert field in json.dumps(body), (case, body)
+
+    def test_unknown_category_is_predicted_with_a_warning(self, served):
+        service = served(self.task)
+        record = valid_record(service)
+        column = column_of_kind(service, str)
+        status, body = predict(service.url, [{**record, column: "never-seen"}, record])
+        assert status == 200, body
+        assert len(body[0]["warnings"]) == 1, body
+        assert column in body[0]["warnings"][0] and "never-seen" in body[0]["warnings"][0]
+        assert body[1]["warnings"] == []
+
+    def test_nullable_fields_may_be_omitted_or_null(self, served):
+        service = served(self.task)
+        record = valid_record(service)
+        columns = yaml.safe_load((service.project / "data/schema.yaml").read_text())["columns"]
+        nullable = [name for name in record if columns[name].get("nullable")]
+        assert nullable, "the sample contract has nullable columns"
+        omitted = {k: v for k, v in record.items() if k not in nullable}
+        for payload in (omitted, {**record, **dict.fromkeys(nullable)}):
+            status, body = predict(service.url, [payload])
+            assert status == 200, body
+
+    def test_metrics_count_the_requests(self, served):
+        service = served(self.task)
+        record = valid_record(service)
+        ok_before = predict_requests_total(service.url, "200")
+        bad_before = predict_requests_total(service.url, "400")
+        for _ in range(5):
+            assert predict(service.url, [record])[0] == 200
+        for _ in range(3):
+            assert predict(service.url, [])[0] == 400
+        assert predict_requests_total(service.url, "200") == ok_before + 5
+        assert predict_requests_total(service.url, "400") == bad_before + 3
+
+    def test_bento_holds_serving_dependencies_only_and_the_reviewed_model(self, served):
+        service = served(self.task)
+        package = service.project.name.replace("-", "_")
+        path = ["uv", "run", "--locked", package, "bento-path"]
+        bento = Path(in_project(path, service.project, service.env).stdout.strip())
+        lines = (bento / "env/python/requirements.txt").read_text().lower().split()
+        names = {re.split(r"[=<>\[]", line)[0] for line in lines}
+        assert {"bentoml", "scikit-learn", "skops", "pandas", "numpy", "scipy"} <= names
+        assert not names & {"dvc", "mlflow", "mlflow-skinny", "pandera"}, names
+        assert all("==" in line for line in lines), f"every requirement pinned: {lines}"
+        manifest = yaml.safe_load((bento / "bento.yaml").read_text())
+        head = in_project(["git", "rev-parse", "HEAD"], service.project, service.env)
+        assert manifest["version"] == head.stdout.strip(), "the bento version is the commit SHA"
+        models = [model["tag"] for svc in manifest["services"] for model in svc["models"]]
+        assert models == [f"{package}:{reviewed_md5(service.project)}"], "named by its md5"
+
+
+@pytest.mark.xdist_group("service-regression")
+class TestRegressionService(ServedModel):
+    task = "regression"

@@ -45,7 +45,11 @@ def test_generated_project_keeps_only_the_credentials_action_of_its_remote(
 ) -> None:
     project = render(**combo)
     actions = project / ".github" / "actions"
-    assert sorted(p.parent.name for p in action_files(project)) == ["remote-auth", "setup"]
+    assert sorted(p.parent.name for p in action_files(project)) == [
+        "deploy",
+        "remote-auth",
+        "setup",
+    ]
     text = (actions / "remote-auth" / "action.yml").read_text()
     expected = REMOTE_AUTH_ACTION[combo["dvc_remote"]]
     for remote, action in REMOTE_AUTH_ACTION.items():
@@ -107,7 +111,10 @@ jobs:
 
 
 def git_init(folder: Path) -> None:
+    """A repository like a generated one: git, and the project's zizmor settings."""
     subprocess.run(["git", "init", "-q", folder], check=True)
+    (folder / ".github").mkdir(parents=True, exist_ok=True)
+    shutil.copy(PROJECT_TEMPLATE / ".github" / "zizmor.yml", folder / ".github" / "zizmor.yml")
 
 
 @pytest.mark.parametrize("remote", REMOTES)
@@ -120,7 +127,7 @@ def test_a_workflow_can_push_data_with_any_remotes_credentials_action(
         PROJECT_TEMPLATE / ".github" / "actions" / f"remote-auth-{remote}",
         tmp_path / ".github" / "actions" / "remote-auth",
     )
-    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
     (tmp_path / ".github" / "workflows" / "push.yml").write_text(CALLER)
     problems = check_workflows(tmp_path)
     assert not problems, report(problems)
@@ -287,8 +294,8 @@ DEFECTS = {
 
 def write_fixture(root: Path, workflow: str, action: str) -> Path:
     git_init(root)
-    (root / ".github" / "workflows").mkdir(parents=True)
-    (root / ".github" / "actions" / "hello").mkdir(parents=True)
+    (root / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
+    (root / ".github" / "actions" / "hello").mkdir(parents=True, exist_ok=True)
     (root / ".github" / "workflows" / "good.yml").write_text(workflow)
     (root / ".github" / "actions" / "hello" / "action.yml").write_text(action)
     return root

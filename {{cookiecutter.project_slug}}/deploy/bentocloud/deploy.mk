@@ -5,6 +5,6 @@ BENTOCLOUD_CONFIG := deploy/bentocloud/deployment.yaml
 .PHONY: bentocloud-deploy
 
 bentocloud-deploy: ## Push this commit's bento to BentoCloud and apply its deployment
-	tag="$(PACKAGE):$$($(RUN) $(PACKAGE) bento-version)" && \
+	version="$$($(RUN) $(PACKAGE) bento-version)" && tag="$(PACKAGE):$$version" && \
 	$(RUN) bentoml push "$$tag" && \
 	$(RUN) bentoml deployment apply --bento "$$tag" -f $(BENTOCLOUD_CONFIG)

@@ -72,6 +72,31 @@ def run_review(params: Params, base: str | None, output: Path) -> int:
         print(f"error: regressed beyond tolerance: {named}", file=sys.stderr)
         return 1
     return 0
+{%- if cookiecutter.monitoring == "yes" %}
+
+
+def run_drift(params: Params, args: argparse.Namespace) -> int:
+    """Report drift; exit 3 on drift (unless --report-only), and tell a workflow either way."""
+    import os
+
+    from .config import DRIFT_REPORT, DRIFT_RESULT
+    from .drift import detect, markdown, write_json, write_prometheus
+    from .review import publish
+
+    outcome = detect(params, args.current)
+    text = markdown(outcome)
+    publish(text, args.output or DRIFT_REPORT)
+    result = write_json(outcome, args.json or DRIFT_RESULT)
+    write_prometheus(outcome, result.with_suffix(".prom"))
+    if github_output := os.environ.get("GITHUB_OUTPUT"):
+        with open(github_output, "a") as handle:
+            handle.write(f"drifted={'true' if outcome.drifted else 'false'}\n")
+    print(text)
+    if outcome.drifted and not args.report_only:
+        print(f"error: drift in {', '.join(outcome.drifted)}", file=sys.stderr)
+        return 3
+    return 0
+{%- endif %}
 
 
 def run_check_lock(params: Params) -> str:
@@ -150,6 +175,17 @@ def build_parser() -> argparse.ArgumentParser:
     review = commands.add_parser("review", help=REVIEW_HELP, description=REVIEW_HELP)
     review.add_argument("--base", help="git revision to compare with (default: origin/main, main)")
     review.add_argument("--output", type=Path, default=REVIEW_REPORT, help="Markdown report file")
+{%- if cookiecutter.monitoring == "yes" %}
+    drift_help = "compare current data with the training data; exit 3 on drift"
+    drift = commands.add_parser("drift", help=drift_help, description=drift_help)
+    drift.add_argument("current", type=Path, help="CSV, Parquet or JSON-lines inference log")
+    drift.add_argument("--output", type=Path, help="Markdown report (reports/drift.md)")
+    drift.add_argument("--json", type=Path, help="JSON result (reports/drift.json)")
+    drift.add_argument("--report-only", action="store_true", help="exit 0 on drift (CI reads it)")
+    pr_help = "commit retrained outputs on a new branch and open a PR (GH_TOKEN: App token/PAT)"
+    retrain = commands.add_parser("retrain-pr", help=pr_help, description=pr_help)
+    retrain.add_argument("--base", default="main", help="branch the PR targets (default: main)")
+{%- endif %}
     return parser
 
 
@@ -159,6 +195,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         params = load_params()
         if args.command == "review":
             return run_review(params, args.base or None, args.output)
+{%- if cookiecutter.monitoring == "yes" %}
+        if args.command == "drift":
+            return run_drift(params, args)
+        if args.command == "retrain-pr":
+            from .retrain import open_pull_request
+
+            print(open_pull_request(params, args.base))
+            return 0
+{%- endif %}
         handler, _ = COMMANDS[args.command]
         print(handler(params))
     except UserError as error:

@@ -29,6 +29,8 @@ METRICS_FILE = Path("metrics.json")
 PLOTS_DIR = Path("plots")
 LOCK_FILE = Path("dvc.lock")
 REVIEW_REPORT = Path("reports/review.md")
+DRIFT_REPORT = Path("reports/drift.md")
+DRIFT_RESULT = Path("reports/drift.json")
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,19 @@ class ServeParams:
 
 
 @dataclass(frozen=True)
+class DriftParams:
+    """When `drift` calls a column shifted; defaults tuned for windows of a few hundred rows."""
+
+    bins: int = 10  # quantile bins of the training data, for numeric PSI
+    psi_threshold: float = 0.2  # PSI at or above this is a shift, whatever the tests say
+    pvalue: float = 0.01  # KS (numeric) or chi-square (categorical) p-value below this...
+    ks_statistic: float = 0.15  # ...with a KS distance at least this (numeric), or
+    psi_moderate: float = 0.1  # ...with a PSI at least this (categorical)
+    missing_rate_increase: float = 0.05  # absolute rise in a column's share of missing values
+    min_rows: int = 200  # fewer current rows is an error: PSI noise grows as 1/rows
+
+
+@dataclass(frozen=True)
 class Params:
     data: DataParams
     train: TrainParams
@@ -97,6 +112,7 @@ class Params:
     review: ReviewParams
     raw: dict[str, Any]
     serve: ServeParams = ServeParams()
+    drift: DriftParams = DriftParams()
 
 
 def _section(tree: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
@@ -163,6 +179,25 @@ def _serve(tree: dict[str, Any]) -> ServeParams:
     return ServeParams(**limits)
 
 
+def _drift(tree: dict[str, Any]) -> DriftParams:
+    """The optional `drift:` section: absent keys keep their defaults."""
+    section = tree.get("drift") or {}
+    if not isinstance(section, dict):
+        raise UserError("params.yaml: section 'drift' must be a mapping")
+    fields = DriftParams.__dataclass_fields__
+    unknown = sorted(set(section) - set(fields))
+    if unknown:
+        raise UserError(f"params.yaml: unknown keys in 'drift': {unknown}; valid: {sorted(fields)}")
+    values = {
+        name: _value(section, name, int if name in ("bins", "min_rows") else float, "drift")
+        for name in section
+    }
+    for name, value in values.items():
+        if value <= 0 or (name in ("pvalue", "missing_rate_increase") and value >= 1):
+            raise UserError(f"params.yaml: 'drift.{name}' is out of range: {value}")
+    return DriftParams(**values)
+
+
 def load_params(path: Path = PARAMS_FILE) -> Params:
     """Read and type-check params.yaml; raise UserError naming the first bad key."""
     if not path.exists():
@@ -205,4 +240,5 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
         review=_review(tree),
         raw=tree,
         serve=_serve(tree),
+        drift=_drift(tree),
     )

@@ -1,0 +1,328 @@
+"""Drift detection and retraining, for real: a generated project with a trained model, the
+`drift` command on shifted and on fresh data, and the retrain workflow's steps executed in
+order in a clone, with `gh` as a recording stand-in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from test_e2e import commit_all, project_env, sh
+from test_pr_review import working_copy
+from workflow_runner import StepContext, WorkflowRun, recorded_calls, recording_gh
+
+from conftest import render_project, run
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("monitoring")]
+
+WINDOWS = Path(__file__).with_name("drift_windows.py")
+SHIFTED_COLUMNS = {
+    "classification": ("monthly_charges", "contract"),
+    "regression": ("area_sqm", "condition"),
+}
+FRESH_SEEDS = range(100, 110)
+WINDOW_ROWS = 300
+MAX_FALSE_ALARMS = 1
+RUN_ID = "4242"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory):
+    """Per task: generate, set up, run the pipeline, commit and push to a local remote."""
+    projects: dict[str, Path] = {}
+
+    def _trained(task: str) -> Path:
+        if task not in projects:
+            root = tmp_path_factory.mktemp(f"monitor-{task}")
+            project = render_project(
+                root,
+                project_name=f"Watch {task}",
+                task=task,
+                dvc_remote="local",
+                dvc_remote_url=str(root / "dvc-remote"),
+            )
+            sh(["make", "setup"], project)
+            sh(["make", "pipeline"], project)
+            commit_all(project, "main: first model")
+            sh(["make", "push-data"], project)
+            projects[task] = project
+        return projects[task]
+
+    return _trained
+
+
+def windows(project: Path, *args: str) -> str:
+    return sh(["uv", "run", "--locked", "python", str(WINDOWS), *args], project).stdout
+
+
+def drift(project: Path, current: Path):
+    package = project.name.replace("-", "_")
+    return sh(["uv", "run", "--locked", package, "drift", str(current)], project, check=False)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_shifted_data_is_reported_as_drift(trained, task, tmp_path):
+    project = trained(task)
+    current = tmp_path / "shifted.csv"
+    windows(project, "shifted", task, str(current))
+    result = drift(project, current)
+    assert result.returncode == 3, result.stdout + result.stderr
+    verdict = json.loads((project / "reports/drift.json").read_text())
+    assert verdict["drift"] is True
+    for column in SHIFTED_COLUMNS[task]:
+        assert column in verdict["drifted_columns"], result.stdout
+    report = (project / "reports/drift.md").read_text()
+    assert report.startswith("<!-- mergeship-drift -->\n## ⚠️ Drift in")
+    assert "| `(prediction)` |" in report
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_fresh_samples_of_the_same_distribution_rarely_alarm(trained, task, tmp_path):
+    project = trained(task)
+    package = project.name.replace("-", "_")
+    seeds = [str(seed) for seed in FRESH_SEEDS]
+    alarms = json.loads(windows(project, "alarms", task, package, str(WINDOW_ROWS), *seeds))
+    assert len(alarms) <= MAX_FALSE_ALARMS, (
+        f"{len(alarms)} false alarms in {len(seeds)} fresh windows of {WINDOW_ROWS} rows: {alarms}"
+    )
+    current = tmp_path / "fresh.csv"
+    windows(project, "fresh", task, "1", str(WINDOW_ROWS), str(current))
+    result = drift(project, current)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "## ✅ No drift" in result.stdout
+
+
+def test_windows_too_small_or_empty_fail_with_the_fix(trained, tmp_path):
+    project = trained("classification")
+    header = (project / "data/raw/data.csv").read_text().splitlines()[0]
+    empty = tmp_path / "empty.csv"
+    empty.write_text(header + "\n")
+    result = drift(project, empty)
+    assert result.returncode == 2 and "no data rows" in result.stderr
+    log = tmp_path / "short.jsonl"
+    log.write_text('{"tenure_months": 3}\n' * 10)
+    result = drift(project, log)
+    assert result.returncode == 2 and "drift.min_rows=200" in result.stderr
+
+
+def test_a_column_missing_from_current_data_is_reported(trained, tmp_path):
+    project = trained("classification")
+    current = tmp_path / "no-region.csv"
+    windows(project, "fresh", "classification", "1", str(WINDOW_ROWS), str(current))
+    lines = current.read_text().splitlines()
+    column = lines[0].split(",").index("region")
+    trimmed = [",".join(v for i, v in enumerate(line.split(",")) if i != column) for line in lines]
+    current.write_text("\n".join(trimmed) + "\n")
+    result = drift(project, current)
+    assert result.returncode == 3, result.stderr
+    assert "| `region` | categorical |" in result.stdout
+    assert "missing from the current data" in result.stdout
+    assert "predictions not compared: the current data lacks region" in result.stdout
+
+
+def run_retrain_workflow(
+    origin: Path, workspace: Path, current: str, force: bool, configured: str = "true"
+):
+    """Clone main, land a current window in data/current/, run retrain.yml in the clone."""
+    ci = working_copy(origin, workspace / "ci")
+    (ci / "data/current").mkdir(parents=True)
+    window = str(ci / "data/current/data.csv")
+    if current == "shifted":
+        windows(origin, "shifted", "classification", window)
+    elif current == "subsample":
+        windows(origin, "subsample", "1", "600", window)
+    else:
+        windows(origin, "fresh", "classification", "1", str(WINDOW_ROWS), window)
+    gh_log, bin_dir, artifacts = workspace / "gh.jsonl", workspace / "bin", workspace / "artifacts"
+    recording_gh(bin_dir, gh_log)
+
+    def checkout(step: StepContext) -> dict[str, str]:
+        assert step.inputs.get("fetch-depth") == "0", "the PR's review reads main's metrics"
+        assert step.inputs.get("persist-credentials") == "false"
+        return {}
+
+    def setup(step: StepContext) -> dict[str, str]:
+        sh(["uv", "sync", "--locked", "--quiet"], ci)
+        return {}
+
+    def app_token(step: StepContext) -> dict[str, str]:
+        assert step.inputs["app-id"] == "12345"
+        assert step.inputs["private-key"] == "stand-in-key"
+        return {"token": "stand-in-app-token"}
+
+    def upload(step: StepContext) -> dict[str, str]:
+        shutil.copytree(ci / step.inputs["path"], artifacts / step.inputs["name"])
+        return {}
+
+    event = {"inputs": {"force": "true"}} if force else {}
+    run = WorkflowRun(
+        workflow=ci / ".github/workflows/retrain.yml",
+        workdir=ci,
+        github={
+            "repository": "acme/retrain-demo",
+            "event_name": "workflow_dispatch" if force else "schedule",
+            "event": event,
+        },
+        handlers={
+            "actions/checkout@": checkout,
+            "./.github/actions/setup": setup,
+            "./.github/actions/remote-auth": lambda step: {"configured": configured},
+            "actions/create-github-app-token@": app_token,
+            "actions/upload-artifact@": upload,
+        },
+        variables={"RETRAIN_APP_ID": "12345"},
+        secrets={"RETRAIN_APP_PRIVATE_KEY": "stand-in-key"},
+        env={
+            "PATH": f"{bin_dir}:{project_env()['PATH']}",
+            "GITHUB_RUN_ID": RUN_ID,
+            **{key: value for key, value in project_env().items() if key.startswith("GIT_")},
+        },
+    )
+    try:
+        run.run()
+    finally:
+        run.cleanup()
+    return run, recorded_calls(gh_log), ci
+
+
+def remote_branches(origin: Path) -> list[str]:
+    listed = sh(["git", "branch", "--list", "retrain/*", "--format=%(refname:short)"], origin)
+    return listed.stdout.split()
+
+
+def test_drift_opens_a_retrain_pr_with_the_review_report(trained, tmp_path):
+    origin = trained("classification")
+    before = remote_branches(origin)
+    run, calls, _ = run_retrain_workflow(origin, tmp_path, "shifted", force=False)
+    assert run.jobs["retrain"]["result"] == "success", run.transcript()
+    assert run.step("Retrain (dvc repro)").outcome == "success"
+    branch = f"retrain/{RUN_ID}"
+    assert set(remote_branches(origin)) - set(before) == {branch}
+    changed = sh(["git", "diff", "--name-only", "main", branch], origin).stdout.split()
+    assert {"dvc.lock", "data/raw/data.csv.dvc", "metrics.json"} <= set(changed)
+    creates = [call for call in calls if call["args"][:2] == ["pr", "create"]]
+    assert len(creates) == 1, calls
+    args = creates[0]["args"]
+    assert args[args.index("--base") + 1] == "main" and args[args.index("--head") + 1] == branch
+    body = creates[0]["body"]
+    assert "<!-- mergeship-drift -->" in body and "## ⚠️ Drift in" in body
+    assert "<!-- mergeship-review -->" in body and "Model review" in body
+    assert ["auth", "setup-git"] in [call["args"] for call in calls]
+    sh(["git", "branch", "-D", branch], origin)
+
+
+def test_no_drift_and_not_forced_opens_nothing(trained, tmp_path):
+    origin = trained("classification")
+    before = remote_branches(origin)
+    run, calls, _ = run_retrain_workflow(origin, tmp_path, "fresh", force=False)
+    assert run.jobs["retrain"]["result"] == "success", run.transcript()
+    drift_step = run.step("Compare the current data with the training data")
+    assert drift_step.outputs == {"drifted": "false"}
+    assert run.step("Retrain (dvc repro)").outcome == "skipped"
+    assert calls == []
+    assert remote_branches(origin) == before
+
+
+METRIC = re.compile(r"\b((?:bentoml|{package})_[a-z_]+)")
+
+
+def used_metrics(project: Path, package: str) -> set[str]:
+    """Metric names in the alert rules and the Grafana dashboard."""
+    rules = yaml.safe_load((project / "monitoring/alerts.yaml").read_text())
+    dashboard = json.loads((project / "monitoring/grafana-dashboard.json").read_text())
+    expressions = [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    expressions += [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    pattern = re.compile(METRIC.pattern.replace("{package}", package))
+    return {name for text in expressions for name in pattern.findall(text)}
+
+
+def exported(text: str) -> set[str]:
+    return {line.split("{")[0].split()[0] for line in text.splitlines() if line[:1].isalpha()}
+
+
+def test_without_a_reachable_remote_a_forced_run_does_nothing(trained, tmp_path):
+    origin = trained("classification")
+    run, calls, _ = run_retrain_workflow(
+        origin, tmp_path, "subsample", force=True, configured="false"
+    )
+    assert run.jobs["retrain"]["result"] == "success", run.transcript()
+    assert run.step("Compare the current data with the training data").outcome == "skipped"
+    assert run.step("Retrain (dvc repro)").outcome == "skipped"
+    assert calls == []
+
+
+def test_forced_run_retrains_and_opens_a_pr_without_drift(trained, tmp_path):
+    origin = trained("classification")
+    # Rows of the training source: no drift, and inside the contract the retrain validates.
+    run, calls, _ = run_retrain_workflow(origin, tmp_path, "subsample", force=True)
+    assert run.jobs["retrain"]["result"] == "success", run.transcript()
+    assert run.step("Compare the current data with the training data").outputs == {
+        "drifted": "false"
+    }
+    assert run.step("Retrain (dvc repro)").outcome == "success"
+    creates = [call for call in calls if call["args"][:2] == ["pr", "create"]]
+    assert len(creates) == 1 and "## ✅ No drift" in creates[0]["body"], calls
+    sh(["git", "branch", "-D", f"retrain/{RUN_ID}"], origin)
+
+
+def test_alerts_and_dashboard_use_only_metrics_the_service_and_drift_export(
+    trained, tmp_path: Path
+) -> None:
+    """Scrape /metrics of a real `bentoml serve` after predictions, and drift's .prom file."""
+    project = trained("classification")
+    package = project.name.replace("-", "_")
+    env = {**project_env(), "BENTOML_HOME": str(tmp_path / "bentoml")}
+    run(["make", "bento"], project, env=env, timeout=300)
+    port = "3131"
+    server = subprocess.Popen(
+        ["make", "serve", f"PORT={port}"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{url}/readyz", timeout=2)
+                break
+            except OSError:
+                time.sleep(1)
+        record = {
+            "tenure_months": 5,
+            "support_calls": 1,
+            "contract": "new",
+            "payment_method": "card",
+        }
+        request = urllib.request.Request(
+            f"{url}/predict",
+            data=json.dumps({"records": [record]}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        urllib.request.urlopen(request, timeout=30).read()
+        scraped = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    current = tmp_path / "shifted.csv"
+    windows(project, "shifted", "classification", str(current))
+    drift(project, current)
+    names = exported(scraped) | exported((project / "reports/drift.prom").read_text())
+    used = used_metrics(project, package)
+    assert any(name.startswith("bentoml_") for name in used)
+    assert f"{package}_drift_detected" in used
+    missing = {name for name in used if name not in names}
+    assert not missing, f"not exported by the service or drift: {sorted(missing)}"

@@ -1,0 +1,409 @@
+"""The release, for real: main with its reviewed model, and release.yml's steps executed in
+order in a fresh clone, as GitHub runs them on a merge.
+
+Stand-ins only for what needs GitHub, a registry or a cluster: checkout is the clone, OIDC is
+the local-directory remote, artifacts are copied, and docker, kubectl and kustomize are
+recording scripts. `docker build` still receives BentoML's real build context (Dockerfile and
+model), and the smoke test's port-forward serves the real bento on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from test_e2e import commit_all, project_env, sh
+from workflow_runner import StepContext, WorkflowRun
+
+from conftest import render_project
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("release")]
+
+REPOSITORY = "Acme/Release-Demo"  # mixed case: registry names must be lowercased
+IMAGE = "ghcr.io/acme/release-demo"
+SLUG, PACKAGE = "release-demo", "release_demo"
+KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\n"
+REAL_KUBECTL = shutil.which("kubectl")
+
+FAKE_DOCKER = """
+import hashlib, json, os, sys
+from pathlib import Path
+args, record = sys.argv[1:], {"args": sys.argv[1:]}
+if args[:1] == ["build"]:  # bentoml containerize runs this in its build context
+    context = Path.cwd()
+    record["context"] = sorted(str(p.relative_to(context)) for p in context.rglob("*"))
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps({"tool": "docker", **record}) + "\\n")
+if args[:1] == ["version"]:
+    print('"28.2.2"')
+elif args[:1] == ["push"]:
+    tag = args[-1].rsplit(":", 1)[1]
+    print(f"{tag}: digest: sha256:{hashlib.sha256(args[-1].encode()).hexdigest()} size: 2415")
+"""
+
+FAKE_KUSTOMIZE = """
+import json, os, sys
+import yaml
+args = sys.argv[1:]
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps({"tool": "kustomize", "args": args, "cwd": os.getcwd()}) + "\\n")
+if args[:3] == ["edit", "set", "image"]:  # NAME=NEWNAME@DIGEST, as kustomize writes it
+    name, new = args[3].split("=", 1)
+    new_name, digest = new.split("@", 1)
+    spec = yaml.safe_load(open("kustomization.yaml"))
+    spec["images"] = [i for i in spec.get("images", []) if i["name"] != name]
+    spec["images"].append({"name": name, "newName": new_name, "digest": digest})
+    yaml.safe_dump(spec, open("kustomization.yaml", "w"), sort_keys=False)
+"""
+
+FAKE_KUBECTL = """
+import json, os, subprocess, sys
+from pathlib import Path
+args = sys.argv[1:]
+record = {"tool": "kubectl", "args": args}
+record["kubeconfig"] = Path(os.environ.get("KUBECONFIG", "/nonexistent")).read_text()
+if args[:2] == ["apply", "-k"] and os.environ.get("REAL_KUBECTL"):
+    render = [os.environ["REAL_KUBECTL"], "kustomize", args[2]]
+    record["applied"] = subprocess.run(render, capture_output=True, text=True, check=True).stdout
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps(record) + "\\n")
+if args[:2] == ["rollout", "status"]:
+    failures = Path(os.environ["FAKE_ROLLOUT_FAILURES"])
+    if failures.exists() and int(failures.read_text()) > 0:
+        failures.write_text(str(int(failures.read_text()) - 1))
+        sys.exit("error: deployment exceeded its progress deadline")
+    print("deployment successfully rolled out")
+elif args[:1] == ["port-forward"]:  # serve the real bento where the forward would listen
+    port = args[2].split(":")[0]
+    store = Path(os.environ["BENTOML_HOME"]) / "bentos" / os.environ["FAKE_PACKAGE"]
+    bento = str(store / os.environ["GITHUB_SHA"])  # the build job's bento of this commit
+    os.setsid()
+    with open(os.environ["FAKE_SERVERS"], "a") as servers:
+        servers.write(f"{os.getpid()}\\n")
+    bentoml = str(Path(".venv/bin/bentoml").resolve())
+    os.execv(bentoml, [bentoml, "serve", bento, "--host", "127.0.0.1", "--port", port])
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def install_fakes(bin_dir: Path) -> None:
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for name, source in (
+        ("docker", FAKE_DOCKER),
+        ("kubectl", FAKE_KUBECTL),
+        ("kustomize", FAKE_KUSTOMIZE),
+    ):
+        script = bin_dir / name
+        script.write_text(f"#!{sys.executable}\n{source}")
+        script.chmod(0o755)
+
+
+def calls(log: Path, tool: str) -> list[dict[str, Any]]:
+    lines = log.read_text().splitlines() if log.exists() else []
+    return [record for line in lines if (record := json.loads(line))["tool"] == tool]
+
+
+def stop_servers(pids: Path) -> None:
+    """The bento servers the fake port-forward started: stop their process groups."""
+    for pid in pids.read_text().split() if pids.exists() else []:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(int(pid), signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """main after a reviewed merge: pipeline run, committed, outputs pushed to the remote."""
+    root = tmp_path_factory.mktemp("release-origin")
+    project = render_project(
+        root,
+        project_name="Release Demo",
+        task="classification",
+        deploy_target="kubernetes",
+        monitoring="yes",
+        dvc_remote="local",
+        dvc_remote_url=str(root / "dvc-remote"),
+    )
+    sh(["make", "setup"], project)
+    sh(["make", "pipeline"], project)
+    commit_all(project, "main: reviewed model")
+    sh(["make", "push-data"], project)
+    return project
+
+
+def fresh_clone(origin: Path, target: Path) -> Path:
+    """What actions/checkout gives: the commit, without the data (DVC brings it)."""
+    sh(["git", "clone", "-q", str(origin), str(target)], origin.parent)
+    shutil.copytree(origin / ".venv", target / ".venv", symlinks=True)  # the setup cache
+    return target
+
+
+class Release:
+    """One run of release.yml in a clone, with its stand-ins and their records."""
+
+    def __init__(self, ci: Path, scratch: Path, rollout_failures: int = 0) -> None:
+        self.ci, self.log, self.artifacts = ci, scratch / "fakes.jsonl", scratch / "artifacts"
+        self.servers = scratch / "servers"
+        self.registry = scratch / "registry.db"
+        (scratch / "rollout-failures").write_text(str(rollout_failures))
+        install_fakes(scratch / "bin")
+        self.sha = sh(["git", "rev-parse", "HEAD"], ci).stdout.strip()
+        self.run = WorkflowRun(
+            workflow=ci / ".github/workflows/release.yml",
+            workdir=ci,
+            github={
+                "repository": REPOSITORY,
+                "sha": self.sha,
+                "ref": "refs/heads/main",
+                "event_name": "push",
+                "actor": "octocat",
+                "workflow": "Release",
+            },
+            handlers={
+                "actions/checkout@": self.checkout,
+                "./.github/actions/setup": self.setup,
+                # The local-directory remote is reachable here: what OIDC grants on GitHub.
+                "./.github/actions/remote-auth": lambda step: {"configured": "true"},
+                "actions/upload-artifact@": self.upload,
+                "actions/download-artifact@": self.download,
+                "docker/login-action@": self.login,
+            },
+            variables={"MLFLOW_TRACKING_URI": f"sqlite:///{self.registry}"},
+            secrets={"GITHUB_TOKEN": "stand-in-token", "KUBECONFIG": KUBECONFIG},
+            env={
+                **project_env(),
+                "PATH": f"{scratch / 'bin'}:{project_env()['PATH']}",
+                "GITHUB_SHA": self.sha,
+                "GITHUB_REPOSITORY": REPOSITORY,
+                "BENTOML_HOME": str(scratch / "bentoml"),
+                "BENTOML_DO_NOT_TRACK": "true",
+                "SMOKE_PORT": str(free_port()),
+                "FAKE_LOG": str(self.log),
+                "FAKE_PACKAGE": PACKAGE,
+                "FAKE_SERVERS": str(self.servers),
+                "FAKE_ROLLOUT_FAILURES": str(scratch / "rollout-failures"),
+                "REAL_KUBECTL": REAL_KUBECTL or "",
+            },
+        )
+        # Locking resolves every transitive pin against the package index; the test builds
+        # offline, as `make bento` does by default. test_build_job_locks_packages checks it.
+        self.run.spec["jobs"]["build"]["env"]["BENTO_LOCK_PACKAGES"] = "false"
+
+    def checkout(self, step: StepContext) -> dict[str, str]:
+        assert step.inputs.get("persist-credentials") == "false"
+        return {}
+
+    def setup(self, step: StepContext) -> dict[str, str]:
+        sh(["uv", "sync", "--locked", "--compile-bytecode", "--quiet"], self.ci)
+        return {}
+
+    def upload(self, step: StepContext) -> dict[str, str]:
+        source, target = self.ci / step.inputs["path"], self.artifacts / step.inputs["name"]
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target / source.name)
+        return {}
+
+    def download(self, step: StepContext) -> dict[str, str]:
+        shutil.copytree(
+            self.artifacts / step.inputs["name"], self.ci / step.inputs["path"], dirs_exist_ok=True
+        )
+        return {}
+
+    def login(self, step: StepContext) -> dict[str, str]:
+        assert step.inputs == {
+            "registry": "ghcr.io",
+            "username": "octocat",
+            "password": "stand-in-token",
+        }
+        return {}
+
+    def execute(self, only_deploy_with: dict[str, Any] | None = None) -> Release:
+        if only_deploy_with is not None:  # the deploy job alone, after a given build
+            del self.run.spec["jobs"]["build"]
+            self.run.jobs["build"] = {"result": "success", "outputs": only_deploy_with}
+        try:
+            self.run.run()
+        finally:
+            stop_servers(self.servers)
+        return self
+
+
+@pytest.fixture(scope="module")
+def release(origin: Path, tmp_path_factory: pytest.TempPathFactory) -> Release:
+    scratch = tmp_path_factory.mktemp("release")
+    return Release(fresh_clone(origin, scratch / "ci"), scratch).execute()
+
+
+def reviewed_md5(project: Path) -> str:
+    stages = yaml.safe_load((project / "dvc.lock").read_text())["stages"]
+    outs = [out for stage in stages.values() for out in stage.get("outs", [])]
+    return next(out["md5"] for out in outs if out["path"] == "models/model.skops")
+
+
+def test_merge_ships_the_reviewed_model_to_production(release: Release, origin: Path) -> None:
+    run = release.run
+    assert run.jobs["build"]["result"] == "success", run.transcript()
+    assert run.jobs["deploy"]["result"] == "success", run.transcript()
+    md5 = reviewed_md5(origin)
+    verified = run.step("Check this commit holds the reviewed model (a release never retrains)")
+    assert f"is the reviewed model (md5 {md5}); dvc status is clean" in verified.stdout
+    built = run.step("Build the bento")
+    assert "Running stage" not in built.stdout + built.stderr
+    assert f'Bento(tag="{PACKAGE}:{release.sha}")' in built.stdout.replace("\n", "")
+    assert (release.artifacts / "bento" / "bento.bento").stat().st_size > 0
+
+
+def test_champion_alias_points_at_the_shipped_model(release: Release, origin: Path) -> None:
+    assert release.run.step("Register the model in MLflow and point @champion at it").outcome == (
+        "success"
+    ), release.run.transcript()
+    with sqlite3.connect(release.registry) as db:
+        aliases = db.execute("select name, alias, version from registered_model_aliases").fetchall()
+        tags = dict(
+            db.execute(
+                "select key, value from model_version_tags where name = ? and version = ?",
+                (PACKAGE, aliases[0][2]),
+            ).fetchall()
+        )
+    assert aliases == [(PACKAGE, "champion", aliases[0][2])]
+    assert tags["dvc_md5"] == reviewed_md5(origin)
+    assert tags["git_sha"] == release.sha
+
+
+def test_image_is_built_from_the_bento_pushed_by_sha_and_output_by_digest(
+    release: Release, origin: Path
+) -> None:
+    docker = calls(release.log, "docker")
+    commands = [record["args"][0] for record in docker if record["args"][0] != "version"]
+    assert commands == ["build", "push"]
+    build, push = docker[-2], docker[-1]
+    assert build["args"][2] == f"{IMAGE}:{release.sha}"
+    assert "env/docker/Dockerfile" in build["context"]
+    assert f"models/{PACKAGE}/{reviewed_md5(origin)}/model.skops" in build["context"]
+    assert push["args"][-1] == f"{IMAGE}:{release.sha}"
+    outputs = release.run.jobs["build"]["outputs"]
+    assert outputs["image"].startswith(f"{IMAGE}@sha256:") and len(outputs["digest"]) == 71
+    assert outputs["image"].endswith(outputs["digest"])
+
+
+def test_deploy_applies_the_image_by_digest_and_smoke_tests_it(release: Release) -> None:
+    image = release.run.jobs["build"]["outputs"]["image"]
+    kustomization = yaml.safe_load(
+        (release.ci / "deploy/kubernetes/kustomization.yaml").read_text()
+    )
+    new_name, digest = image.split("@")
+    assert {"name": SLUG, "newName": new_name, "digest": digest} in kustomization["images"]
+
+    kubectl = calls(release.log, "kubectl")
+    verbs = [record["args"][0] for record in kubectl]
+    assert verbs == ["apply", "rollout", "port-forward"]
+    assert kubectl[0]["args"] == ["apply", "-k", "deploy/kubernetes"]
+    assert kubectl[1]["args"] == ["rollout", "status", f"deployment/{SLUG}", "--timeout=300s"]
+    assert all(record["kubeconfig"].strip() == KUBECONFIG.strip() for record in kubectl)
+    if REAL_KUBECTL:  # what was applied, rendered by the real kustomize
+        assert f"image: {image}" in kubectl[0]["applied"]
+    smoke = release.run.step("Smoke-test /readyz and one prediction")
+    assert "is ready and predicts" in smoke.stdout, release.run.transcript()
+    assert release.run.step("Roll back to the previous revision (the job still fails)").outcome == (
+        "skipped"
+    )
+
+
+def test_failed_rollout_is_rolled_back_and_fails_the_deploy(
+    release: Release, tmp_path: Path
+) -> None:
+    failed = Release(release.ci, tmp_path, rollout_failures=1)
+    failed.execute(only_deploy_with=release.run.jobs["build"]["outputs"])
+    assert failed.run.jobs["deploy"]["result"] == "failure", failed.run.transcript()
+    assert failed.run.step("Smoke-test /readyz and one prediction").outcome == "skipped"
+    assert failed.run.step("Roll back to the previous revision (the job still fails)").outcome == (
+        "success"
+    )
+    verbs = [record["args"][:2] for record in calls(failed.log, "kubectl")]
+    assert verbs == [
+        ["apply", "-k"],
+        ["rollout", "status"],
+        ["rollout", "undo"],
+        ["rollout", "status"],
+    ]
+
+
+def test_a_commit_whose_pipeline_was_not_reviewed_is_not_shipped(
+    origin: Path, tmp_path: Path
+) -> None:
+    ci = fresh_clone(origin, tmp_path / "ci")
+    params = ci / "params.yaml"
+    params.write_text(params.read_text().replace("n_estimators: 100", "n_estimators: 50"))
+    commit_all(ci, "main: params changed without running the pipeline")
+    release = Release(ci, tmp_path).execute()
+    run = release.run
+    verify = run.step("Check this commit holds the reviewed model (a release never retrains)")
+    assert verify.outcome == "failure"
+    assert "not the one that was reviewed (train changed or missing" in verify.stderr
+    assert "A release never retrains" in verify.stderr
+    assert "Traceback" not in verify.stderr
+    assert "Running stage" not in verify.stdout
+    assert run.step("Build the bento").outcome == "skipped"
+    assert run.jobs["deploy"]["result"] == "skipped"
+    assert not calls(release.log, "docker")
+
+
+def test_build_job_locks_packages_and_pushes_with_its_own_token_only(origin: Path) -> None:
+    workflow = yaml.safe_load((origin / ".github/workflows/release.yml").read_text())
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    assert build["env"]["BENTO_LOCK_PACKAGES"] == "true"
+    assert workflow["permissions"] == {"contents": "read"}
+    assert build["permissions"]["packages"] == "write"
+    assert "packages" not in deploy["permissions"]
+    assert deploy["environment"]["name"] == "production"
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+
+
+@pytest.mark.skipif(REAL_KUBECTL is None, reason="kubectl is needed to render the kustomize base")
+def test_kustomize_base_renders_and_validates_against_the_kubernetes_schemas(
+    origin: Path,
+) -> None:
+    import kubernetes_validate
+
+    rendered = subprocess.run(
+        [REAL_KUBECTL or "kubectl", "kustomize", str(origin / "deploy/kubernetes")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    objects = {doc["kind"]: doc for doc in yaml.safe_load_all(rendered)}
+    assert set(objects) == {
+        "Deployment",
+        "Service",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "ServiceMonitor",
+    }
+    for kind, doc in objects.items():
+        if kind != "ServiceMonitor":  # a CRD: no schema ships with Kubernetes
+            kubernetes_validate.validate(doc, kubernetes_validate.latest_version(), strict=True)
+    pod = objects["Deployment"]["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+    assert pod["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
+    assert container["resources"]["limits"] and container["resources"]["requests"]
+    selector = objects["ServiceMonitor"]["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= objects["Service"]["metadata"]["labels"].items()

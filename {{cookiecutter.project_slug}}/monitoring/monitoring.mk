@@ -1,0 +1,18 @@
+# Monitoring targets, included by the Makefile (pruned with monitoring/ when monitoring=no).
+# retrain.yml calls these same targets.
+CURRENT ?= data/current/data.csv
+
+.PHONY: drift drift-report refresh-data retrain-pr
+
+drift: ## Compare CURRENT (CSV, Parquet or .jsonl log) with the training data; fail on drift
+	$(RUN) $(PACKAGE) drift "$(CURRENT)"
+
+drift-report: ## As drift, but exit 0 on drift and record drifted=true|false for a workflow
+	$(RUN) $(PACKAGE) drift "$(CURRENT)" --report-only
+
+refresh-data: ## Make the labelled CURRENT window the training data and version it with DVC
+	cp "$(CURRENT)" data/raw/data.csv
+	$(RUN) dvc add data/raw/data.csv
+
+retrain-pr: ## Commit the retrained dvc.lock on a new branch and open a PR (GH_TOKEN: App token or PAT)
+	$(RUN) $(PACKAGE) retrain-pr
