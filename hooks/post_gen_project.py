@@ -61,30 +61,28 @@ def remove_monitoring_files(monitoring: str) -> None:
             ".github/workflows/retrain.yml",
             f"{package}/drift.py",
             f"{package}/drift_stats.py",
+            f"{package}/inference_log.py",
             f"{package}/retrain.py",
             "tests/test_drift.py",
+            "tests/test_inference_log.py",
         )
 
 
-def keep_remote_auth(remote: str) -> None:
-    """Keep the one credentials action for the chosen DVC remote, under a fixed name."""
+def keep_action_variant(kind: str, chosen: str) -> None:
+    """Keep `.github/actions/<kind>-<chosen>` as `.github/actions/<kind>`; drop the others.
+
+    Workflows call `./.github/actions/<kind>` whatever was chosen, so they need no Jinja.
+    """
     actions = PROJECT / ".github" / "actions"
-    for variant in actions.glob("remote-auth-*"):
-        if variant.name == f"remote-auth-{remote}":
-            variant.rename(actions / "remote-auth")
+    for variant in actions.glob(f"{kind}-*"):
+        if variant.name == f"{kind}-{chosen}":
+            variant.rename(actions / kind)
         else:
             shutil.rmtree(variant)
 
 
-def keep_deploy_action(target: str, monitoring: str) -> None:
-    """Keep the release's deploy action for the chosen target, under a fixed name; and the
-    ServiceMonitor only with monitoring (it needs the Prometheus Operator's CRD)."""
-    actions = PROJECT / ".github" / "actions"
-    for variant in actions.glob("deploy-*"):
-        if variant.name == f"deploy-{target}":
-            variant.rename(actions / "deploy")
-        else:
-            shutil.rmtree(variant)
+def remove_service_monitor(monitoring: str) -> None:
+    """The ServiceMonitor needs the Prometheus Operator's CRD: only with monitoring."""
     if monitoring != "yes":
         remove("deploy/kubernetes/servicemonitor.yaml")
 
@@ -129,8 +127,9 @@ def main() -> int:
     keep_license(OPTIONS["license"])
     remove_deploy_files(OPTIONS["deploy_target"])
     remove_monitoring_files(OPTIONS["monitoring"])
-    keep_remote_auth(OPTIONS["dvc_remote"])
-    keep_deploy_action(OPTIONS["deploy_target"], OPTIONS["monitoring"])
+    keep_action_variant("remote-auth", OPTIONS["dvc_remote"])
+    keep_action_variant("deploy", OPTIONS["deploy_target"])
+    remove_service_monitor(OPTIONS["monitoring"])
     track_with_dvc(RAW_DATA)
     git_init()
     uv_lock()

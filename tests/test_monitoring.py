@@ -275,13 +275,41 @@ def test_forced_run_retrains_and_opens_a_pr_without_drift(trained, tmp_path):
     sh(["git", "branch", "-D", f"retrain/{RUN_ID}"], origin)
 
 
-def test_alerts_and_dashboard_use_only_metrics_the_service_and_drift_export(
+TEST_RECORDS = (
+    "import pandas as pd; "
+    "frame = pd.read_parquet('data/prepared/test.parquet').drop(columns=['churned']); "
+    "print(frame.to_json(orient='records'))"
+)
+
+
+def wait_for_lines(path: Path, count: int, seconds: float = 30) -> int:
+    deadline = time.monotonic() + seconds
+    lines = 0
+    while time.monotonic() < deadline:
+        lines = len(path.read_text().splitlines()) if path.exists() else 0
+        if lines >= count:
+            break
+        time.sleep(0.2)
+    return lines
+
+
+def test_a_real_service_logs_requests_that_drift_reads_back_and_exports_its_metrics(
     trained, tmp_path: Path
 ) -> None:
-    """Scrape /metrics of a real `bentoml serve` after predictions, and drift's .prom file."""
+    """A real `bentoml serve` with the inference log on: the held-out split is served, the
+    log is read back by `drift` (no drift: same distribution), and every metric name the
+    alerts and the dashboard use is in /metrics or in drift's .prom file."""
     project = trained("classification")
     package = project.name.replace("-", "_")
-    env = {**project_env(), "BENTOML_HOME": str(tmp_path / "bentoml")}
+    inference_log = tmp_path / "inference.jsonl"
+    env = {
+        **project_env(),
+        "BENTOML_HOME": str(tmp_path / "bentoml"),
+        "INFERENCE_LOG": str(inference_log),
+    }
+    held_out = json.loads(
+        sh(["uv", "run", "--locked", "python", "-c", TEST_RECORDS], project).stdout
+    )
     run(["make", "bento"], project, env=env, timeout=300)
     port = "3131"
     server = subprocess.Popen(
@@ -313,10 +341,27 @@ def test_alerts_and_dashboard_use_only_metrics_the_service_and_drift_export(
             headers={"content-type": "application/json"},
         )
         urllib.request.urlopen(request, timeout=30).read()
+        for start in range(0, len(held_out), 60):
+            batch = json.dumps({"records": held_out[start : start + 60]}).encode()
+            urllib.request.urlopen(
+                urllib.request.Request(
+                    f"{url}/predict", data=batch, headers={"content-type": "application/json"}
+                ),
+                timeout=60,
+            ).read()
+        logged = wait_for_lines(inference_log, len(held_out) + 1)
         scraped = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    assert logged == len(held_out) + 1, f"{logged} of {len(held_out) + 1} requests logged"
+    entries = [json.loads(line) for line in inference_log.read_text().splitlines()]
+    assert entries[-1]["features"] == held_out[-1]
+    from_log = drift(project, inference_log)
+    assert from_log.returncode == 0, from_log.stdout + from_log.stderr
+    rows = json.loads((project / "reports/drift.json").read_text())["rows"]
+    assert rows["current"] == len(held_out) + 1
+    assert f'{package}_predictions_total{{value="' in scraped
     current = tmp_path / "shifted.csv"
     windows(project, "shifted", "classification", str(current))
     drift(project, current)

@@ -66,6 +66,7 @@ PACKAGE_MODULES = {
     "release.py",
     "service.py",
     "smoke.py",
+    "prediction_metrics.py",
 }
 # Per deploy_target: what deploy/ holds, and what its deploy action calls.
 DEPLOY_FILES = {
@@ -89,8 +90,10 @@ MONITORING_FILES = {
     "monitoring/monitoring.mk",
     "src/{package}/drift.py",
     "src/{package}/drift_stats.py",
+    "src/{package}/inference_log.py",
     "src/{package}/retrain.py",
     "tests/test_drift.py",
+    "tests/test_inference_log.py",
 }
 NEVER = {"data/samples", "licenses"}
 

@@ -89,6 +89,8 @@ class ServeParams:
     max_batch_size: int = 1000  # records per request, and per adaptive batch
     max_latency_ms: int = 1000  # how long adaptive batching may hold a request
     workers: int = 1  # server processes: one per core the server may use
+    inference_log: str = ""  # JSON-lines file of served records for `make drift`; "" is off
+    inference_log_queue: int = 10000  # entries waiting to be written before new ones drop
 
 
 @dataclass(frozen=True)
@@ -165,18 +167,19 @@ def _review(tree: dict[str, Any]) -> ReviewParams:
 
 
 def _serve(tree: dict[str, Any]) -> ServeParams:
-    """The optional `serve:` section: absent keys keep their defaults; given ones are ints >= 1."""
-    section = tree.get("serve") or {}
-    if not isinstance(section, dict):
+    """The optional `serve:` section: absent keys keep their defaults; limits are ints >= 1."""
+    section = dict(tree.get("serve") or {})
+    if not isinstance(tree.get("serve") or {}, dict):
         raise UserError("params.yaml: section 'serve' must be a mapping")
     unknown = sorted(set(section) - set(ServeParams.__dataclass_fields__))
     if unknown:
         raise UserError(f"params.yaml: unknown keys in 'serve': {unknown}")
+    log = str(section.pop("inference_log", None) or "")
     limits = {name: _value(section, name, int, "serve") for name in section}
     for name, value in limits.items():
         if value < 1:
             raise UserError(f"params.yaml: 'serve.{name}' must be at least 1, got {value}")
-    return ServeParams(**limits)
+    return ServeParams(**limits, inference_log=log)
 
 
 def _drift(tree: dict[str, Any]) -> DriftParams:

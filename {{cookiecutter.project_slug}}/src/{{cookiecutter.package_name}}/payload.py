@@ -171,6 +171,11 @@ def to_frame(records: Sequence[BaseModel], columns: Sequence[ColumnSpec]) -> pd.
     return pd.DataFrame(data)
 
 
+def as_features(record: BaseModel, columns: Sequence[ColumnSpec]) -> dict[str, Any]:
+    """The record by column name, as the inference log stores it."""
+    return {column.name: record.__dict__[f"field_{index}"] for index, column in enumerate(columns)}
+
+
 def unknown_categories(record: BaseModel, columns: Sequence[ColumnSpec]) -> dict[str, str]:
     """Per column, a warning for a value the contract does not know, in a column the model
     one-hot encodes: the model ignores such a value, so the prediction rests on the others."""

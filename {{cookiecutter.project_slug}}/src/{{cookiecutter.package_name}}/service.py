@@ -6,6 +6,9 @@ gets HTTP 400 naming the field, never a 500. The endpoint is batchable: concurre
 are merged into one DataFrame and one `model.predict` call (adaptive batching), which is
 where the throughput comes from. GET /livez, /readyz and /metrics come with BentoML.
 
+With monitoring, each record and its prediction can go to an inference log (see
+inference_log.py) that `make drift` reads back.
+
 The model is `models/model.skops` at the md5 that dvc.lock records (see identity.py), saved
 into the BentoML model store by `make bento`. The image carries only what serving needs.
 """
@@ -30,6 +33,7 @@ from .payload import (
     to_frame,
     unknown_categories,
 )
+from .prediction_metrics import observe, prediction_metric
 
 # What the model needs at serving time, pinned to the versions it was trained with; bentoml
 # adds itself. No dvc, mlflow or pandera: the contract is read as plain YAML.
@@ -45,7 +49,7 @@ class BuildArguments(BaseModel):
 
 
 PARAMS = load_params()
-FEATURES, _target = read_contract(PARAMS.data.schema, PARAMS.data.target)
+FEATURES, TARGET = read_contract(PARAMS.data.schema, PARAMS.data.target)
 Record = record_model(FEATURES)
 PredictRequest = request_model(Record, PARAMS.serve.max_batch_size)
 IMAGE = bentoml.images.Image(
@@ -66,6 +70,15 @@ class Predictor:
             "Values of a one-hot encoded column the model never saw, by column",
             ["column"],
         )
+        self.predicted = prediction_metric(TARGET)
+{%- if cookiecutter.monitoring == "yes" %}
+        from .inference_log import open_log
+
+        dropped = prometheus_client.Counter(
+            f"{PACKAGE}_inference_log_dropped", "Inference log entries dropped: queue full"
+        )
+        self.log = open_log(PARAMS.serve, dropped.inc)
+{%- endif %}
 
     @bentoml.api(
         route="/predict",
@@ -86,5 +99,10 @@ class Predictor:
             warnings = unknown_categories(record, FEATURES)
             for column in warnings:
                 self.unknown.labels(column=column).inc()
+            observe(self.predicted, prediction)
+{%- if cookiecutter.monitoring == "yes" %}
+            if self.log is not None:
+                self.log.record(record, FEATURES, prediction)
+{%- endif %}
             results.append(Prediction(prediction=prediction, warnings=list(warnings.values())))
         return results
