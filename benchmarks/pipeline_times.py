@@ -32,7 +32,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    unpinned = {"VIRTUAL_ENV", "PYENV_VERSION", "PYENV_DIR"}  # let the project pick its Python
+    env = {key: value for key, value in os.environ.items() if key not in unpinned}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     with tempfile.TemporaryDirectory() as scratch:
         project = Path(

@@ -59,7 +59,8 @@ def main() -> int:
         )
     )
     steps = [Step("generate", ["cookiecutter", str(TEMPLATE)], time.perf_counter() - started)]
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    unpinned = {"VIRTUAL_ENV", "PYENV_VERSION", "PYENV_DIR"}  # let the project pick its Python
+    env = {key: value for key, value in os.environ.items() if key not in unpinned}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     for step in (
         Step("setup", ["make", "setup"]),

@@ -26,6 +26,10 @@ def tool_path() -> str:
 @pytest.fixture(scope="session", autouse=True)
 def tools_on_path() -> None:
     os.environ["PATH"] = tool_path()
+    # A pyenv shim that launched us pins PYENV_VERSION; generated projects must pick their
+    # own Python from .python-version instead, or uv goes looking to download one.
+    for pinned in ("PYENV_VERSION", "PYENV_DIR"):
+        os.environ.pop(pinned, None)
     if shutil.which("uv") is None:
         pytest.exit("uv is required: run `make test` from the template root (see README)")
 
