@@ -47,6 +47,19 @@ def clone(source: Path, target: Path) -> Path:
     return target
 
 
+def build_main(root: Path, message: str = "main: first model", **options: str) -> Path:
+    """main after a merge: a generated project set up, its pipeline run, committed, and its
+    outputs pushed to a local-directory remote under `root`. Shared by the e2e modules."""
+    project = render_project(
+        root, dvc_remote="local", dvc_remote_url=str(root / "dvc-remote"), **options
+    )
+    sh(["make", "setup"], project)
+    sh(["make", "pipeline"], project)
+    commit_all(project, message)
+    sh(["make", "push-data"], project)
+    return project
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory):
     """Per task: generate, setup, pipeline, test, commit, push to a local-directory remote."""
@@ -55,18 +68,8 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     def _built(task: str) -> Path:
         if task not in projects:
             root = tmp_path_factory.mktemp(f"e2e-{task}")
-            project = render_project(
-                root,
-                project_name=f"Shop {task}",
-                task=task,
-                dvc_remote="local",
-                dvc_remote_url=str(root / "dvc-remote"),
-            )
-            sh(["make", "setup"], project)
-            sh(["make", "pipeline"], project)
+            project = build_main(root, project_name=f"Shop {task}", task=task)
             sh(["make", "test"], project)
-            commit_all(project, "Initial model")
-            sh(["make", "push-data"], project)
             projects[task] = project
         return projects[task]
 

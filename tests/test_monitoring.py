@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_e2e import commit_all, project_env, sh
+from test_e2e import build_main, project_env, sh
 from test_pr_review import working_copy
 from workflow_runner import StepContext, WorkflowRun, recorded_calls, recording_gh
 
-from conftest import render_project, run
+from conftest import run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("monitoring")]
 
@@ -44,18 +44,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     def _trained(task: str) -> Path:
         if task not in projects:
             root = tmp_path_factory.mktemp(f"monitor-{task}")
-            project = render_project(
-                root,
-                project_name=f"Watch {task}",
-                task=task,
-                dvc_remote="local",
-                dvc_remote_url=str(root / "dvc-remote"),
-            )
-            sh(["make", "setup"], project)
-            sh(["make", "pipeline"], project)
-            commit_all(project, "main: first model")
-            sh(["make", "push-data"], project)
-            projects[task] = project
+            projects[task] = build_main(root, project_name=f"Watch {task}", task=task)
         return projects[task]
 
     return _trained

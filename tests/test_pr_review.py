@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_e2e import commit_all, project_env, sh
+from test_e2e import build_main, commit_all, project_env, sh
 from workflow_runner import StepContext, WorkflowRun, recorded_calls, recording_gh
 
 from conftest import render_project
@@ -58,12 +58,8 @@ def working_copy(origin: Path, target: Path, branch: str | None = None) -> Path:
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """main with its pipeline run, committed, and its outputs pushed to the DVC remote."""
-    project = generate(tmp_path_factory.mktemp("review-origin"), "Review Demo")
-    sh(["make", "setup"], project)
-    sh(["make", "pipeline"], project)
-    commit_all(project, "main: first model")
-    sh(["make", "push-data"], project)
-    return project
+    root = tmp_path_factory.mktemp("review-origin")
+    return build_main(root, project_name="Review Demo", task="classification")
 
 
 @pytest.fixture(scope="module")

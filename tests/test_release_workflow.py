@@ -23,10 +23,8 @@ from typing import Any
 
 import pytest
 import yaml
-from test_e2e import commit_all, project_env, sh
+from test_e2e import build_main, commit_all, project_env, sh
 from workflow_runner import StepContext, WorkflowRun
-
-from conftest import render_project
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("release")]
 
@@ -129,21 +127,14 @@ def stop_servers(pids: Path) -> None:
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """main after a reviewed merge: pipeline run, committed, outputs pushed to the remote."""
-    root = tmp_path_factory.mktemp("release-origin")
-    project = render_project(
-        root,
+    return build_main(
+        tmp_path_factory.mktemp("release-origin"),
+        "main: reviewed model",
         project_name="Release Demo",
         task="classification",
         deploy_target="kubernetes",
         monitoring="yes",
-        dvc_remote="local",
-        dvc_remote_url=str(root / "dvc-remote"),
     )
-    sh(["make", "setup"], project)
-    sh(["make", "pipeline"], project)
-    commit_all(project, "main: reviewed model")
-    sh(["make", "push-data"], project)
-    return project
 
 
 def fresh_clone(origin: Path, target: Path) -> Path:
