@@ -1,7 +1,11 @@
 # mergeship's one vocabulary: the README, .ci/run and the template's CI call these targets.
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
-RUN := uv run --locked
+# uv drives everything. Without one on PATH, `make` installs a private copy from the package
+# index into build/tools (needs only python3 with venv), so a fresh machine needs no setup.
+BOOTSTRAP_UV := $(CURDIR)/build/tools/bin/uv
+UV := $(or $(shell command -v uv 2>/dev/null),$(BOOTSTRAP_UV))
+RUN := $(UV) run --locked
 DEMO_DIR := build/demo
 WORKERS ?= 2
 
@@ -10,8 +14,13 @@ WORKERS ?= 2
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-setup: ## Install the template's test tools (locked)
-	uv sync --locked
+setup: | $(UV) ## Install the template's test tools (locked), bootstrapping uv if it is absent
+	$(UV) sync --locked
+
+$(BOOTSTRAP_UV):
+	@echo "uv not found on PATH: installing it into build/tools"
+	python3 -m venv build/tools
+	build/tools/bin/python -m pip install --quiet --disable-pip-version-check uv
 
 test: setup ## Run every template test: renders, hooks, workflows, end to end
 	$(RUN) pytest -n $(WORKERS) --dist loadscope
@@ -23,14 +32,14 @@ lint: setup ## Ruff over the template's own code (the generated code is linted p
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 
-demo: setup ## Generate a project with the defaults into build/demo and run its pipeline and tests
+demo: setup ## The whole loop in build/demo: generate, pipeline, tests, a PR review, bento, serve
 	$(RUN) python scripts/demo.py --output $(DEMO_DIR)
 
 bench: setup ## Print measured pipeline timings of a generated project
 	$(RUN) python benchmarks/pipeline_times.py
 
 sample-data: ## Regenerate the bundled sample CSVs (committed; same seed, same bytes)
-	uv run --group sample-data python scripts/make_sample_data.py
+	$(UV) run --group sample-data python scripts/make_sample_data.py
 
-clean: ## Remove build output
+clean: ## Remove build output (the demo, a bootstrapped uv)
 	rm -rf build

@@ -1,0 +1,106 @@
+"""The demo's own machinery: the PR it simulates, failure messages, and leaving nothing running.
+
+The demo's steps are the generated project's make targets, which the end-to-end tests run;
+these tests cover what the demo adds around them, cheaply. `make demo` itself is run by hand
+and its timings are in the README.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from combinations import TEMPLATE
+
+spec = importlib.util.spec_from_file_location("demo", TEMPLATE / "scripts" / "demo.py")
+demo = importlib.util.module_from_spec(spec)
+sys.modules["demo"] = demo
+spec.loader.exec_module(demo)
+
+
+def test_the_simulated_pr_switches_the_model_and_keeps_the_comments(render):
+    project = render()
+    before = (project / "params.yaml").read_text()
+    changed = project.parent / "changed"
+    changed.mkdir()
+    (changed / "params.yaml").write_text(before)
+
+    demo.change_params(changed)
+
+    after = (changed / "params.yaml").read_text()
+    params = yaml.safe_load(after)
+    assert params["train"]["model"] == "logistic_regression"
+    assert params["train"]["hyperparameters"] == {"C": 1.0, "max_iter": 1000}
+    assert params["evaluate"] == yaml.safe_load(before)["evaluate"]
+    comments = [line for line in before.splitlines() if line.lstrip().startswith("#")]
+    assert comments and all(line in after.splitlines() for line in comments)
+
+
+def test_a_params_file_it_does_not_know_is_refused_not_mangled(tmp_path):
+    (tmp_path / "params.yaml").write_text("train:\n  model: ridge\n")
+    with pytest.raises(demo.StepFailed, match="not the template's default"):
+        demo.change_params(tmp_path)
+    assert (tmp_path / "params.yaml").read_text() == "train:\n  model: ridge\n"
+
+
+def test_the_verdict_is_the_heading_and_the_metric_table_of_a_real_report():
+    readme = (TEMPLATE / "README.md").read_text()
+    report = readme[readme.index("###### ") : readme.index("## Release and monitoring")]
+
+    shown = demo.verdict(report).splitlines()
+
+    assert shown[0].startswith("✅ Model review")
+    assert shown[1].startswith("| metric |")
+    assert any(row.startswith("| f1_macro |") for row in shown)
+    assert not any("region" in row for row in shown)  # the slice table is not repeated
+
+
+def test_a_failing_step_names_the_step_and_the_command_to_rerun(tmp_path):
+    run = demo.Demo(output=tmp_path, verbose=False, env=dict(os.environ), project=tmp_path)
+    (tmp_path / "logs").mkdir()
+
+    with pytest.raises(demo.StepFailed) as failure:
+        run.run("review", ["sh", "-c", "echo the gate said no; exit 3"], BASE="main")
+
+    message = str(failure.value)
+    assert "the gate said no" in message
+    assert "demo failed at step 'review'" in message and "exited 3" in message
+    assert f"Rerun it with: cd {tmp_path} && BASE=main sh -c" in message
+    assert "the gate said no" in (tmp_path / "logs" / "review.log").read_text()
+
+
+def group_members(group: int) -> list[str]:
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            members.append(stat.parent.name)
+    return members
+
+
+def test_stop_ends_the_servers_whole_process_group(tmp_path):
+    # The parent stops on SIGTERM; its child ignores it, like a stubborn server worker.
+    script = "(trap '' TERM; sleep 300) & wait"
+    server = subprocess.Popen(["sh", "-c", script], start_new_session=True)
+    run = demo.Demo(output=tmp_path, verbose=False, server=server, port=demo.free_port())
+    deadline = time.monotonic() + 5
+    while len(group_members(server.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(group_members(server.pid)) >= 2
+
+    message = demo.stop(run)
+
+    assert re.search(r"stopped; nothing answers on port \d+", message)
+    assert group_members(server.pid) == []
+    assert run.server is None
