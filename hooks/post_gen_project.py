@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 OPTIONS: dict[str, str] = json.loads(r"""{{ cookiecutter | jsonify }}""")
 PROJECT = Path.cwd()
 RAW_DATA = Path("data/raw/data.csv")
+SKIP_LOCK = "MERGESHIP_SKIP_UV_LOCK"
 
 
 def remove(*paths: str) -> None:
@@ -109,6 +111,16 @@ def git_init() -> None:
 
 
 def uv_lock() -> None:
+    """Lock the dependencies, unless MERGESHIP_SKIP_UV_LOCK=1.
+
+    `cruft update` renders the old and the new template version in temporary directories,
+    hooks included, only to diff them. Their lock files are thrown away (the generated
+    pyproject.toml lists uv.lock in `[tool.cruft] skip`, and `make template-update` relocks
+    the project itself afterwards), so that target sets the variable to spare two resolutions.
+    """
+    if os.environ.get(SKIP_LOCK) == "1":
+        print(f"{SKIP_LOCK}=1: skipped `uv lock`.")
+        return
     if shutil.which("uv") is None:
         print(
             "uv not found: skipped `uv lock`. "

@@ -15,7 +15,7 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 CHOICE_OPTIONS = {
     key: value
     for key, value in json.loads((TEMPLATE / "cookiecutter.json").read_text()).items()
-    if isinstance(value, list)
+    if isinstance(value, list) and not key.startswith("_")  # "_" keys are settings
 }
 
 

@@ -25,6 +25,7 @@ ALWAYS = {
     ".github/workflows/ci.yml",
     ".github/workflows/pr-review.yml",
     ".github/workflows/release.yml",
+    ".github/workflows/template-update.yml",
     ".github/actions/deploy/action.yml",
     "LICENSE",
     "Makefile",
