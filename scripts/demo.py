@@ -110,6 +110,11 @@ def project_env() -> dict[str, str]:
     return env
 
 
+def demo_env(output: Path) -> dict[str, str]:
+    """The project's environment, with BentoML's store inside the demo folder, not ~/bentoml."""
+    return {**project_env(), "BENTOML_HOME": str(output / "bentoml")}
+
+
 def generate(demo: Demo) -> str:
     remote = demo.output / "dvc-storage"
     try:
@@ -291,7 +296,7 @@ def main() -> int:
     if output.exists():
         shutil.rmtree(output)
     (output / "logs").mkdir(parents=True)
-    demo = Demo(output=output, verbose=args.verbose, env=project_env())
+    demo = Demo(output=output, verbose=args.verbose, env=demo_env(output))
     try:
         run_demo(demo)
     except StepFailed as failure:
@@ -302,7 +307,8 @@ def main() -> int:
     print(f"\n{summary(demo.timings)}")
     print(
         f"\nThe project is in {demo.project}, on branch {PR_BRANCH}.\n"
-        f"Next: cd {demo.project} && make help"
+        f"Next: cd {demo.project} && make help (BentoML's store for this demo: "
+        f"BENTOML_HOME={demo.env['BENTOML_HOME']})"
     )
     return 0
 
