@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -53,7 +54,8 @@ def test_a_params_file_it_does_not_know_is_refused_not_mangled(tmp_path):
 
 def test_the_verdict_is_the_heading_and_the_metric_table_of_a_real_report():
     readme = (TEMPLATE / "README.md").read_text()
-    report = readme[readme.index("###### ") : readme.index("## Release and monitoring")]
+    start, end = "<!-- review-example:start -->", "<!-- review-example:end -->"
+    report = readme[readme.index(start) + len(start) : readme.index(end)]
 
     shown = demo.verdict(report).splitlines()
 
@@ -104,3 +106,33 @@ def test_stop_ends_the_servers_whole_process_group(tmp_path):
     assert re.search(r"stopped; nothing answers on port \d+", message)
     assert group_members(server.pid) == []
     assert run.server is None
+
+
+def dry_run_setup(tmp_path: Path, path: str) -> str:
+    """`make -n setup` on a copy of the Makefile, with PATH exactly as given."""
+    shutil.copy(TEMPLATE / "Makefile", tmp_path / "Makefile")
+    make = shutil.which("make")
+    result = subprocess.run(
+        [make, "-n", "setup"], cwd=tmp_path, env={"PATH": path}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_make_bootstraps_uv_into_build_tools_when_none_is_on_path(tmp_path):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    plan = dry_run_setup(tmp_path, str(empty))
+    assert "python3 -m venv build/tools" in plan
+    assert "build/tools/bin/python -m pip install" in plan
+    assert f"{tmp_path}/build/tools/bin/uv sync --locked" in plan
+
+
+def test_make_uses_the_uv_on_path_when_there_is_one(tmp_path):
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "uv").write_text("#!/bin/sh\n")
+    (tools / "uv").chmod(0o755)
+    plan = dry_run_setup(tmp_path, str(tools))
+    assert f"{tools}/uv sync --locked" in plan
+    assert "venv" not in plan and "pip install" not in plan
