@@ -29,8 +29,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cookiecutter.main import cookiecutter
-
 TEMPLATE = Path(__file__).resolve().parents[1]
 PR_BRANCH = "demo/logistic-regression"
 # The PR's change, on the default params.yaml: a different model with its own hyperparameters.
@@ -116,21 +114,15 @@ def demo_env(output: Path) -> dict[str, str]:
 
 
 def generate(demo: Demo) -> str:
+    """Run cookiecutter's own CLI in the output folder, as a user would; its output is logged."""
     remote = demo.output / "dvc-storage"
-    try:
-        demo.project = Path(
-            cookiecutter(
-                str(TEMPLATE),
-                no_input=True,
-                output_dir=str(demo.output),
-                extra_context={"dvc_remote_url": str(remote)},
-            )
-        )
-    except (Exception, SystemExit) as error:
-        raise StepFailed(
-            f"demo failed at step 'generate': {error}\nRerun it with: uv run cookiecutter "
-            f"{TEMPLATE} --no-input --output-dir {demo.output} dvc_remote_url={remote}"
-        ) from error
+    demo.project = demo.output  # where the generate command runs
+    command = [sys.executable, "-m", "cookiecutter", str(TEMPLATE), "--no-input"]
+    demo.run("generate", [*command, f"dvc_remote_url={remote}"])
+    created = [path for path in demo.output.iterdir() if (path / "pyproject.toml").is_file()]
+    if len(created) != 1:
+        raise StepFailed(f"demo failed at step 'generate': expected one project in {demo.output}")
+    demo.project = created[0]
     return f"{demo.project} (DVC remote: {remote})"
 
 
