@@ -64,9 +64,11 @@ def remove_monitoring_files(monitoring: str) -> None:
             f"{package}/drift.py",
             f"{package}/drift_stats.py",
             f"{package}/inference_log.py",
+            f"{package}/metrics_push.py",
             f"{package}/retrain.py",
             "tests/test_drift.py",
             "tests/test_inference_log.py",
+            "tests/test_metrics_push.py",
         )
 
 

@@ -5,12 +5,14 @@ order in a clone, with `gh` as a recording stand-in.
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -120,7 +122,12 @@ def test_a_column_missing_from_current_data_is_reported(trained, tmp_path):
 
 
 def run_retrain_workflow(
-    origin: Path, workspace: Path, current: str, force: bool, configured: str = "true"
+    origin: Path,
+    workspace: Path,
+    current: str,
+    force: bool,
+    configured: str = "true",
+    pushgateway: str = "",
 ):
     """Clone main, land a current window in data/current/, run retrain.yml in the clone."""
     ci = working_copy(origin, workspace / "ci")
@@ -169,7 +176,7 @@ def run_retrain_workflow(
             "actions/create-github-app-token@": app_token,
             "actions/upload-artifact@": upload,
         },
-        variables={"RETRAIN_APP_ID": "12345"},
+        variables={"RETRAIN_APP_ID": "12345", "PUSHGATEWAY_URL": pushgateway},
         secrets={"RETRAIN_APP_PRIVATE_KEY": "stand-in-key"},
         env={
             "PATH": f"{bin_dir}:{project_env()['PATH']}",
@@ -195,6 +202,7 @@ def test_drift_opens_a_retrain_pr_with_the_review_report(trained, tmp_path):
     run, calls, _ = run_retrain_workflow(origin, tmp_path, "shifted", force=False)
     assert run.jobs["retrain"]["result"] == "success", run.transcript()
     assert run.step("Retrain (dvc repro)").outcome == "success"
+    assert run.step("Push the drift gauge to the Pushgateway").outcome == "skipped"  # no URL
     branch = f"retrain/{RUN_ID}"
     assert set(remote_branches(origin)) - set(before) == {branch}
     changed = sh(["git", "diff", "--name-only", "main", branch], origin).stdout.split()
@@ -210,16 +218,51 @@ def test_drift_opens_a_retrain_pr_with_the_review_report(trained, tmp_path):
     sh(["git", "branch", "-D", branch], origin)
 
 
-def test_no_drift_and_not_forced_opens_nothing(trained, tmp_path):
+class Pushgateway(http.server.HTTPServer):
+    """A loopback stand-in for a Prometheus Pushgateway: records each PUT it is sent."""
+
+    def __init__(self) -> None:
+        self.pushed: list[tuple[str, str]] = []
+        super().__init__(("127.0.0.1", 0), PushRecorder)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class PushRecorder(http.server.BaseHTTPRequestHandler):
+    def do_PUT(self) -> None:  # the name http.server dispatches PUT requests to
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        self.server.pushed.append((self.path, body))
+        self.send_response(202)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_no_drift_and_not_forced_opens_nothing_and_pushes_the_gauge(trained, tmp_path):
     origin = trained("classification")
     before = remote_branches(origin)
-    run, calls, _ = run_retrain_workflow(origin, tmp_path, "fresh", force=False)
+    gateway = Pushgateway()
+    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    try:
+        run, calls, _ = run_retrain_workflow(
+            origin, tmp_path, "fresh", force=False, pushgateway=gateway.url
+        )
+    finally:
+        gateway.shutdown()
+        gateway.server_close()
     assert run.jobs["retrain"]["result"] == "success", run.transcript()
     drift_step = run.step("Compare the current data with the training data")
     assert drift_step.outputs == {"drifted": "false"}
     assert run.step("Retrain (dvc repro)").outcome == "skipped"
     assert calls == []
     assert remote_branches(origin) == before
+    # The alert rule's gauge reached the gateway, under the job the rules expect.
+    assert [path for path, _ in gateway.pushed] == ["/metrics/job/watch_classification_drift"]
+    assert "watch_classification_drift_detected 0" in gateway.pushed[0][1].splitlines()
+    assert "watch_classification_drift_detected" in used_metrics(origin, "watch_classification")
 
 
 METRIC = re.compile(r"\b((?:bentoml|{package})_[a-z_]+)")

@@ -92,9 +92,11 @@ MONITORING_FILES = {
     "src/{package}/drift.py",
     "src/{package}/drift_stats.py",
     "src/{package}/inference_log.py",
+    "src/{package}/metrics_push.py",
     "src/{package}/retrain.py",
     "tests/test_drift.py",
     "tests/test_inference_log.py",
+    "tests/test_metrics_push.py",
 }
 NEVER = {"data/samples", "licenses"}
 

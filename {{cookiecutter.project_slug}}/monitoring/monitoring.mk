@@ -2,13 +2,16 @@
 # retrain.yml calls these same targets.
 CURRENT ?= data/current/data.csv
 
-.PHONY: drift drift-report refresh-data retrain-pr
+.PHONY: drift drift-report push-drift-metrics refresh-data retrain-pr
 
 drift: ## Compare CURRENT (CSV, Parquet or .jsonl log) with the training data; fail on drift
 	$(RUN) $(PACKAGE) drift "$(CURRENT)"
 
 drift-report: ## As drift, but exit 0 on drift and record drifted=true|false for a workflow
 	$(RUN) $(PACKAGE) drift "$(CURRENT)" --report-only
+
+push-drift-metrics: ## Push reports/drift.prom to the Pushgateway at PUSHGATEWAY_URL (alerts read it)
+	$(RUN) $(PACKAGE) push-drift-metrics
 
 refresh-data: ## Make the labelled CURRENT window the training data and version it with DVC
 	cp "$(CURRENT)" data/raw/data.csv

@@ -147,6 +147,14 @@ def run_smoke(params: Params) -> str:
     from .smoke import smoke
 
     return smoke(params)
+{%- if cookiecutter.monitoring == "yes" %}
+
+
+def run_push_drift_metrics(params: Params) -> str:
+    from .metrics_push import push_drift_metrics
+
+    return push_drift_metrics()
+{%- endif %}
 
 
 COMMANDS: dict[str, tuple[Callable[[Params], str], str]] = {
@@ -163,6 +171,12 @@ COMMANDS: dict[str, tuple[Callable[[Params], str], str]] = {
     "bento-path": (run_bento_path, "print the directory of this commit's bento"),
     "promote": (run_promote, "register the model in MLflow as @champion (MLFLOW_TRACKING_URI)"),
     "smoke": (run_smoke, "check a running service (SERVICE_URL): /readyz and one prediction"),
+{%- if cookiecutter.monitoring == "yes" %}
+    "push-drift-metrics": (
+        run_push_drift_metrics,
+        "push reports/drift.prom to the Pushgateway at PUSHGATEWAY_URL",
+    ),
+{%- endif %}
 }
 REVIEW_HELP = "compare metrics with a base revision; exit 1 on a regression beyond tolerance"
 
