@@ -216,8 +216,21 @@ def serve(demo: Demo, port: int) -> str:
     return f"http://127.0.0.1:{port} is ready (log: {demo.logs / 'serve.log'})"
 
 
+def living_members(group: int) -> list[int]:
+    """Processes of a process group that still run (zombies excluded), read from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
 def stop(demo: Demo) -> str:
-    """Stop the server's whole process group; escalate to SIGKILL if it lingers."""
+    """Stop the server's whole process group; escalate to SIGKILL if any of it lingers."""
     server, demo.server = demo.server, None
     if server is None or server.poll() is not None:
         return "no server was running"
@@ -229,6 +242,11 @@ def stop(demo: Demo) -> str:
         server.wait()
     with contextlib.suppress(ProcessLookupError):  # workers that ignored the SIGTERM
         os.killpg(server.pid, signal.SIGKILL)
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS  # a SIGKILL lands asynchronously
+    while (left := living_members(server.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if left:
+        raise StepFailed(f"demo failed at step 'stop': processes {left} outlived SIGKILL")
     if answers(f"http://127.0.0.1:{demo.port}/livez"):
         raise StepFailed(f"demo failed at step 'stop': port {demo.port} still answers")
     return f"stopped; nothing answers on port {demo.port}"

@@ -79,32 +79,20 @@ def test_a_failing_step_names_the_step_and_the_command_to_rerun(tmp_path):
     assert "the gate said no" in (tmp_path / "logs" / "review.log").read_text()
 
 
-def group_members(group: int) -> list[str]:
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            members.append(stat.parent.name)
-    return members
-
-
 def test_stop_ends_the_servers_whole_process_group(tmp_path):
     # The parent stops on SIGTERM; its child ignores it, like a stubborn server worker.
     script = "(trap '' TERM; sleep 300) & wait"
     server = subprocess.Popen(["sh", "-c", script], start_new_session=True)
     run = demo.Demo(output=tmp_path, verbose=False, server=server, port=demo.free_port())
     deadline = time.monotonic() + 5
-    while len(group_members(server.pid)) < 2 and time.monotonic() < deadline:
+    while len(demo.living_members(server.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(group_members(server.pid)) >= 2
+    assert len(demo.living_members(server.pid)) >= 2
 
     message = demo.stop(run)
 
     assert re.search(r"stopped; nothing answers on port \d+", message)
-    assert group_members(server.pid) == []
+    assert demo.living_members(server.pid) == []
     assert run.server is None
 
 
