@@ -10,42 +10,25 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from cookiecutter.main import cookiecutter
+from generated_project import generate, project_env, timed
 
-TEMPLATE = Path(__file__).resolve().parents[1]
 GOALS = {"cold repro": 20.0, "no-op repro": 3.0}
-
-
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
-    return time.perf_counter() - started
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    unpinned = {"VIRTUAL_ENV", "PYENV_VERSION", "PYENV_DIR"}  # let the project pick its Python
-    env = {key: value for key, value in os.environ.items() if key not in unpinned}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    with tempfile.TemporaryDirectory() as scratch:
-        project = Path(
-            cookiecutter(
-                str(TEMPLATE),
-                no_input=True,
-                output_dir=scratch,
-                extra_context={"dvc_remote_url": f"{scratch}/storage"},
-            )
-        )
+    with tempfile.TemporaryDirectory() as directory:
+        scratch = Path(directory)
+        env = project_env(scratch)
+        project = generate(scratch, scratch / "storage")
         dvc = ["uv", "run", "--locked", "dvc"]
-        setup = timed(["make", "setup"], project, env)
+        setup, _ = timed(["make", "setup"], project, env)
         print(f"setup (uv sync --locked --compile-bytecode, warm uv cache): {setup:.1f} s")
         figures: dict[str, tuple[str, list[float]]] = {
             "cold repro": (f"{' '.join(dvc)} repro --force", []),
@@ -55,10 +38,10 @@ def main() -> int:
         params = project / "params.yaml"
         original = params.read_text()
         for attempt in range(args.repeat):
-            figures["cold repro"][1].append(timed([*dvc, "repro", "--force"], project, env))
-            figures["no-op repro"][1].append(timed([*dvc, "repro"], project, env))
+            figures["cold repro"][1].append(timed([*dvc, "repro", "--force"], project, env)[0])
+            figures["no-op repro"][1].append(timed([*dvc, "repro"], project, env)[0])
             params.write_text(original.replace("max_depth: 8", f"max_depth: {9 + attempt}"))
-            figures["one param changed"][1].append(timed([*dvc, "repro"], project, env))
+            figures["one param changed"][1].append(timed([*dvc, "repro"], project, env)[0])
             params.write_text(original)
             timed([*dvc, "repro"], project, env)
     cores = os.cpu_count()

@@ -62,15 +62,16 @@ class Demo:
     def logs(self) -> Path:
         return self.output / "logs"
 
-    def run(self, step: str, command: list[str], **env: str) -> str:
-        """Run one command of a step in the project; its output is logged and returned."""
+    def run(self, step: str, command: list[str], cwd: Path | None = None, **env: str) -> str:
+        """Run one command of a step (in the project by default); log and return its output."""
+        cwd = cwd or self.project
         log = self.logs / f"{step}.log"
         with open(log, "a") as handle:
             handle.write(f"$ {' '.join(command)}\n")
             handle.flush()
             result = subprocess.run(
                 command,
-                cwd=self.project,
+                cwd=cwd,
                 env={**self.env, **env},
                 stdout=None if self.verbose else subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -80,7 +81,7 @@ class Demo:
         if result.returncode != 0:
             tail = "\n".join((result.stdout or "").strip().splitlines()[-30:])
             prefix = " ".join(f"{key}={value}" for key, value in env.items())
-            rerun = f"cd {self.project} && {prefix + ' ' if prefix else ''}{' '.join(command)}"
+            rerun = f"cd {cwd} && {prefix + ' ' if prefix else ''}{' '.join(command)}"
             raise StepFailed(
                 f"{tail}\n\ndemo failed at step '{step}': `{' '.join(command)}` exited "
                 f"{result.returncode} (full log: {log}).\nRerun it with: {rerun}"
@@ -116,9 +117,8 @@ def demo_env(output: Path) -> dict[str, str]:
 def generate(demo: Demo) -> str:
     """Run cookiecutter's own CLI in the output folder, as a user would; its output is logged."""
     remote = demo.output / "dvc-storage"
-    demo.project = demo.output  # where the generate command runs
     command = [sys.executable, "-m", "cookiecutter", str(TEMPLATE), "--no-input"]
-    demo.run("generate", [*command, f"dvc_remote_url={remote}"])
+    demo.run("generate", [*command, f"dvc_remote_url={remote}"], cwd=demo.output)
     created = [path for path in demo.output.iterdir() if (path / "pyproject.toml").is_file()]
     if len(created) != 1:
         raise StepFailed(f"demo failed at step 'generate': expected one project in {demo.output}")

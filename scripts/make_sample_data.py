@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SAMPLES = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "data" / "samples"
+# The template folder's literal name (cookiecutter renders it; this script writes into it).
+TEMPLATE_FOLDER = "{{cookiecutter.project_slug}}"
+SAMPLES = Path(__file__).resolve().parents[1] / TEMPLATE_FOLDER / "data" / "samples"
 ROWS = 1200
 REGIONS = np.array(["north", "south", "east", "west"])
 
