@@ -56,19 +56,13 @@ def remove_deploy_files(target: str) -> None:
 
 
 def remove_monitoring_files(monitoring: str) -> None:
+    """Monitoring is whole folders: the package finds its code, the Makefile its targets."""
     if monitoring != "yes":
-        package = f"src/{OPTIONS['package_name']}"
         remove(
             "monitoring",
             ".github/workflows/retrain.yml",
-            f"{package}/drift.py",
-            f"{package}/drift_stats.py",
-            f"{package}/inference_log.py",
-            f"{package}/metrics_push.py",
-            f"{package}/retrain.py",
-            "tests/test_drift.py",
-            "tests/test_inference_log.py",
-            "tests/test_metrics_push.py",
+            f"src/{OPTIONS['package_name']}/monitoring",
+            "tests/monitoring",
         )
 
 
@@ -112,8 +106,48 @@ def git_init() -> None:
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=PROJECT, check=True)
 
 
+# A pyenv shim that started cookiecutter exports these: they would make every pyenv shim uv
+# runs ignore the project's .python-version, so uv would find no Python and download one.
+PYENV_PINS = ("PYENV_VERSION", "PYENV_DIR")
+
+
+def lock_environment() -> dict[str, str]:
+    """This environment without pyenv pins, and with Python downloads off.
+
+    Generation should never fetch an interpreter behind the user's back (nor fail on a
+    machine that cannot): with no Python to lock for, the warning says to run `uv lock`.
+    """
+    env = {key: value for key, value in os.environ.items() if key not in PYENV_PINS}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return env
+
+
+def find_uv(env: dict[str, str]) -> tuple[str | None, str]:
+    """A uv that runs in the project, else None and the one-line fix.
+
+    The project's scripts/find-uv.sh is the search `make` uses too, so both agree on which uv
+    runs (a pyenv shim of uv may not run under the project's .python-version). The uv beside
+    this Python (cookiecutter installed next to it) is one more candidate. Without bash,
+    the uv on PATH as it is.
+    """
+    bash = shutil.which("bash", path=env.get("PATH"))
+    if bash is None:
+        on_path = shutil.which("uv", path=env.get("PATH"))
+        return on_path, "uv not found on PATH: install it (https://docs.astral.sh/uv/)"
+    beside = Path(sys.executable).with_name("uv")
+    found = subprocess.run(
+        [bash, "scripts/find-uv.sh", str(beside)],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    output = found.stdout.strip()
+    return (output, "") if found.returncode == 0 else (None, output)
+
+
 def uv_lock() -> None:
-    """Lock the dependencies, unless MERGESHIP_SKIP_UV_LOCK=1.
+    """Lock the dependencies, unless MERGESHIP_SKIP_UV_LOCK=1; never fail the generation.
 
     `cruft update` renders the old and the new template version in temporary directories,
     hooks included, only to diff them. Their lock files are thrown away (the generated
@@ -123,13 +157,15 @@ def uv_lock() -> None:
     if os.environ.get(SKIP_LOCK) == "1":
         print(f"{SKIP_LOCK}=1: skipped `uv lock`.")
         return
-    if shutil.which("uv") is None:
-        print(
-            "uv not found: skipped `uv lock`. "
-            "Install uv (https://docs.astral.sh/uv/), then run `uv lock`."
-        )
+    env = lock_environment()
+    uv, problem = find_uv(env)
+    if uv is None:
+        fix = problem.removeprefix("error: ")
+        print(f"warning: skipped `uv lock`: {fix}; then run `uv lock` in {PROJECT.name}.")
         return
-    result = subprocess.run(["uv", "lock", "--quiet"], cwd=PROJECT, capture_output=True, text=True)
+    result = subprocess.run(
+        [uv, "lock", "--quiet"], cwd=PROJECT, env=env, capture_output=True, text=True
+    )
     if result.returncode != 0:
         print(
             f"warning: `uv lock` failed; run it again in {PROJECT.name}:\n{result.stderr.strip()}"

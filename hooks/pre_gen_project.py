@@ -10,6 +10,8 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
+from collections.abc import Mapping
 
 # cookiecutter renders the whole context as JSON here; the raw string keeps backslashes.
 OPTIONS: dict[str, str] = json.loads(r"""{{ cookiecutter | jsonify }}""")
@@ -25,6 +27,46 @@ CHOICES = {
 
 REMOTE_SCHEMES = {"s3": "s3://", "gcs": "gs://", "azure": "azure://"}
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+# Kubernetes object names and label values, and BentoML tags (named after the package).
+MAX_NAME_LENGTH = 63
+# Words YAML 1.1 reads as a boolean or null, as kubectl does: `name: yes` would not be a name.
+YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+# configobj, which reads .dvc/config, cannot quote a '"' and expands "%(name)s" in any value.
+DVC_CONFIG_UNSAFE = ('"', "%(")
+# Line and paragraph separators break lines in YAML, although they are not category Cc.
+LINE_BREAKS = frozenset({"\u2028", "\u2029"})
+# The options whose values the defaults of others are made from, in that order.
+SOURCE_OPTIONS = ("project_name", "project_slug")
+
+
+def control_character(value: str) -> str | None:
+    for char in value:
+        if unicodedata.category(char) == "Cc" or char in LINE_BREAKS:
+            return char
+    return None
+
+
+def option_keys(options: Mapping[str, object]) -> list[str]:
+    """Sources first: jsonify sorts the keys, yet a bad project_name should be named rather than
+    the project_slug and dvc_remote_url made from it. "_" keys are cookiecutter's settings."""
+    sources = [key for key in SOURCE_OPTIONS if key in options]
+    return sources + [key for key in options if key not in sources and not key.startswith("_")]
+
+
+def check_control_characters(options: Mapping[str, object]) -> str | None:
+    """Option values land in one-line strings of TOML, JSON, YAML and .dvc/config, where a
+    newline or other control character would end the string or inject a setting."""
+    for key in option_keys(options):
+        value = options[key]
+        if not isinstance(value, str):
+            continue
+        char = control_character(value)
+        if char is not None:
+            return (
+                f"{key} contains the control character {char!r} (U+{ord(char):04X}): "
+                "option values must be a single line of printable text"
+            )
+    return None
 
 
 def check_slug(slug: str) -> str | None:
@@ -32,6 +74,16 @@ def check_slug(slug: str) -> str | None:
         return (
             f"project_slug {slug!r} is not allowed: use lowercase letters, digits and single "
             "dashes, starting with a letter (e.g. 'churn-model')"
+        )
+    if len(slug) > MAX_NAME_LENGTH:
+        return (
+            f"project_slug {slug!r} has {len(slug)} characters: Kubernetes names, made from "
+            f"it, allow at most {MAX_NAME_LENGTH} characters"
+        )
+    if slug in YAML_WORDS:
+        return (
+            f"project_slug {slug!r} reads as a boolean or null in YAML (the Kubernetes "
+            "manifests name things after it): choose another name"
         )
     return None
 
@@ -45,6 +97,11 @@ def check_package_name(name: str) -> str | None:
         return f"package_name {name!r} must be lowercase (PEP 8), e.g. {name.lower()!r}"
     if name in sys.stdlib_module_names:
         return f"package_name {name!r} shadows the standard-library module: choose another name"
+    if len(name) > MAX_NAME_LENGTH:
+        return (
+            f"package_name {name!r} has {len(name)} characters: BentoML tags, made from it, "
+            f"allow at most {MAX_NAME_LENGTH} characters"
+        )
     return None
 
 
@@ -58,6 +115,12 @@ def check_choices(options: dict[str, str]) -> str | None:
 def check_remote_url(remote: str, url: str) -> str | None:
     if not url.strip():
         return "dvc_remote_url is empty: give the remote's URL or directory"
+    unsafe = [text for text in DVC_CONFIG_UNSAFE if text in url]
+    if unsafe:
+        return (
+            f"dvc_remote_url {url!r} contains {unsafe[0]!r}, which .dvc/config cannot hold: "
+            "percent-encode it or choose another location"
+        )
     if remote == "local":
         if "://" in url:
             return (
@@ -80,12 +143,14 @@ def check_remote_url(remote: str, url: str) -> str | None:
 
 
 def problems(options: dict[str, str]) -> list[str]:
+    """Control characters first: a bad slug derived from such a project_name is only its echo."""
     found = [
+        check_control_characters(options),
         check_choices(options),
         check_slug(options["project_slug"]),
         check_package_name(options["package_name"]),
     ]
-    if not found[0]:
+    if not found[1]:
         found.append(check_remote_url(options["dvc_remote"], options["dvc_remote_url"]))
     return [problem for problem in found if problem]
 

@@ -76,6 +76,19 @@ UNSUPPORTED = [
     ({"dvc_remote": "local", "dvc_remote_url": "s3://bucket/x"}, "has a scheme"),
     ({"dvc_remote": "local", "dvc_remote_url": "storage"}, "would be inside the repository"),
     ({"dvc_remote": "local", "dvc_remote_url": ""}, "dvc_remote_url is empty"),
+    # A newline would end the url setting in .dvc/config and start one of the user's choosing.
+    (
+        {"dvc_remote": "s3", "dvc_remote_url": "s3://bucket/x\n[core]\n    remote = other"},
+        "dvc_remote_url contains the control character '\\n' (U+000A)",
+    ),
+    ({"project_name": "Churn\x07Model"}, "project_name contains the control character '\\x07'"),
+    ({"description": "Churn\tmodel"}, "description contains the control character '\\t'"),
+    ({"author_name": "ML\u2028Team"}, "author_name contains the control character '\\u2028'"),
+    ({"project_slug": "churn-model-" + "x" * 52}, "allow at most 63 characters"),
+    ({"package_name": "churn_model_" + "x" * 52}, "BentoML tags, made from it, allow at most 63"),
+    ({"project_slug": "yes"}, "project_slug 'yes' reads as a boolean or null in YAML"),
+    ({"dvc_remote": "s3", "dvc_remote_url": 's3://bucket/"x"'}, "contains '\"', which .dvc/config"),
+    ({"dvc_remote": "s3", "dvc_remote_url": "s3://b/%(x)s"}, "contains '%(', which .dvc/config"),
 ]
 
 # A value outside a choice list never reaches the hook: cookiecutter itself refuses it before

@@ -12,12 +12,14 @@ from {{ cookiecutter.package_name }}.config import (
     Params,
     load_params,
 )
-from {{ cookiecutter.package_name }}.data import (
-    read_table,
+from {{ cookiecutter.package_name }}.modeling.model import (
+    build_model,
+)
+from {{ cookiecutter.package_name }}.pipeline.data import (
+    labelled_rows,
     split_features,
     split_indices,
 )
-from {{ cookiecutter.package_name }}.model import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +41,8 @@ def raw(params: Params) -> pd.DataFrame:
     path = ROOT / params.data.raw
     if not path.exists() and os.environ.get("REQUIRE_DATA") == "false":
         pytest.skip(f"{params.data.raw} is not here and CI has no DVC remote credentials")
-    return read_table(path, params.data.target)
+    labelled, _ = labelled_rows(path, params.data.target)  # as every stage reads it
+    return labelled.reset_index(drop=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,26 @@
-"""One typed loader for params.yaml, and the fixed paths the DVC stages share.
+"""params.yaml as typed settings, and the fixed paths the DVC stages share.
 
-Every module reads configuration through `load_params()`, so a typo in params.yaml fails
-once, early, naming the key, instead of deep inside a stage.
+Every section is a pydantic model that forbids unknown keys, so a typo fails when the
+params are loaded, naming the key path and the valid keys, instead of silently turning a
+gate off or training with defaults. `load_params()` is the one way to read params.yaml.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import types
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self, Union, get_args, get_origin
 
 import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import UserError
 
@@ -29,219 +39,183 @@ METRICS_FILE = Path("metrics.json")
 PLOTS_DIR = Path("plots")
 LOCK_FILE = Path("dvc.lock")
 REVIEW_REPORT = Path("reports/review.md")
-DRIFT_REPORT = Path("reports/drift.md")
-DRIFT_RESULT = Path("reports/drift.json")
 
 
-@dataclass(frozen=True)
-class DataParams:
+class Section(BaseModel):
+    """A params.yaml section: unknown keys are errors, values are read-only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class DataParams(Section):
     raw: Path
-    schema: Path
-    target: str
-    test_size: float
-    seed: int
+    schema_file: Path = Field(alias="schema")
+    target: str = Field(min_length=1)
+    test_size: float = Field(gt=0, lt=1)
+    seed: int = Field(ge=0)
 
 
-@dataclass(frozen=True)
-class TrainParams:
+class TrainParams(Section):
     model: str
-    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    hyperparameters: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, name: str) -> str:
+        from .modeling.model import check_model_name
+
+        check_model_name(name)
+        return name
+
+    @field_validator("hyperparameters", mode="before")
+    @classmethod
+    def _accepted_names(cls, values: Any, info: ValidationInfo) -> Any:
+        """Checked against the chosen estimator's constructor, so a misspelt name fails now."""
+        if isinstance(values, dict) and "model" in info.data:
+            from .modeling.model import check_hyperparameter_names
+
+            check_hyperparameter_names(info.data["model"], list(values))
+        return {} if values is None else values
 
 
-@dataclass(frozen=True)
-class QualityFloor:
+class QualityFloor(Section):
     metric: str
     minimum: float
 
 
-@dataclass(frozen=True)
-class EvaluateParams:
+class EvaluateParams(Section):
     quality_floor: QualityFloor
-    slice_by: str | None = None
+    slice_by: str | None = None  # a column whose groups get their own metrics
 
 
-@dataclass(frozen=True)
-class Tolerance:
+class Tolerance(Section):
     """How far a metric may move the wrong way before the PR gate fails."""
 
     better: Literal["higher", "lower"]
-    max_drop: float | None = None
-    max_relative_drop: float | None = None
+    max_drop: float | None = Field(default=None, ge=0)
+    max_relative_drop: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _has_a_limit(self) -> Self:
+        if self.max_drop is None and self.max_relative_drop is None:
+            raise ValueError("give max_drop and/or max_relative_drop")
+        return self
 
 
-@dataclass(frozen=True)
-class SliceGate:
+class SliceGate(Tolerance):
+    """The worst group of `evaluate.slice_by` is gated on one metric."""
+
     metric: str
-    tolerance: Tolerance
-    min_rows: int = 30
+    min_rows: int = Field(default=30, ge=1)
+
+    @property
+    def tolerance(self) -> Tolerance:
+        return Tolerance(
+            better=self.better,
+            max_drop=self.max_drop,
+            max_relative_drop=self.max_relative_drop,
+        )
 
 
-@dataclass(frozen=True)
-class ReviewParams:
-    metrics: dict[str, Tolerance]
+class ReviewParams(Section):
+    metrics: dict[str, Tolerance] = Field(min_length=1)
     slices: SliceGate | None = None
 
 
-@dataclass(frozen=True)
-class ServeParams:
+class ServeParams(Section):
     """Limits of the prediction service; a request beyond them gets HTTP 400, not a crash."""
 
-    max_batch_size: int = 1000  # records per request, and per adaptive batch
-    max_latency_ms: int = 1000  # how long adaptive batching may hold a request
-    workers: int = 1  # server processes: one per core the server may use
+    max_batch_size: int = Field(default=1000, ge=1)  # records per request and per batch
+    max_latency_ms: int = Field(default=1000, ge=1)  # how long batching may hold a request
+    workers: int = Field(default=1, ge=1)  # server processes: one per core it may use
     inference_log: str = ""  # JSON-lines file of served records for `make drift`; "" is off
-    inference_log_queue: int = 10000  # entries waiting to be written before new ones drop
+    inference_log_queue: int = Field(default=10000, ge=1)  # entries waiting before drops
 
 
-@dataclass(frozen=True)
-class DriftParams:
+class DriftParams(Section):
     """When `drift` calls a column shifted; defaults tuned for windows of a few hundred rows."""
 
-    bins: int = 10  # quantile bins of the training data, for numeric PSI
-    psi_threshold: float = 0.2  # PSI at or above this is a shift, whatever the tests say
-    pvalue: float = 0.01  # KS (numeric) or chi-square (categorical) p-value below this...
-    ks_statistic: float = 0.15  # ...with a KS distance at least this (numeric), or
-    psi_moderate: float = 0.1  # ...with a PSI at least this (categorical)
-    missing_rate_increase: float = 0.05  # absolute rise in a column's share of missing values
-    min_rows: int = 200  # fewer current rows is an error: PSI noise grows as 1/rows
+    bins: int = Field(default=10, ge=2)  # quantile bins of the training data, numeric PSI
+    psi_threshold: float = Field(default=0.2, gt=0)  # PSI at or above: a shift
+    pvalue: float = Field(default=0.01, gt=0, lt=1)  # KS / chi-square p-value below this...
+    ks_statistic: float = Field(default=0.15, gt=0, le=1)  # ...with a KS distance >= this, or
+    psi_moderate: float = Field(default=0.1, gt=0)  # ...with a PSI >= this (categorical)
+    missing_rate_increase: float = Field(default=0.05, gt=0, lt=1)  # rise of a missing share
+    min_rows: int = Field(default=200, ge=1)  # fewer current rows is an error
 
 
-@dataclass(frozen=True)
-class Params:
+class Params(Section):
     data: DataParams
     train: TrainParams
     evaluate: EvaluateParams
     review: ReviewParams
-    raw: dict[str, Any]
     serve: ServeParams = ServeParams()
     drift: DriftParams = DriftParams()
 
-
-def _section(tree: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
-    value = tree.get(key)
-    if not isinstance(value, dict):
-        raise UserError(f"{path}: section '{key}' is missing or not a mapping")
-    return value
+    def logged(self) -> dict[str, Any]:
+        """What MLflow logs: the validated data and train sections."""
+        return self.model_dump(mode="json", by_alias=True, include={"data", "train"})
 
 
-def _value(section: dict[str, Any], name: str, kind: type, where: str) -> Any:
-    if name not in section:
-        raise UserError(f"params.yaml: '{where}.{name}' is missing")
-    value = section[name]
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise UserError(f"params.yaml: '{where}.{name}' must be {kind.__name__}, got {value!r}")
-    return value
+def _unwrap(annotation: Any) -> Any:
+    """The model class behind `X | None` or `dict[str, X]` (one level), else the annotation."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        inner = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return inner[0] if len(inner) == 1 else annotation
+    return annotation
 
 
-def _tolerance(spec: Any, where: str) -> Tolerance:
-    if not isinstance(spec, dict) or spec.get("better") not in ("higher", "lower"):
-        raise UserError(f"params.yaml: '{where}.better' must be 'higher' or 'lower'")
-    limits = {}
-    for name in ("max_drop", "max_relative_drop"):
-        if spec.get(name) is not None:
-            limits[name] = _value(spec, name, float, where)
-            if limits[name] < 0:
-                raise UserError(f"params.yaml: '{where}.{name}' must be >= 0")
-    if not limits:
-        raise UserError(f"params.yaml: '{where}' needs max_drop and/or max_relative_drop")
-    return Tolerance(better=spec["better"], **limits)
+def _keys_at(location: tuple[Any, ...]) -> list[str]:
+    """The valid keys of the section at a loc from a ValidationError (aliases, as written)."""
+    current: Any = Params
+    for part in location:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = next((f for n, f in current.model_fields.items() if part in (n, f.alias)), None)
+            if field is None:
+                return []
+            current = _unwrap(field.annotation)
+        elif get_origin(current) is dict:
+            current = _unwrap(get_args(current)[1])
+        else:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [field.alias or name for name, field in current.model_fields.items()]
+    return []
 
 
-def _review(tree: dict[str, Any]) -> ReviewParams:
-    review = tree.get("review") or {}
-    metrics = {
-        str(name): _tolerance(spec, f"review.metrics.{name}")
-        for name, spec in (review.get("metrics") or {}).items()
-    }
-    slices = review.get("slices")
-    gate = None
-    if slices:
-        gate = SliceGate(
-            metric=_value(slices, "metric", str, "review.slices"),
-            tolerance=_tolerance(slices, "review.slices"),
-            min_rows=int(slices.get("min_rows", 30)),
-        )
-    return ReviewParams(metrics=metrics, slices=gate)
+def explain(error: ValidationError, path: Path) -> str:
+    """One line per problem: the key path, what is wrong, and the valid keys or choices."""
+    lines = []
+    for problem in error.errors():
+        location = tuple(problem["loc"])
+        where = ".".join(map(str, location)) or "(top level)"
+        if problem["type"] == "extra_forbidden":
+            valid = ", ".join(_keys_at(location[:-1]))
+            lines.append(f"{where}: unknown key; valid keys here: {valid}")
+        elif problem["type"] == "missing":
+            lines.append(f"{where}: missing")
+        else:
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(f"{where}: {message} (got {problem['input']!r})")
+    return f"{path} is invalid:\n" + "\n".join(f"  - {line}" for line in lines)
 
 
-def _serve(tree: dict[str, Any]) -> ServeParams:
-    """The optional `serve:` section: absent keys keep their defaults; limits are ints >= 1."""
-    section = dict(tree.get("serve") or {})
-    if not isinstance(tree.get("serve") or {}, dict):
-        raise UserError("params.yaml: section 'serve' must be a mapping")
-    unknown = sorted(set(section) - set(ServeParams.__dataclass_fields__))
-    if unknown:
-        raise UserError(f"params.yaml: unknown keys in 'serve': {unknown}")
-    log = str(section.pop("inference_log", None) or "")
-    limits = {name: _value(section, name, int, "serve") for name in section}
-    for name, value in limits.items():
-        if value < 1:
-            raise UserError(f"params.yaml: 'serve.{name}' must be at least 1, got {value}")
-    return ServeParams(**limits, inference_log=log)
-
-
-def _drift(tree: dict[str, Any]) -> DriftParams:
-    """The optional `drift:` section: absent keys keep their defaults."""
-    section = tree.get("drift") or {}
-    if not isinstance(section, dict):
-        raise UserError("params.yaml: section 'drift' must be a mapping")
-    fields = DriftParams.__dataclass_fields__
-    unknown = sorted(set(section) - set(fields))
-    if unknown:
-        raise UserError(f"params.yaml: unknown keys in 'drift': {unknown}; valid: {sorted(fields)}")
-    values = {
-        name: _value(section, name, int if name in ("bins", "min_rows") else float, "drift")
-        for name in section
-    }
-    for name, value in values.items():
-        if value <= 0 or (name in ("pvalue", "missing_rate_increase") and value >= 1):
-            raise UserError(f"params.yaml: 'drift.{name}' is out of range: {value}")
-    return DriftParams(**values)
-
-
-def load_params(path: Path = PARAMS_FILE) -> Params:
-    """Read and type-check params.yaml; raise UserError naming the first bad key."""
+def read_params_tree(path: Path = PARAMS_FILE) -> dict[str, Any]:
+    """params.yaml as plain YAML, for tools that check keys (dvc.yaml's params lists)."""
     if not path.exists():
         raise UserError(f"{path} not found: run commands from the repository root")
     try:
         tree = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
         raise UserError(f"{path} is not valid YAML: {error}") from error
-    data = _section(tree, "data", path)
-    train = _section(tree, "train", path)
-    evaluate = _section(tree, "evaluate", path)
-    floor = _section(evaluate, "quality_floor", path)
-    test_size = _value(data, "test_size", float, "data")
-    if not 0 < test_size < 1:
-        raise UserError(f"params.yaml: 'data.test_size' must be between 0 and 1, got {test_size}")
-    slice_by = evaluate.get("slice_by")
-    if slice_by is not None and not isinstance(slice_by, str):
-        raise UserError(
-            f"params.yaml: 'evaluate.slice_by' must be a column name or null, got {slice_by!r}"
-        )
-    return Params(
-        data=DataParams(
-            raw=Path(_value(data, "raw", str, "data")),
-            schema=Path(_value(data, "schema", str, "data")),
-            target=_value(data, "target", str, "data"),
-            test_size=test_size,
-            seed=_value(data, "seed", int, "data"),
-        ),
-        train=TrainParams(
-            model=_value(train, "model", str, "train"),
-            hyperparameters=dict(train.get("hyperparameters") or {}),
-        ),
-        evaluate=EvaluateParams(
-            quality_floor=QualityFloor(
-                metric=_value(floor, "metric", str, "evaluate.quality_floor"),
-                minimum=_value(floor, "minimum", float, "evaluate.quality_floor"),
-            ),
-            slice_by=slice_by,
-        ),
-        review=_review(tree),
-        raw=tree,
-        serve=_serve(tree),
-        drift=_drift(tree),
-    )
+    if not isinstance(tree, dict):
+        raise UserError(f"{path} must be a mapping of sections (data, train, ...)")
+    return tree
+
+
+def load_params(path: Path = PARAMS_FILE) -> Params:
+    """Read and validate params.yaml; raise UserError listing every bad key."""
+    try:
+        return Params.model_validate(read_params_tree(path))
+    except ValidationError as error:
+        raise UserError(explain(error, path)) from None

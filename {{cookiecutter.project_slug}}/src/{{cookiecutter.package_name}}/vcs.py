@@ -1,4 +1,4 @@
-"""Git facts the review needs: which base to compare with, and what is not committed."""
+"""Git facts: which base a review compares with, what is not committed, the commit SHA."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import subprocess
 from pathlib import Path
 
 from .errors import UserError
+from .shell import run
 
 DEFAULT_BASES = ("origin/main", "main")
 
 
 def git(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+    return run("git", *args)
 
 
 def commit_of(rev: str) -> str | None:
@@ -53,3 +54,15 @@ def uncommitted(paths: list[Path]) -> list[str]:
     names = [str(path) for path in paths]
     changed = git("status", "--porcelain", "--untracked-files=all", "--", *names).stdout
     return sorted({line[3:].strip() for line in changed.splitlines() if line.strip()})
+
+
+def version_of_head() -> str:
+    """The commit SHA, with `-dirty` when tracked files differ from it: names a bento."""
+    head = commit_of("HEAD")
+    if head is None:
+        raise UserError(
+            "no git commit yet: the bento version is the commit SHA, so commit first "
+            "(`git add -A && git commit`)"
+        )
+    dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+    return head + ("-dirty" if dirty else "")

@@ -1,0 +1,11 @@
+"""After release: is the data still like the training data, and what does the service see?
+
+Drift detection, the inference log, pushing gauges to a Pushgateway and retraining PRs.
+This folder is whole or absent (the template's `monitoring` option): the service and the
+CLI look for it, so nothing else changes when it is left out.
+"""
+
+from pathlib import Path
+
+DRIFT_REPORT = Path("reports/drift.md")
+DRIFT_RESULT = Path("reports/drift.json")

@@ -1,0 +1,274 @@
+"""The `drift` command: is the data the model sees now still like the data it was trained on?
+
+Compares a current window (CSV, Parquet, or a JSON-lines inference log) with the training
+split, per feature and on the model's predictions, and writes a Markdown report and a JSON
+file. The CLI exits 0 without drift and 3 with it, so a workflow can decide to retrain.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..commands import Context
+
+import json
+import math
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import PACKAGE, TASK, TRAIN_SPLIT, DriftParams, Params
+from ..errors import UserError
+from ..pipeline.columns import read_contract
+from ..pipeline.data import read_table
+from ..review.compare import publish
+from . import DRIFT_REPORT, DRIFT_RESULT
+from .drift_stats import Comparison, compare_categorical, compare_numeric, missing_rate
+
+JSON_LINES = {".jsonl", ".ndjson", ".json"}
+PREDICTION = "(prediction)"
+
+
+@dataclass(frozen=True)
+class ColumnDrift:
+    column: str
+    kind: str  # numeric, categorical or prediction
+    comparison: Comparison | None  # None: the column is missing from the current data
+    missing_reference: float
+    missing_current: float | None
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DriftOutcome:
+    current: str
+    reference_rows: int
+    current_rows: int
+    columns: list[ColumnDrift]
+    notes: list[str]
+    params: DriftParams
+
+    @property
+    def drifted(self) -> list[str]:
+        return [column.column for column in self.columns if column.reasons]
+
+    def as_json(self) -> dict:
+        return {
+            "drift": bool(self.drifted),
+            "drifted_columns": self.drifted,
+            "current": self.current,
+            "rows": {"reference": self.reference_rows, "current": self.current_rows},
+            "columns": [asdict(column) for column in self.columns],
+            "notes": self.notes,
+            "thresholds": asdict(self.params),
+        }
+
+
+def read_current(path: Path) -> pd.DataFrame:
+    """A table, or an inference log: one JSON object a line, flat or with a `features` object."""
+    if path.suffix not in JSON_LINES:
+        return read_table(path)
+    if not path.exists():
+        raise UserError(f"{path} not found: pass the inference log or table to compare")
+    try:
+        frame = pd.read_json(path, lines=True) if path.stat().st_size else pd.DataFrame()
+    except ValueError as error:
+        raise UserError(f"{path} is not JSON lines (one JSON object a line): {error}") from error
+    if "features" in frame.columns and frame["features"].map(lambda v: isinstance(v, dict)).all():
+        frame = pd.json_normalize(frame["features"].tolist())
+    return frame
+
+
+def judge(column: ColumnDrift, params: DriftParams) -> list[str]:
+    """Why a column counts as drifted; an empty list when it does not."""
+    found = column.comparison
+    if found is None:
+        return ["missing from the current data"]
+    reasons = []
+    if found.psi is not None and found.psi >= params.psi_threshold:
+        reasons.append(f"PSI {found.psi:.3f} >= {params.psi_threshold}")
+    # A test alone flags negligible shifts in large windows: each needs a large enough effect.
+    if (
+        found.ks_pvalue is not None
+        and found.ks_statistic is not None
+        and found.ks_pvalue < params.pvalue
+        and found.ks_statistic >= params.ks_statistic
+    ):
+        reasons.append(f"KS {found.ks_statistic:.3f} (p={found.ks_pvalue:.1e})")
+    if (
+        found.chi2_pvalue is not None
+        and found.psi is not None
+        and found.chi2_pvalue < params.pvalue
+        and params.psi_moderate <= found.psi < params.psi_threshold
+    ):
+        reasons.append(f"chi-square p={found.chi2_pvalue:.1e} with PSI {found.psi:.3f}")
+    rise = (column.missing_current or 0.0) - column.missing_reference
+    if rise > params.missing_rate_increase:
+        reasons.append(f"missing share up {rise:+.1%}")
+    return reasons
+
+
+def compare_column(
+    name: str, kind: str, reference: pd.Series, current: pd.Series | None, params: DriftParams
+) -> ColumnDrift:
+    if current is None:
+        comparison = None
+    elif kind == "numeric" or (kind == "prediction" and TASK == "regression"):
+        comparison = compare_numeric(reference, current, params.bins)
+    else:
+        comparison = compare_categorical(reference, current)
+    column = ColumnDrift(
+        column=name,
+        kind=kind,
+        comparison=comparison,
+        missing_reference=missing_rate(reference),
+        missing_current=None if current is None else missing_rate(current),
+    )
+    column.reasons.extend(judge(column, params))
+    return column
+
+
+def predictions(
+    reference: pd.DataFrame, current: pd.DataFrame, numeric: set[str]
+) -> tuple[pd.Series, pd.Series]:
+    """The saved model's predictions on both, with current columns cast to training types."""
+    from ..pipeline.artifacts import load_model
+
+    model = load_model()
+    aligned = current[list(reference.columns)].copy()
+    for name in numeric:
+        aligned[name] = pd.to_numeric(aligned[name], errors="coerce")
+    for name in set(reference.columns) - numeric:
+        aligned[name] = aligned[name].astype(reference[name].dtype)
+    return pd.Series(model.predict(reference)), pd.Series(model.predict(aligned))
+
+
+def detect(params: Params, current_path: Path, reference_path: Path = TRAIN_SPLIT) -> DriftOutcome:
+    """Compare every training feature, the missing shares and the predictions."""
+    if not reference_path.exists():
+        raise UserError(f"{reference_path} not found: run `make pipeline` (or `make pull-data`)")
+    reference = read_table(reference_path).drop(columns=[params.data.target], errors="ignore")
+    current = read_current(current_path)
+    if len(current) < params.drift.min_rows:
+        raise UserError(
+            f"{current_path} has {len(current)} rows; drift needs at least "
+            f"drift.min_rows={params.drift.min_rows} to tell a shift from noise. "
+            "Use a longer window."
+        )
+    features, _ = read_contract(params.data.schema_file, params.data.target)
+    numeric = {spec.name for spec in features if spec.kind in (int, float)}
+    columns = [
+        compare_column(
+            str(name),
+            "numeric" if name in numeric else "categorical",
+            reference[name],
+            current[name] if name in current.columns else None,
+            params.drift,
+        )
+        for name in reference.columns
+    ]
+    notes = []
+    absent = [column.column for column in columns if column.comparison is None]
+    if absent:
+        notes.append(f"predictions not compared: the current data lacks {', '.join(absent)}")
+    else:
+        predicted_ref, predicted_cur = predictions(reference, current, numeric)
+        columns.append(
+            compare_column(PREDICTION, "prediction", predicted_ref, predicted_cur, params.drift)
+        )
+    return DriftOutcome(
+        current=str(current_path),
+        reference_rows=len(reference),
+        current_rows=len(current),
+        columns=columns,
+        notes=notes,
+        params=params.drift,
+    )
+
+
+def number(value: float | None, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def markdown(outcome: DriftOutcome) -> str:
+    limits = outcome.params
+    if outcome.drifted:
+        title = f"## ⚠️ Drift in {len(outcome.drifted)} of {len(outcome.columns)} columns"
+    else:
+        title = f"## ✅ No drift in {len(outcome.columns)} columns"
+    lines = [
+        "<!-- mergeship-drift -->",
+        title,
+        "",
+        f"`{outcome.current}` ({outcome.current_rows} rows) against the training data "
+        f"`{TRAIN_SPLIT}` ({outcome.reference_rows} rows).",
+        "",
+        "| column | kind | PSI | KS | KS p | χ² p | unseen | missing (train → now) | verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for column in outcome.columns:
+        found = column.comparison or Comparison(psi=None)
+        now = "-" if column.missing_current is None else f"{column.missing_current:.1%}"
+        verdict = "⚠️ " + "; ".join(column.reasons) if column.reasons else "✅"
+        lines.append(
+            f"| `{column.column}` | {column.kind} | {number(found.psi)} "
+            f"| {number(found.ks_statistic)} | {number(found.ks_pvalue, 4)} "
+            f"| {number(found.chi2_pvalue, 4)} | {found.unseen_share:.1%} "
+            f"| {column.missing_reference:.1%} → {now} | {verdict} |"
+        )
+    lines += ["", *[f"- {note}" for note in outcome.notes]]
+    lines.append(
+        f"Drift: PSI ≥ {limits.psi_threshold}; or KS p < {limits.pvalue} with distance "
+        f"≥ {limits.ks_statistic}; or chi-square p < {limits.pvalue} with PSI "
+        f"≥ {limits.psi_moderate}; or a missing share up by more than "
+        f"{limits.missing_rate_increase:.0%} (params.yaml `drift:`)."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def write_json(outcome: DriftOutcome, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(outcome.as_json(), indent=2) + "\n")
+    return path
+
+
+def write_prometheus(outcome: DriftOutcome, path: Path) -> Path:
+    """The verdict as Prometheus text, for a Pushgateway or a textfile collector to export."""
+    lines = [
+        f"# HELP {PACKAGE}_drift_detected 1 when the last drift check found a shift",
+        f"# TYPE {PACKAGE}_drift_detected gauge",
+        f"{PACKAGE}_drift_detected {int(bool(outcome.drifted))}",
+        f"# HELP {PACKAGE}_drift_psi PSI of each column against the training data",
+        f"# TYPE {PACKAGE}_drift_psi gauge",
+    ]
+    for column in outcome.columns:
+        if column.comparison is not None and column.comparison.psi is not None:
+            label = "{" + f'column="{column.column}"' + "}"  # no doubled braces: Jinja
+            lines.append(f"{PACKAGE}_drift_psi{label} {column.comparison.psi}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def drift_command(context: Context) -> int:
+    """Report drift; exit 3 on drift (unless --report-only), and tell a workflow either way."""
+    args = context.args
+    outcome = detect(context.params, args.current)
+    text = markdown(outcome)
+    publish(text, args.output or DRIFT_REPORT)
+    result = write_json(outcome, args.json or DRIFT_RESULT)
+    write_prometheus(outcome, result.with_suffix(".prom"))
+    if github_output := os.environ.get("GITHUB_OUTPUT"):
+        with open(github_output, "a") as handle:
+            handle.write(f"drifted={'true' if outcome.drifted else 'false'}\n")
+    print(text)
+    if outcome.drifted and not args.report_only:
+        print(f"error: drift in {', '.join(outcome.drifted)}", file=sys.stderr)
+        return 3
+    return 0

@@ -1,0 +1,64 @@
+"""The inference log: each served record's features and prediction, as JSON lines for drift.
+
+`make drift CURRENT=<log>` reads it back. The request path only enqueues; one background
+thread writes. The queue is bounded, so when the disk falls behind new entries are dropped
+and counted, never buffered without limit. Off unless `serve.inference_log` or the
+INFERENCE_LOG environment variable names a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..config import ServeParams
+from ..pipeline.columns import ColumnSpec
+from ..serving.payload import as_features
+
+STOP = object()
+
+
+class InferenceLog:
+    def __init__(self, path: Path, capacity: int, on_drop: Callable[[], None]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.on_drop = on_drop
+        self.pending: queue.Queue[Any] = queue.Queue(maxsize=capacity)
+        self.writer = threading.Thread(target=self._write, name="inference-log", daemon=True)
+        self.writer.start()
+
+    def record(self, record: BaseModel, columns: list[ColumnSpec], prediction: Any) -> None:
+        """Never blocks the request: a full queue drops the entry and counts it."""
+        entry = {
+            "time": time.time(),
+            "features": as_features(record, columns),
+            "prediction": prediction,
+        }
+        try:
+            self.pending.put_nowait(entry)
+        except queue.Full:
+            self.on_drop()
+
+    def _write(self) -> None:
+        # Append mode: lines from several server workers interleave whole, never torn.
+        with self.path.open("a") as handle:
+            while (entry := self.pending.get()) is not STOP:
+                handle.write(json.dumps(entry, default=str) + "\n")
+                handle.flush()
+
+    def close(self, timeout: float = 5.0) -> None:
+        self.pending.put(STOP, timeout=timeout)
+        self.writer.join(timeout)
+
+
+def open_log(params: ServeParams, on_drop: Callable[[], None]) -> InferenceLog | None:
+    target = os.environ.get("INFERENCE_LOG") or params.inference_log
+    return InferenceLog(Path(target), params.inference_log_queue, on_drop) if target else None

@@ -1,0 +1,79 @@
+"""The `retrain-pr` command: put a retrained model on a branch and open a pull request.
+
+Nothing is merged here: the PR runs the same review and regression gate as a human change.
+GitHub starts no workflows for a PR opened with GITHUB_TOKEN, so GH_TOKEN must be a GitHub
+App token or a fine-grained PAT (see the README).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..commands import Context
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..config import LOCK_FILE, METRICS_FILE, PLOTS_DIR, Params
+from ..errors import UserError
+from ..review.compare import publish, review
+from ..shell import call, run
+from ..vcs import uncommitted
+from . import DRIFT_REPORT
+
+PR_BODY = Path("reports/retrain-pr.md")
+BOT = "retrain-bot"
+BOT_IDENTITY = ["-c", f"user.name={BOT}", "-c", f"user.email={BOT}@users.noreply.github.com"]
+
+
+def commit_identity() -> list[str]:
+    """A bot identity when the runner has none configured (CI checkouts set none)."""
+    configured = run("git", "config", "user.email")
+    has_env = "GIT_AUTHOR_EMAIL" in os.environ
+    return [] if configured.returncode == 0 or has_env else BOT_IDENTITY
+
+
+def pr_body(review_markdown: str) -> str:
+    drift = DRIFT_REPORT.read_text() if DRIFT_REPORT.exists() else "No drift report: forced run.\n"
+    return (
+        "Automated retraining. This PR goes through the same review and gate as any other; "
+        "merge it only if you accept the new model.\n\n" + drift + "\n" + review_markdown
+    )
+
+
+def open_pull_request(params: Params, base: str = "main") -> str:
+    """Commit the retrained outputs on a new branch, push it and request a PR into `base`."""
+    outputs = [LOCK_FILE, METRICS_FILE, PLOTS_DIR, Path(f"{params.data.raw}.dvc")]
+    changed = uncommitted(outputs)
+    if not changed:
+        return "retraining changed neither dvc.lock nor the data version: no PR to open"
+    if os.environ.get("GITHUB_ACTIONS") == "true" and not os.environ.get("GH_TOKEN"):
+        raise UserError(
+            "GH_TOKEN is empty: set the RETRAIN_APP_ID variable and RETRAIN_APP_PRIVATE_KEY "
+            "secret (a GitHub App), or a RETRAIN_PAT secret. A PR opened with GITHUB_TOKEN "
+            "would start no review workflow."
+        )
+    outcome = review(params, None if base == "main" else base)
+    publish(outcome.markdown)
+    PR_BODY.write_text(pr_body(outcome.markdown))
+    stamp = os.environ.get("GITHUB_RUN_ID") or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    branch = f"retrain/{stamp}"
+    call("git", "checkout", "-q", "-b", branch)
+    call("git", "add", "--", *changed)
+    verdict = "gate would fail" if outcome.regressions else "gate passes"
+    title = f"Retrain the model on the latest data ({verdict})"
+    call("git", *commit_identity(), "commit", "-q", "--no-verify", "-m", title)
+    if os.environ.get("GH_TOKEN"):
+        call("gh", "auth", "setup-git")  # git push authenticates with GH_TOKEN
+    call("git", "push", "-q", "origin", f"HEAD:refs/heads/{branch}")
+    call(
+        "gh", "pr", "create", "--base", base, "--head", branch, "--title", title,
+        "--body-file", str(PR_BODY),
+    )  # fmt: skip
+    return f"pushed {branch} and opened a pull request into {base}: {', '.join(changed)}"
+
+
+def retrain_pr_command(context: Context) -> str:
+    return open_pull_request(context.params, context.args.base)

@@ -1,0 +1,90 @@
+"""Save and load the model with skops: a format that does not execute arbitrary code on load.
+
+Loading trusts skops' own safe defaults plus the exact type names in
+`modeling/model.py:TRUSTED_TYPES`, never a whole namespace: a file holding any other type
+(`builtins.eval`, `numpy.vectorize`, ...) is refused at every load, naming the type.
+
+Saving is byte-for-byte deterministic: the same data, params and code give the same file,
+hence the same DVC hash, so CI can check that the committed dvc.lock is what it reproduces.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from sklearn.pipeline import Pipeline
+
+from ..config import MODEL_FILE
+from ..errors import UserError
+from ..modeling.model import TRUSTED_TYPES
+
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+OBJECT_ID = re.compile(r'"__id__": (\d+)|"(\d+)\.npy"')
+
+
+def canonical_skops(raw: bytes) -> bytes:
+    """Rewrite a skops archive without its run-specific parts.
+
+    skops keys shared objects and array files by Python object id and stamps the current
+    time; ids are renumbered in order of first appearance and timestamps fixed. Entries are
+    stored uncompressed, since compressed bytes may differ between zlib builds.
+    """
+    with zipfile.ZipFile(io.BytesIO(raw)) as source:
+        schema = source.read("schema.json").decode()
+        renumbered: dict[str, str] = {}
+        for match in OBJECT_ID.finditer(schema):
+            original = match.group(1) or match.group(2)
+            renumbered.setdefault(original, str(len(renumbered) + 1))
+
+        def replace(match: re.Match[str]) -> str:
+            if match.group(1):
+                return f'"__id__": {renumbered[match.group(1)]}'
+            return f'"{renumbered[match.group(2)]}.npy"'
+
+        files = {
+            f"{renumbered.get(name.removesuffix('.npy'), name.removesuffix('.npy'))}.npy"
+            if name.endswith(".npy")
+            else name: source.read(name)
+            for name in source.namelist()
+            if name != "schema.json"
+        }
+        files["schema.json"] = OBJECT_ID.sub(replace, schema).encode()
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name in sorted(files):
+            archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_EPOCH), files[name])
+    return target.getvalue()
+
+
+def save_model(model: Pipeline, path: Path = MODEL_FILE) -> Path:
+    import skops.io as sio
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(canonical_skops(sio.dumps(model)))
+    return path
+
+
+def trusted_types(path: Path = MODEL_FILE) -> list[str]:
+    """The types in the file that skops asks about, once each is found in TRUSTED_TYPES."""
+    import skops.io as sio
+
+    if not path.exists():
+        raise UserError(f"{path} not found: run `make pipeline` (or `make pull-data`) first")
+    unknown = sio.get_untrusted_types(file=path)
+    refused = sorted(set(unknown) - TRUSTED_TYPES)
+    if refused:
+        raise UserError(
+            f"{path} contains types this project does not trust, so it was not loaded: "
+            f"{', '.join(refused)}. If they are yours and safe, add their exact names to "
+            "TRUSTED_TYPES in modeling/model.py"
+        )
+    return unknown
+
+
+def load_model(path: Path = MODEL_FILE) -> Pipeline:
+    import skops.io as sio
+
+    return sio.load(path, trusted=trusted_types(path))

@@ -1,0 +1,146 @@
+"""The data contract: infer it from data once, then hold every new table to it.
+
+`make schema` writes data/schema.yaml for a human to review and tighten; the validate stage
+checks the raw data against it and stops the pipeline, before any model is touched, with a
+report naming column, check and how many rows fail.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..config import VALIDATION_REPORT, Params
+from ..errors import DataContractError, UserError
+from .data import labelled_rows, unlabelled_note
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+    from ..commands import Context
+
+MAX_CATEGORIES = 50
+SCHEMA_CHECKS = {
+    "column_in_dataframe": "missing from the data",
+    "column_in_schema": "not in the contract (run `make schema` if the column is new on purpose)",
+}
+
+
+def infer_contract(frame: pd.DataFrame, target: str) -> pa.DataFrameSchema:
+    """Declare every column's dtype, nullability and observed range or categories.
+
+    The target may never be null. Text columns with at most MAX_CATEGORIES values get an
+    allowed-values check, which the serving input model reuses.
+    """
+    import pandera.pandas as pa
+
+    columns = {}
+    for name, values in frame.items():
+        present = values.dropna()
+        nullable = bool(values.isna().any()) and name != target
+        checks = []
+        if pd.api.types.is_bool_dtype(values):
+            dtype = "bool"
+        elif pd.api.types.is_numeric_dtype(values):
+            dtype = str(values.dtype)
+            if len(present):
+                checks.append(pa.Check.in_range(float(present.min()), float(present.max())))
+        else:
+            dtype = "str"
+            categories = sorted(present.astype(str).unique().tolist())
+            if 0 < len(categories) <= MAX_CATEGORIES:
+                checks.append(pa.Check.isin(categories))
+        columns[str(name)] = pa.Column(dtype, nullable=nullable, checks=checks)
+    return pa.DataFrameSchema(columns, coerce=True, strict=True, name="raw data contract")
+
+
+def write_contract(params: Params) -> tuple[Path, int]:
+    """Infer the contract from the labelled rows and write it as YAML; return the path and
+    how many rows lack a target (the pipeline leaves those out)."""
+    frame, unlabelled = labelled_rows(params.data.raw, params.data.target)
+    schema = infer_contract(frame, params.data.target)
+    params.data.schema_file.parent.mkdir(parents=True, exist_ok=True)
+    header = (
+        f"# Data contract for {params.data.raw}, inferred by `make schema`.\n"
+        "# Review it: tighten ranges and categories to what the model may see.\n"
+    )
+    params.data.schema_file.write_text(header + schema.to_yaml())
+    return params.data.schema_file, unlabelled
+
+
+def load_contract(path: Path) -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
+    if not path.exists():
+        raise UserError(f"{path} not found: run `make schema` to infer the data contract")
+    try:
+        return pa.DataFrameSchema.from_yaml(path)
+    except Exception as error:
+        raise UserError(f"{path} is not a valid pandera schema: {error}") from error
+
+
+def describe_failures(failures: pd.DataFrame) -> list[str]:
+    """Turn pandera's failure cases into one line per (column, check)."""
+    lines = []
+    schema_level = (failures["schema_context"] == "DataFrameSchema").to_numpy()
+    for row in failures[schema_level].itertuples():
+        lines.append(f"column '{row.failure_case}': {SCHEMA_CHECKS.get(row.check, row.check)}")
+    per_row = failures[~schema_level & failures["index"].notna()]
+    # A value that cannot be coerced also fails the dtype check: report it once.
+    coerced = set(per_row.loc[per_row["check"].str.startswith("coerce_dtype"), "column"])
+    per_row = per_row[
+        ~(per_row["column"].isin(coerced) & per_row["check"].str.startswith("dtype("))
+    ]
+    for (column, check), group in per_row.groupby(["column", "check"], sort=False):
+        rows = group["index"].nunique()
+        example = group.iloc[0]
+        lines.append(
+            f"column '{column}': check {check} fails on {rows} row{'s' if rows != 1 else ''}"
+            f" (e.g. {example.failure_case!r} at row {example['index']})"
+        )
+    return lines
+
+
+def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema, source: Path) -> None:
+    """Raise DataContractError listing every violation, not just the first."""
+    import pandera.pandas as pa
+
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        lines = describe_failures(error.failure_cases)
+        report = "\n".join(f"  - {line}" for line in lines)
+        raise DataContractError(
+            f"{source} breaks the data contract ({len(lines)} problem"
+            f"{'s' if len(lines) != 1 else ''}); nothing downstream was run:\n{report}"
+        ) from error
+
+
+def validate(params: Params) -> dict[str, object]:
+    """The validate stage: check the raw data and record a small report for DVC."""
+    frame, unlabelled = labelled_rows(params.data.raw, params.data.target)
+    validate_frame(frame, load_contract(params.data.schema_file), params.data.raw)
+    report = {
+        "source": str(params.data.raw),
+        "rows": len(frame),
+        "unlabelled_rows": unlabelled,
+        "columns": list(frame.columns),
+    }
+    VALIDATION_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    VALIDATION_REPORT.write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def schema_command(context: Context) -> str:
+    path, unlabelled = write_contract(context.params)
+    note = unlabelled_note(unlabelled, context.params.data.target)
+    return f"wrote the data contract to {path}; review and tighten it{note}"
+
+
+def validate_command(context: Context) -> str:
+    report = validate(context.params)
+    note = unlabelled_note(int(report["unlabelled_rows"]), context.params.data.target)
+    return f"{report['source']}: {report['rows']} rows match the data contract{note}"

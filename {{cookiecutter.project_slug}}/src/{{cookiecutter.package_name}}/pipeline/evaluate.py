@@ -1,0 +1,104 @@
+"""The evaluate stage: metrics on the held-out split, per slice, and data for DVC plots.
+
+metrics.json, versioned by DVC, is the record of test metrics that PR reviews compare.
+This stage does not import MLflow: that would add seconds to every repro for a copy of it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..commands import Context
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import METRICS_FILE, PLOTS_DIR, TASK, TEST_SPLIT, Params
+from ..errors import UserError
+from ..modeling.metrics import score
+from .artifacts import load_model
+from .data import read_table, split_features
+
+MISSING_GROUP = "(missing)"
+
+
+def slice_metrics(
+    model: Any, features: pd.DataFrame, actual: pd.Series, column: str
+) -> dict[str, Any]:
+    """Metrics per group of one column, so the review can gate the worst group too."""
+    if column not in features.columns:
+        raise UserError(
+            f"params.yaml: evaluate.slice_by '{column}' is not a feature column; "
+            f"choose one of {', '.join(map(str, features.columns))} or null"
+        )
+    groups = features[column].astype(object).where(features[column].notna(), MISSING_GROUP)
+    return {
+        str(group): {**score(model, features[rows], actual[rows]), "rows": int(rows.sum())}
+        for group in sorted(groups.unique(), key=str)
+        if (rows := (groups == group).to_numpy()).any()
+    }
+
+
+def write_plots(model: Any, features: pd.DataFrame, actual: pd.Series) -> None:
+    PLOTS_DIR.mkdir(parents=True, exist_ok=True)
+    predicted = model.predict(features)
+    if TASK == "regression":
+        frame = pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted})
+        frame.to_csv(PLOTS_DIR / "predictions.csv", index=False)
+        frame.assign(residual=frame.actual - frame.predicted).to_csv(
+            PLOTS_DIR / "residuals.csv", index=False
+        )
+        return
+    from sklearn.metrics import roc_curve
+    from sklearn.preprocessing import label_binarize
+
+    pd.DataFrame(
+        {"actual": actual.astype(str).to_numpy(), "predicted": predicted.astype(str)}
+    ).to_csv(PLOTS_DIR / "confusion.csv", index=False)
+    probabilities = model.predict_proba(features)
+    classes = model.classes_
+    truth = label_binarize(actual, classes=classes)
+    if len(classes) == 2:
+        fpr, tpr, _ = roc_curve(truth.ravel(), probabilities[:, 1])
+    else:  # micro-average over classes
+        fpr, tpr, _ = roc_curve(truth.ravel(), probabilities.ravel())
+    pd.DataFrame({"fpr": np.round(fpr, 6), "tpr": np.round(tpr, 6)}).to_csv(
+        PLOTS_DIR / "roc.csv", index=False
+    )
+
+
+def finite(metrics: dict[str, Any]) -> dict[str, Any]:
+    """JSON has no NaN: undefined metrics (e.g. r2 of one row) are dropped, not faked."""
+    return {
+        name: finite(value) if isinstance(value, dict) else value
+        for name, value in metrics.items()
+        if isinstance(value, dict) or not math.isnan(value)
+    }
+
+
+def evaluate(params: Params) -> dict[str, Any]:
+    model = load_model()
+    features, actual = split_features(
+        read_table(TEST_SPLIT, params.data.target), params.data.target
+    )
+    metrics: dict[str, Any] = score(model, features, actual)
+    if params.evaluate.slice_by:
+        metrics["slices"] = {
+            params.evaluate.slice_by: slice_metrics(
+                model, features, actual, params.evaluate.slice_by
+            )
+        }
+    metrics = finite(metrics)
+    METRICS_FILE.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    write_plots(model, features, actual)
+    return metrics
+
+
+def evaluate_command(context: Context) -> str:
+    metrics = evaluate(context.params)
+    return json.dumps({k: round(v, 4) for k, v in metrics.items() if not isinstance(v, dict)})

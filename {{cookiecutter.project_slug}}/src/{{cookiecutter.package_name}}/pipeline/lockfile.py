@@ -1,0 +1,58 @@
+"""Which model ships: the one whose md5 dvc.lock records, the hash the PR review approved.
+
+The BentoML model is named by that hash (`<package>:<md5>`), so the model store, the bento
+and the image all say which reviewed model they carry, and reading it needs no dvc.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import yaml
+
+from ..config import LOCK_FILE, MODEL_FILE, PACKAGE
+from ..errors import UserError
+
+
+def reviewed_md5(model: Path = MODEL_FILE, lock: Path = LOCK_FILE) -> str:
+    """The md5 that dvc.lock records for the model file."""
+    if not lock.exists():
+        raise UserError(f"{lock} not found: run `make pipeline` and commit {lock}")
+    stages = (yaml.safe_load(lock.read_text()) or {}).get("stages") or {}
+    for stage in stages.values():
+        for out in stage.get("outs") or []:
+            if out.get("path") == model.as_posix() and out.get("md5"):
+                return str(out["md5"])
+    raise UserError(f"{lock} records no output {model}: run `make pipeline` and commit {lock}")
+
+
+def file_md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_reviewed_model(model: Path = MODEL_FILE, lock: Path = LOCK_FILE) -> str:
+    """Return the md5 when the model file on disk is the one dvc.lock records; else explain."""
+    expected = reviewed_md5(model, lock)
+    if not model.exists():
+        raise UserError(
+            f"{model} not found: run `make pull-data` to fetch the reviewed model "
+            f"(md5 {expected}) from the DVC remote"
+        )
+    actual = file_md5(model)
+    if actual != expected:
+        raise UserError(
+            f"{model} (md5 {actual}) is not the model {lock} records (md5 {expected}): "
+            "run `make pull-data` to fetch the reviewed one, or `make pipeline` and commit "
+            f"{lock} to review a new one"
+        )
+    return expected
+
+
+def model_tag(model: Path = MODEL_FILE, lock: Path = LOCK_FILE) -> str:
+    """The BentoML model tag of the reviewed model."""
+    return f"{PACKAGE}:{reviewed_md5(model, lock)}"

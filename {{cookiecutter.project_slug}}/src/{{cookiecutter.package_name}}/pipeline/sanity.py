@@ -1,0 +1,62 @@
+"""Cheap consistency checks of params.yaml and dvc.yaml, run by pre-commit before a commit.
+
+Catches the mistakes that otherwise surface minutes later in CI: a stage naming a param
+that does not exist, a dependency path that is gone, a typo in params.yaml.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..commands import Context
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..config import PARAMS_FILE, load_params, read_params_tree
+from ..errors import UserError
+
+PIPELINE_FILE = Path("dvc.yaml")
+
+
+def has_key(tree: dict[str, Any], dotted: str) -> bool:
+    node: Any = tree
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def pipeline_problems(
+    pipeline_file: Path = PIPELINE_FILE, params_file: Path = PARAMS_FILE
+) -> list[str]:
+    """Every problem found, one line each; an empty list means consistent."""
+    load_params(params_file)  # every key typed and known, or a UserError naming it
+    params = read_params_tree(params_file)
+    stages = (yaml.safe_load(pipeline_file.read_text()) or {}).get("stages", {})
+    problems = []
+    for stage, spec in stages.items():
+        for entry in spec.get("params", []):
+            keys = entry if isinstance(entry, str) else None
+            if keys and not has_key(params, keys):
+                problems.append(
+                    f"{pipeline_file}: stage '{stage}' uses param '{keys}', "
+                    f"which is missing from {params_file}"
+                )
+        for dep in spec.get("deps", []):
+            if isinstance(dep, str) and dep.startswith("src/") and not Path(dep).exists():
+                problems.append(
+                    f"{pipeline_file}: stage '{stage}' depends on {dep}, which does not exist"
+                )
+    return problems
+
+
+def check_command(context: Context) -> str:
+    problems = pipeline_problems()
+    if problems:
+        raise UserError("\n".join(problems))
+    return "params.yaml is valid and dvc.yaml agrees with it"

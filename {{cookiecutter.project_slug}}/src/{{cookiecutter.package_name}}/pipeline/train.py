@@ -1,0 +1,43 @@
+"""The train stage: fit the Pipeline on the training split, save it, and log it to MLflow."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..commands import Context
+
+import json
+
+from ..config import MODEL_FILE, RUN_FILE, TRAIN_SPLIT, Params
+from ..errors import UserError
+from ..modeling.metrics import score
+from ..modeling.model import build_model
+from .artifacts import save_model, trusted_types
+from .data import read_table, split_features
+from .tracking import ensure_reachable, log_training_run, tracking_uri
+
+
+def train(params: Params) -> dict[str, str]:
+    ensure_reachable(tracking_uri())  # fail in seconds, before minutes of fitting
+    features, target = split_features(
+        read_table(TRAIN_SPLIT, params.data.target), params.data.target
+    )
+    try:
+        model = build_model(params, features)
+        model.fit(features, target)
+    except (TypeError, ValueError) as error:
+        raise UserError(
+            f"training failed; check train.hyperparameters in params.yaml: {error}"
+        ) from error
+    save_model(model, MODEL_FILE)
+    fit_metrics = {f"train_{name}": value for name, value in score(model, features, target).items()}
+    run = log_training_run(params, model, features.head(5), fit_metrics, trusted_types(MODEL_FILE))
+    RUN_FILE.write_text(json.dumps(run, indent=2) + "\n")
+    return run
+
+
+def train_command(context: Context) -> str:
+    run = train(context.params)
+    version = run["registered_version"]
+    return f"trained and logged MLflow run {run['run_id']} (model version {version})"

@@ -1,0 +1,78 @@
+"""Stage the reviewed model for BentoML and name the bento after the commit that holds it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..commands import Context
+
+import json
+import shutil
+import sys
+
+from ..config import METRICS_FILE, MODEL_FILE, PACKAGE, RUN_FILE
+from ..errors import UserError
+from ..pipeline.lockfile import check_reviewed_model, model_tag
+from ..vcs import version_of_head
+
+
+def _labels(md5: str, sha: str) -> dict[str, str]:
+    labels = {"dvc_md5": md5, "git_sha": sha}
+    if RUN_FILE.exists():
+        run = json.loads(RUN_FILE.read_text())
+        labels["mlflow_run_id"] = str(run.get("run_id", ""))
+    return labels
+
+
+def stage_bento() -> str:
+    """Save the reviewed model into the BentoML model store, drop a stale bento of the same
+    version (a rebuild of a dirty tree), and return the bento version for `bentoml build`."""
+    import bentoml
+    from bentoml.exceptions import NotFound
+
+    md5 = check_reviewed_model()
+    version = version_of_head()
+    tag = model_tag()
+    try:
+        bentoml.models.get(tag)
+    except NotFound:
+        metrics = json.loads(METRICS_FILE.read_text()) if METRICS_FILE.exists() else {}
+        with bentoml.models.create(
+            tag,
+            labels=_labels(md5, version),
+            metadata={k: v for k, v in metrics.items() if isinstance(v, int | float)},
+        ) as model:
+            shutil.copyfile(MODEL_FILE, model.path_of(MODEL_FILE.name))
+        print(f"saved {MODEL_FILE} as BentoML model {tag}", file=sys.stderr)
+    try:
+        bentoml.bentos.delete(f"{PACKAGE}:{version}")
+        print(f"replaced the earlier bento {PACKAGE}:{version}", file=sys.stderr)
+    except NotFound:
+        pass
+    return version
+
+
+def bento_path() -> str:
+    """The directory of the bento built from this commit. `bentoml serve` takes it as the
+    container does: given the tag, it would import this checkout's package instead."""
+    import bentoml
+    from bentoml.exceptions import NotFound
+
+    tag = f"{PACKAGE}:{version_of_head()}"
+    try:
+        return str(bentoml.bentos.get(tag).path)
+    except NotFound as error:
+        raise UserError(f"no bento {tag}: run `make bento` first") from error
+
+
+def stage_bento_command(context: Context) -> str:
+    return stage_bento()
+
+
+def bento_version_command(context: Context) -> str:
+    return version_of_head()
+
+
+def bento_path_command(context: Context) -> str:
+    return bento_path()

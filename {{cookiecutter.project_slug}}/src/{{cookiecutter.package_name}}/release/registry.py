@@ -1,0 +1,79 @@
+"""Point the MLflow registry's `champion` alias at the model a merge ships.
+
+The release runs this only with a tracking server (MLFLOW_TRACKING_URI). The shipped model
+version carries the tag `dvc_md5`, which is how a re-run finds it. The version the train
+stage registered is reused when its run lives on this server; when training logged to a
+local store instead, the reviewed model file is registered now. Nothing is retrained.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..commands import Context
+
+import json
+import os
+from typing import Any
+
+from ..config import METRICS_FILE, PACKAGE, RUN_FILE, TEST_SPLIT, Params
+from ..pipeline.lockfile import check_reviewed_model
+from ..vcs import version_of_head
+
+ALIAS = "champion"
+
+
+def _tagged_version(client: Any, md5: str) -> str | None:
+    for found in client.search_model_versions(f"name='{PACKAGE}'"):
+        if found.tags.get("dvc_md5") == md5:
+            return str(found.version)
+    return None
+
+
+def _trained_version(client: Any) -> str | None:
+    """The version the train stage registered, if its run is on this tracking server."""
+    from mlflow.exceptions import MlflowException
+
+    if not RUN_FILE.exists():
+        return None
+    run = json.loads(RUN_FILE.read_text())
+    if not run.get("registered_version"):
+        return None
+    try:
+        found = client.get_model_version(PACKAGE, run["registered_version"])
+    except MlflowException:
+        return None
+    return str(found.version) if found.run_id == run.get("run_id") else None
+
+
+def _register(params: Params) -> str:
+    """Log and register the reviewed model file, with its test metrics."""
+    from ..pipeline.artifacts import MODEL_FILE, load_model, trusted_types
+    from ..pipeline.data import read_table, split_features
+    from ..pipeline.tracking import log_training_run
+
+    features, _ = split_features(read_table(TEST_SPLIT, params.data.target), params.data.target)
+    metrics = json.loads(METRICS_FILE.read_text()) if METRICS_FILE.exists() else {}
+    test_metrics = {f"test_{k}": v for k, v in metrics.items() if isinstance(v, int | float)}
+    model = load_model(MODEL_FILE)
+    run = log_training_run(params, model, features.head(5), test_metrics, trusted_types())
+    return run["registered_version"]
+
+
+def promote(params: Params) -> str:
+    if not os.environ.get("MLFLOW_TRACKING_URI"):
+        return "MLFLOW_TRACKING_URI is not set: no registry to update; the bento ships regardless"
+    from ..pipeline.tracking import start_mlflow
+
+    md5 = check_reviewed_model()
+    client = start_mlflow().MlflowClient()
+    version = _tagged_version(client, md5) or _trained_version(client) or _register(params)
+    client.set_model_version_tag(PACKAGE, version, "dvc_md5", md5)
+    client.set_model_version_tag(PACKAGE, version, "git_sha", version_of_head())
+    client.set_registered_model_alias(PACKAGE, ALIAS, version)
+    return f"MLflow model {PACKAGE} version {version} is now @{ALIAS} (dvc md5 {md5})"
+
+
+def promote_command(context: Context) -> str:
+    return promote(context.params)

@@ -1,0 +1,105 @@
+"""The `review` command: the PR's model against main's, as a Markdown report and a gate.
+
+Exit 0 when no metric (nor the worst slice) regresses beyond its tolerance, 1 when one does.
+A base without metrics is no error: the report says there is no baseline yet.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..commands import Context
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import REVIEW_REPORT, Params
+from ..errors import UserError
+from ..pipeline.lockfile import reviewed_md5
+from ..vcs import head_commit, resolve_base
+from . import diffs, report
+from .gate import judge_metrics, judge_slices, worst_slice
+
+
+@dataclass(frozen=True)
+class Outcome:
+    markdown: str
+    regressions: list[str]
+    has_baseline: bool
+
+
+def model_hash() -> str:
+    """The md5 DVC recorded for the model: what the release will ship."""
+    try:
+        return reviewed_md5()
+    except UserError:
+        return "(not in dvc.lock: run `make pipeline` and commit dvc.lock)"
+
+
+def review(params: Params, base: str | None = None) -> Outcome:
+    base_name, base_sha = resolve_base(base)
+    metric_diff = diffs.dvc_diff("metrics", base_name)
+    main_overall, main_slices = diffs.split_metrics(diffs.side(metric_diff, "old"))
+    pr_overall, pr_slices = diffs.split_metrics(diffs.side(metric_diff, "new"))
+    has_baseline = bool(main_overall)
+
+    rows = judge_metrics(main_overall, pr_overall, params.review.metrics)
+    regressions = [row.name for row in rows if row.status == "regressed"]
+
+    slices_section = ""
+    gate, column = params.review.slices, params.evaluate.slice_by
+    if gate and column and column in pr_slices:
+        slice_rows = judge_slices(main_slices.get(column, {}), pr_slices[column], gate)
+        regressions += [
+            f"{gate.metric}[{column}={row.group}]"
+            for row in slice_rows
+            if row.status == "regressed"
+        ]
+        worst = worst_slice(slice_rows, gate.tolerance.better)
+        slices_section = report.slices_table(column, gate.metric, slice_rows, worst)
+
+    params_diff = diffs.dvc_diff("params", base_name)
+    changes = [
+        (name, values.get("old"), values.get("new"))
+        for name, values in sorted(params_diff.items())
+        if values.get("old") != values.get("new")
+    ]
+    if not has_baseline:
+        regressions = []
+    markdown = report.render(
+        base=base_name,
+        base_sha=base_sha,
+        head_sha=head_commit(),
+        metrics=rows,
+        params=changes,
+        slices=slices_section,
+        regressions=regressions,
+        has_baseline=has_baseline,
+        model_hash=model_hash(),
+    )
+    return Outcome(markdown, regressions, has_baseline)
+
+
+def publish(markdown: str, output: Path = REVIEW_REPORT) -> Path:
+    """Write the report file, and the job summary when running in GitHub Actions."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(markdown)
+    if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(summary, "a") as handle:
+            handle.write(markdown)
+    return output
+
+
+def review_command(context: Context) -> int:
+    """Print and publish the review; the exit code is the gate."""
+    outcome = review(context.params, context.args.base or None)
+    publish(outcome.markdown, context.args.output)
+    print(outcome.markdown)
+    if outcome.regressions:
+        named = ", ".join(outcome.regressions)
+        print(f"error: regressed beyond tolerance: {named}", file=sys.stderr)
+        return 1
+    return 0

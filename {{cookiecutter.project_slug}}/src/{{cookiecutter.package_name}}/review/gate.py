@@ -1,0 +1,129 @@
+"""The regression gate: compare main's and the PR's metrics under per-metric tolerances.
+
+Pure functions on numbers, so the rules are easy to test and to read: a metric regresses
+when it moves the wrong way by more than any tolerance given for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import SliceGate, Tolerance
+
+EPSILON = 1e-12
+SMALL = "too small to gate"
+
+
+def worsening(main: float, pr: float, better: str) -> float:
+    """How much worse the PR is than main; negative when it is better."""
+    return main - pr if better == "higher" else pr - main
+
+
+def regresses(main: float, pr: float, tolerance: Tolerance) -> bool:
+    worse = worsening(main, pr, tolerance.better)
+    if worse <= EPSILON:
+        return False
+    if tolerance.max_drop is not None and worse > tolerance.max_drop + EPSILON:
+        return True
+    return (
+        tolerance.max_relative_drop is not None
+        and main != 0
+        and worse / abs(main) > tolerance.max_relative_drop + EPSILON
+    )
+
+
+def status_of(main: float | None, pr: float | None, tolerance: Tolerance | None) -> str:
+    if main is None and pr is None:
+        return "missing"
+    if main is None:
+        return "new"
+    if pr is None:
+        return "removed"
+    if tolerance is None:
+        return "not gated"
+    if regresses(main, pr, tolerance):
+        return "regressed"
+    worse = worsening(main, pr, tolerance.better)
+    if abs(worse) <= EPSILON:
+        return "unchanged"
+    return "improved" if worse < 0 else "within tolerance"
+
+
+def describe(tolerance: Tolerance | None) -> str:
+    if tolerance is None:
+        return "-"
+    arrow = "↑" if tolerance.better == "higher" else "↓"
+    limits = []
+    if tolerance.max_drop is not None:
+        limits.append(f"≤ {tolerance.max_drop:g}")
+    if tolerance.max_relative_drop is not None:
+        limits.append(f"≤ {tolerance.max_relative_drop:.0%}")
+    return f"{arrow} better; worse by {' and '.join(limits)}"
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    name: str
+    main: float | None
+    pr: float | None
+    tolerance: Tolerance | None
+    status: str
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.main is None or self.pr is None else self.pr - self.main
+
+
+@dataclass(frozen=True)
+class SliceRow:
+    group: str
+    rows: int
+    main: float | None
+    pr: float | None
+    status: str
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.main is None or self.pr is None else self.pr - self.main
+
+
+def judge_metrics(
+    main: dict[str, float], pr: dict[str, float], tolerances: dict[str, Tolerance]
+) -> list[MetricRow]:
+    """One row per metric on either side: gated metrics first, in params.yaml order."""
+    names = [*tolerances, *sorted((set(main) | set(pr)) - set(tolerances))]
+    return [
+        MetricRow(
+            name,
+            main.get(name),
+            pr.get(name),
+            tolerances.get(name),
+            status_of(main.get(name), pr.get(name), tolerances.get(name)),
+        )
+        for name in names
+        if name in main or name in pr
+    ]
+
+
+def judge_slices(
+    main: dict[str, dict[str, float]], pr: dict[str, dict[str, float]], gate: SliceGate
+) -> list[SliceRow]:
+    """Per group of the slice column; groups below min_rows are shown, not gated."""
+    rows = []
+    for group in sorted(set(main) | set(pr)):
+        before, after = main.get(group, {}), pr.get(group, {})
+        size = int(after.get("rows", before.get("rows", 0)))
+        old, new = before.get(gate.metric), after.get(gate.metric)
+        status = status_of(old, new, gate.tolerance if size >= gate.min_rows else None)
+        if status == "not gated":
+            status = SMALL
+        rows.append(SliceRow(group, size, old, new, status))
+    return rows
+
+
+def worst_slice(rows: list[SliceRow], better: str) -> SliceRow | None:
+    """The gated group that lost most against main."""
+    comparable = [row for row in rows if row.delta is not None and row.status != SMALL]
+    if not comparable:
+        return None
+    return max(comparable, key=lambda row: worsening(row.main, row.pr, better))

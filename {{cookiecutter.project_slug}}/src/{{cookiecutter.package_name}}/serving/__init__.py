@@ -1,0 +1,1 @@
+"""The BentoML prediction service, its request model (from the data contract) and a smoke test."""

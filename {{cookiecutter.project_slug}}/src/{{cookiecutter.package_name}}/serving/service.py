@@ -1,0 +1,103 @@
+"""The prediction service: BentoML 1.4, serving exactly the reviewed model.
+
+POST /predict takes `{"records": [...]}`: one record or up to `serve.max_batch_size`. Each
+record is checked against the data contract before it reaches the model, so a bad payload
+gets HTTP 400 naming the field, never a 500. The endpoint is batchable: concurrent requests
+are merged into one DataFrame and one `model.predict` call (adaptive batching), which is
+where the throughput comes from. GET /livez, /readyz and /metrics come with BentoML.
+
+When the project has the monitoring package, each record and its prediction can go to an
+inference log (monitoring/inference_log.py) that `make drift` reads back.
+
+The model is `models/model.skops` at the md5 that dvc.lock records (pipeline/lockfile.py),
+saved into the BentoML model store by `make bento`. The image carries only what serving
+needs.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import bentoml
+from pydantic import BaseModel
+
+from ..config import PACKAGE, load_params
+from ..pipeline.artifacts import load_model
+from ..pipeline.columns import read_contract
+from ..pipeline.lockfile import model_tag
+from .payload import Prediction, record_model, request_model, to_frame, unknown_categories
+from .prediction_metrics import observe, prediction_metric
+
+# What the model needs at serving time, pinned to the versions it was trained with; bentoml
+# adds itself. No dvc, mlflow or pandera: the contract is read as plain YAML.
+SERVING_PACKAGES = ("scikit-learn", "skops", "pandas", "numpy", "scipy", "pyyaml", "pydantic")
+MODEL_FILENAME = "model.skops"
+MONITORED = find_spec(f"{PACKAGE}.monitoring") is not None
+
+
+class BuildArguments(BaseModel):
+    """`bentoml build --arg lock_packages=true` (CI) pins every transitive dependency too;
+    that needs the package index, so local and offline builds leave it off."""
+
+    lock_packages: bool = False
+
+
+PARAMS = load_params()
+FEATURES, TARGET = read_contract(PARAMS.data.schema_file, PARAMS.data.target)
+Record = record_model(FEATURES)
+PredictRequest = request_model(Record, PARAMS.serve.max_batch_size)
+IMAGE = bentoml.images.Image(
+    lock_python_packages=bentoml.use_arguments(BuildArguments).lock_packages
+).python_packages(*(f"{name}=={version(name)}" for name in SERVING_PACKAGES))
+
+
+@bentoml.service(name=PACKAGE, image=IMAGE, workers=PARAMS.serve.workers)
+class Predictor:
+    model_ref = bentoml.models.BentoModel(model_tag())
+
+    def __init__(self) -> None:
+        self.model = load_model(Path(self.model_ref.path_of(MODEL_FILENAME)))
+        import prometheus_client  # here, in the worker: BentoML set up multiprocess metrics
+
+        self.unknown = prometheus_client.Counter(
+            f"{PACKAGE}_unknown_category",
+            "Values of a one-hot encoded column the model never saw, by column",
+            ["column"],
+        )
+        self.predicted = prediction_metric(TARGET)
+        self.log = None
+        if MONITORED:
+            from ..monitoring.inference_log import open_log
+
+            dropped = prometheus_client.Counter(
+                f"{PACKAGE}_inference_log_dropped", "Inference log entries dropped: queue full"
+            )
+            self.log = open_log(PARAMS.serve, dropped.inc)
+
+    @bentoml.api(
+        route="/predict",
+        input_spec=PredictRequest,
+        batchable=True,
+        max_batch_size=PARAMS.serve.max_batch_size,
+        max_latency_ms=PARAMS.serve.max_latency_ms,
+    )
+    def predict(self, records: list[Any]) -> list[Prediction]:
+        """Predict every record; `warnings` lists values the model ignores (unknown categories).
+
+        BentoML validates each request against the contract before batching, so one bad
+        request never fails the others merged into the same batch.
+        """
+        predictions = self.model.predict(to_frame(records, FEATURES)).tolist()
+        results = []
+        for record, prediction in zip(records, predictions, strict=True):
+            warnings = unknown_categories(record, FEATURES)
+            for column in warnings:
+                self.unknown.labels(column=column).inc()
+            observe(self.predicted, prediction)
+            if self.log is not None:
+                self.log.record(record, FEATURES, prediction)
+            results.append(Prediction(prediction=prediction, warnings=list(warnings.values())))
+        return results

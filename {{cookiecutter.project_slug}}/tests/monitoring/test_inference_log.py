@@ -1,0 +1,73 @@
+"""The inference log writes every served record for drift, and never grows without bound."""
+
+from __future__ import annotations
+
+import json
+import queue
+import time
+from pathlib import Path
+
+from {{ cookiecutter.package_name }}.config import (
+    Params,
+    ServeParams,
+)
+from {{ cookiecutter.package_name }}.monitoring.inference_log import (
+    InferenceLog,
+    open_log,
+)
+from {{ cookiecutter.package_name }}.pipeline.columns import (
+    read_contract,
+)
+from {{ cookiecutter.package_name }}.serving.payload import (
+    record_model,
+)
+
+
+def records(params: Params, raw, count: int):
+    features, _ = read_contract(params.data.schema_file, params.data.target)
+    model = record_model(features)
+    rows = raw.drop(columns=[params.data.target]).head(count)
+    clean = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+    return features, [model.model_validate(row) for row in clean]
+
+
+def wait_for_lines(path: Path, count: int) -> list[dict]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        lines = path.read_text().splitlines() if path.exists() else []
+        if len(lines) >= count:
+            return [json.loads(line) for line in lines]
+        time.sleep(0.05)
+    raise AssertionError(f"{path} has fewer than {count} lines")
+
+
+def test_each_record_is_written_with_its_features_and_prediction(params, raw, tmp_path):
+    features, served = records(params, raw, 5)
+    log = InferenceLog(tmp_path / "log.jsonl", capacity=100, on_drop=lambda: None)
+    for index, record in enumerate(served):
+        log.record(record, features, prediction=index)
+    log.close()
+    entries = wait_for_lines(tmp_path / "log.jsonl", 5)
+    assert [entry["prediction"] for entry in entries] == [0, 1, 2, 3, 4]
+    assert set(entries[0]["features"]) == {column.name for column in features}
+
+
+def test_a_full_queue_drops_and_counts_instead_of_blocking(params, raw, tmp_path):
+    features, served = records(params, raw, 1)
+    dropped = []
+    log = InferenceLog(tmp_path / "log.jsonl", capacity=1, on_drop=lambda: dropped.append(1))
+    # A stalled disk: the writer waits on the old queue while this one stays full.
+    log.pending = queue.Queue(maxsize=1)
+    log.pending.put_nowait({"waiting": True})
+    started = time.perf_counter()
+    for _ in range(1000):
+        log.record(served[0], features, prediction=0)
+    assert len(dropped) == 1000
+    assert time.perf_counter() - started < 1.0, "recording must not block the request path"
+
+
+def test_the_log_is_off_unless_a_file_is_named(monkeypatch, tmp_path):
+    monkeypatch.delenv("INFERENCE_LOG", raising=False)
+    assert open_log(ServeParams(), on_drop=lambda: None) is None
+    monkeypatch.setenv("INFERENCE_LOG", str(tmp_path / "on.jsonl"))
+    assert isinstance(open_log(ServeParams(), on_drop=lambda: None), InferenceLog)

@@ -1,0 +1,57 @@
+"""A model file is data, never code: loading refuses any type outside the exact allowlist."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from {{ cookiecutter.package_name }}.errors import (
+    UserError,
+)
+from {{ cookiecutter.package_name }}.modeling.model import (
+    TRUSTED_TYPES,
+)
+from {{ cookiecutter.package_name }}.pipeline.artifacts import (
+    load_model,
+    save_model,
+)
+
+
+def test_a_model_that_would_run_request_text_as_code_is_refused(model, splits, tmp_path):
+    """The attack: a pipeline step that evals a text column, so `predict` runs a request."""
+    features, _ = splits["train"]
+    column = str(features.columns[0])
+    evil = Pipeline(
+        [
+            (
+                "eval",
+                ColumnTransformer(
+                    [("run", FunctionTransformer(np.vectorize(builtins.eval)), [column])],
+                    remainder="passthrough",
+                ),
+            ),
+            ("model", model),
+        ]
+    )
+    path = tmp_path / "model.skops"
+    path.write_bytes(sio.dumps(evil))
+    with pytest.raises(UserError) as refused:
+        load_model(path)
+    assert "builtins.eval" in str(refused.value)
+    assert "numpy.vectorize" in str(refused.value)
+
+
+def test_nothing_is_trusted_by_prefix():
+    assert all(name.count(".") >= 1 and not name.endswith(".") for name in TRUSTED_TYPES)
+    assert not {"builtins.eval", "builtins.exec", "numpy.vectorize"} & TRUSTED_TYPES
+
+
+def test_this_projects_model_loads_under_the_allowlist(model, tmp_path):
+    path = save_model(model, tmp_path / "model.skops")
+    assert isinstance(load_model(path), Pipeline)

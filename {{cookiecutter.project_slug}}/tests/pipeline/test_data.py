@@ -1,0 +1,44 @@
+"""Own data without friction: rows without a target are left out, counted, never a failure."""
+
+from __future__ import annotations
+
+import pytest
+
+from {{ cookiecutter.package_name }}.errors import (
+    UserError,
+)
+from {{ cookiecutter.package_name }}.pipeline.contract import (
+    infer_contract,
+    validate_frame,
+)
+from {{ cookiecutter.package_name }}.pipeline.data import (
+    labelled_rows,
+    unlabelled_note,
+)
+
+
+def test_rows_without_a_target_are_dropped_and_counted(raw, params, tmp_path):
+    target = params.data.target
+    holed = raw.head(50).copy()
+    holed.loc[[3, 17], target] = None
+    path = tmp_path / "data.csv"
+    holed.to_csv(path, index=False)
+
+    labelled, unlabelled = labelled_rows(path, target)
+
+    assert (len(labelled), unlabelled) == (48, 2)
+    assert labelled[target].notna().all()
+    note = unlabelled_note(unlabelled, target)
+    assert note == f"; 2 rows lack a '{target}' value and are left out"
+    # The contract inferred from the file still holds everything else of it.
+    validate_frame(labelled, infer_contract(labelled, target), path)
+
+
+def test_a_file_without_any_target_value_names_the_fix(raw, params, tmp_path):
+    target = params.data.target
+    blank = raw.head(10).assign(**{target: None})
+    path = tmp_path / "data.csv"
+    blank.to_csv(path, index=False)
+    expected = f"every row of .* lacks a value in the target column '{target}'"
+    with pytest.raises(UserError, match=expected):
+        labelled_rows(path, target)

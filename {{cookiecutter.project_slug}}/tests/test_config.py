@@ -1,0 +1,113 @@
+"""params.yaml fails loudly: every typo is an error naming the key path and the valid choices,
+so a misspelt key can never turn the gate off or train with silent defaults."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }}.config import (
+    load_params,
+)
+from {{ cookiecutter.package_name }}.errors import (
+    UserError,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def with_change(tmp_path: Path, change) -> Path:
+    """A copy of this project's params.yaml with one edit applied."""
+    tree = yaml.safe_load((ROOT / "params.yaml").read_text())
+    change(tree)
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(tree, sort_keys=False))
+    return path
+
+
+def rename(section: dict, old: str, new: str) -> None:
+    section[new] = section.pop(old)
+
+
+TYPOS = {
+    "review.metric": (
+        lambda tree: rename(tree["review"], "metrics", "metric"),
+        ["review.metric: unknown key; valid keys here: metrics, slices", "review.metrics: missing"],
+    ),
+    "serve: 5": (
+        lambda tree: tree.update(serve=5),
+        ["serve: Input should be a valid dictionary"],
+    ),
+    "train.hyperparameter": (
+        lambda tree: rename(tree["train"], "hyperparameters", "hyperparameter"),
+        ["train.hyperparameter: unknown key; valid keys here: model, hyperparameters"],
+    ),
+    "n_estimatorz": (
+        lambda tree: tree["train"].update(
+            model="random_forest", hyperparameters={"n_estimatorz": 10}
+        ),
+        ["train.hyperparameters: not a parameter of sklearn.ensemble.RandomForest", "n_estimators"],
+    ),
+    "train.model": (
+        lambda tree: tree["train"].update(model="random_forrest"),
+        ["train.model: unknown model 'random_forrest'; choose one of: random_forest"],
+    ),
+    "tolerance without a limit": (
+        lambda tree: tree["review"]["metrics"].update(accuracy={"better": "higher"}),
+        ["give max_drop and/or max_relative_drop"],
+    ),
+    "better: up": (
+        lambda tree: next(iter(tree["review"]["metrics"].values())).update(better="up"),
+        ["Input should be 'higher' or 'lower'"],
+    ),
+    "an empty gate": (
+        lambda tree: tree["review"].update(metrics={}),
+        ["review.metrics: Dictionary should have at least 1 item"],
+    ),
+    "test_size 1.5": (
+        lambda tree: tree["data"].update(test_size=1.5),
+        ["data.test_size: Input should be less than 1"],
+    ),
+    "an unknown section": (
+        lambda tree: tree.update(reveiw={}),
+        ["reveiw: unknown key; valid keys here: data, train, evaluate, review, serve, drift"],
+    ),
+}
+
+
+@pytest.mark.parametrize("typo", list(TYPOS))
+def test_a_typo_in_params_fails_when_loaded_naming_the_key(tmp_path, typo):
+    change, expected = TYPOS[typo]
+    with pytest.raises(UserError) as error:
+        load_params(with_change(tmp_path, change))
+    for part in expected:
+        assert part in str(error.value)
+
+
+def test_this_projects_params_are_valid():
+    params = load_params(ROOT / "params.yaml")
+    assert params.review.metrics, "the gate must gate at least one metric"
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_check_command_catches_a_typo_before_any_stage_runs(tmp_path):
+    """`make lint` and the pre-commit hook run this same command."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(".venv", ".git", ".dvc"))
+    (project / "params.yaml").write_text(
+        (ROOT / "params.yaml").read_text().replace("hyperparameters:", "hyperparameter:", 1)
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "check"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "train.hyperparameter: unknown key" in done.stderr
+    assert "Traceback" not in done.stderr
