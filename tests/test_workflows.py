@@ -321,3 +321,47 @@ def test_each_check_rejects_the_defect_it_guards_against(tmp_path: Path, defect:
         assert any(p.startswith(f"{tool_name}:") and fragment in p for p in problems), (
             f"{tool_name} did not report {fragment!r} for {defect}; got:\n\n{report(problems)}"
         )
+
+
+# What a pull request could use to write where main reads: the DVC remote, a package, the repo.
+WRITE_COMMANDS = ("push-data", "dvc push", "push-image", "git push", "retrain-pr")
+PR_WRITABLE_SCOPES = {"id-token", "pull-requests"}  # OIDC for the reader; the one comment
+
+
+def triggers(workflow: dict) -> set[str]:
+    events = workflow.get(True, workflow.get("on"))  # YAML 1.1 reads `on:` as True
+    return set(events) if isinstance(events, dict | list) else {events}
+
+
+def remote_auth_inputs(job: dict) -> list[dict[str, str]]:
+    return [
+        step.get("with", {})
+        for step in job.get("steps", [])
+        if step.get("uses") == "./.github/actions/remote-auth"
+    ]
+
+
+@pytest.mark.parametrize("combo", SUPPORTED, ids=combo_id)
+def test_pull_request_workflows_hold_no_write_path_to_what_main_ships(
+    render: Render, combo: dict[str, str]
+) -> None:
+    """Only main writes: a PR job runs no push, asks only for the reader identity, and may
+    write nothing but its own review comment; writer identities appear only in jobs that
+    run on main alone, inside an environment that main's branch policy guards."""
+    project = render(**combo)
+    for path in workflow_files(project):
+        workflow = yaml.safe_load(path.read_text())
+        on_pull_requests = bool(triggers(workflow) & {"pull_request", "pull_request_target"})
+        for name, job in workflow["jobs"].items():
+            where = f"{path.name}:{name}"
+            runs = [step.get("run", "") for step in job.get("steps", [])]
+            identities = [value for inputs in remote_auth_inputs(job) for value in inputs.values()]
+            writer = any("WRITER" in value for value in identities)
+            if on_pull_requests:
+                assert not [run for run in runs if any(c in run for c in WRITE_COMMANDS)], where
+                assert not writer, f"{where} asks for the DVC writer identity"
+                scopes = {k for k, v in (job.get("permissions") or {}).items() if v == "write"}
+                assert scopes <= PR_WRITABLE_SCOPES, f"{where} may write {scopes}"
+            if writer or any("push-data" in run for run in runs):
+                assert job.get("if") == "github.ref == 'refs/heads/main'", where
+                assert (job.get("environment") or {}).get("name"), f"{where}: no environment"

@@ -51,6 +51,11 @@ COMMANDS: tuple[Command, ...] = (
         (
             argument("--base", help="git revision to compare with (default: origin/main, main)"),
             argument("--output", type=Path, default=REVIEW_REPORT, help="Markdown report file"),
+            argument(
+                "--not-reproduced",
+                action="store_true",
+                help="say in the report that CI computed nothing: the numbers are the PR's own",
+            ),
         ),
     ),
     Command(
@@ -58,7 +63,18 @@ COMMANDS: tuple[Command, ...] = (
         "fail if the reproduced dvc.lock/metrics.json are uncommitted",
         "review.check_lock:check_lock_command",
     ),
+    Command(
+        "pr-comment",
+        "create or update the PR's one review comment (GH_REPO, PR_NUMBER, GH_TOKEN)",
+        "review.comment:pr_comment_command",
+        (argument("report", type=Path, help="the Markdown report (reports/review.md)"),),
+    ),
     # release: a merge to main
+    Command(
+        "verify-review",
+        "fail unless this commit is a merged PR whose review check passed (GH_TOKEN)",
+        "release.review_proof:verify_review_command",
+    ),
     Command(
         "verify-release",
         "fail unless this commit holds the reviewed model",

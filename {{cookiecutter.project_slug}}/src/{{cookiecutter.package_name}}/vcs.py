@@ -45,6 +45,12 @@ def resolve_base(requested: str | None) -> tuple[str, str]:
     )
 
 
+def file_at(revision: str, path: Path) -> str | None:
+    """A file's text at a revision; None when the revision does not have it."""
+    found = git("show", f"{revision}:{path.as_posix()}")
+    return found.stdout if found.returncode == 0 else None
+
+
 def head_commit() -> str:
     return commit_of("HEAD") or "(no commit yet)"
 

@@ -23,11 +23,10 @@ from {{ cookiecutter.package_name }}.pipeline.artifacts import (
 )
 
 
-def test_a_model_that_would_run_request_text_as_code_is_refused(model, splits, tmp_path):
-    """The attack: a pipeline step that evals a text column, so `predict` runs a request."""
-    features, _ = splits["train"]
+def evil_pipeline(model, features):
+    """The attack: a step that evals a column, so `predict` would run a request as code."""
     column = str(features.columns[0])
-    evil = Pipeline(
+    return Pipeline(
         [
             (
                 "eval",
@@ -39,12 +38,23 @@ def test_a_model_that_would_run_request_text_as_code_is_refused(model, splits, t
             ("model", model),
         ]
     )
+
+
+def test_evaluate_and_serve_refuse_a_model_file_that_would_run_code(model, splits, tmp_path):
+    """Both load with load_model: a planted file is refused, naming the types."""
     path = tmp_path / "model.skops"
-    path.write_bytes(sio.dumps(evil))
+    path.write_bytes(sio.dumps(evil_pipeline(model, splits["train"][0])))
     with pytest.raises(UserError) as refused:
         load_model(path)
     assert "builtins.eval" in str(refused.value)
     assert "numpy.vectorize" in str(refused.value)
+
+
+def test_train_refuses_to_save_such_a_model_and_writes_nothing(model, splits, tmp_path):
+    path = tmp_path / "model.skops"
+    with pytest.raises(UserError, match=r"builtins\.eval"):
+        save_model(evil_pipeline(model, splits["train"][0]), path)
+    assert not path.exists()
 
 
 def test_nothing_is_trusted_by_prefix():

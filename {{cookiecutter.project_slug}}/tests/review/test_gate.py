@@ -8,11 +8,17 @@ from {{ cookiecutter.package_name }}.config import (
     SliceGate,
     Tolerance,
 )
+from {{ cookiecutter.package_name }}.review.diffs import (
+    split_metrics,
+)
 from {{ cookiecutter.package_name }}.review.gate import (
     judge_metrics,
     judge_slices,
     regresses,
     worst_slice,
+)
+from {{ cookiecutter.package_name }}.review.rules import (
+    rule_changes,
 )
 
 HIGHER = Tolerance(better="higher", max_drop=0.01)
@@ -60,3 +66,21 @@ def test_small_slices_are_shown_but_not_gated_and_the_worst_is_found():
         ("tiny", "too small to gate"),
     ]
     assert worst_slice(rows, "higher").group == "big"
+
+
+def test_a_gated_metric_the_pr_drops_is_a_regression():
+    """Dropping a gated metric (or making it NaN, which metrics.json cannot hold) fails closed."""
+    rows = judge_metrics({"a": 0.8, "b": 0.7}, {"b": 0.7}, {"a": HIGHER, "b": HIGHER})
+    assert [(row.name, row.status) for row in rows] == [("a", "regressed"), ("b", "unchanged")]
+
+
+def test_non_finite_metrics_count_as_missing():
+    overall, _ = split_metrics({"a": float("nan"), "b": float("inf"), "c": 0.5})
+    assert overall == {"c": 0.5}
+
+
+def test_the_rules_a_pr_changes_are_listed_key_by_key():
+    base = {"review": {"metrics": {"a": {"better": "higher", "max_drop": 0.01}}}}
+    pr = {"review": {"metrics": {"a": {"better": "higher", "max_drop": 0.5}}}}
+    assert rule_changes(base, pr) == [("review.metrics.a.max_drop", 0.01, 0.5)]
+    assert rule_changes(base, base) == []

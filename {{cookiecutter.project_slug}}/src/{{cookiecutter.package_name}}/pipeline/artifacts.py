@@ -59,11 +59,26 @@ def canonical_skops(raw: bytes) -> bytes:
     return target.getvalue()
 
 
+def checked_types(untrusted: list[str], source: object) -> list[str]:
+    """The types skops asks about, when each is in TRUSTED_TYPES; else refuse, naming them."""
+    refused = sorted(set(untrusted) - TRUSTED_TYPES)
+    if refused:
+        raise UserError(
+            f"{source} holds types this project does not trust, so it was refused: "
+            f"{', '.join(refused)}. If they are yours and safe, add their exact names to "
+            "TRUSTED_TYPES in modeling/model.py"
+        )
+    return untrusted
+
+
 def save_model(model: Pipeline, path: Path = MODEL_FILE) -> Path:
+    """Write the model, unless it holds an untrusted type: then nothing is written."""
     import skops.io as sio
 
+    data = canonical_skops(sio.dumps(model))
+    checked_types(sio.get_untrusted_types(data=data), "the trained model")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(canonical_skops(sio.dumps(model)))
+    path.write_bytes(data)
     return path
 
 
@@ -73,18 +88,11 @@ def trusted_types(path: Path = MODEL_FILE) -> list[str]:
 
     if not path.exists():
         raise UserError(f"{path} not found: run `make pipeline` (or `make pull-data`) first")
-    unknown = sio.get_untrusted_types(file=path)
-    refused = sorted(set(unknown) - TRUSTED_TYPES)
-    if refused:
-        raise UserError(
-            f"{path} contains types this project does not trust, so it was not loaded: "
-            f"{', '.join(refused)}. If they are yours and safe, add their exact names to "
-            "TRUSTED_TYPES in modeling/model.py"
-        )
-    return unknown
+    return checked_types(sio.get_untrusted_types(file=path), path)
 
 
 def load_model(path: Path = MODEL_FILE) -> Pipeline:
+    """The model at `path`, refused before any of it is built when a type is not trusted."""
     import skops.io as sio
 
     return sio.load(path, trusted=trusted_types(path))

@@ -15,15 +15,23 @@ from ..config import LOCK_FILE, MODEL_FILE, PACKAGE
 from ..errors import UserError
 
 
+def recorded_outputs(text: str) -> dict[str, str]:
+    """{output path: md5} of every stage output a dvc.lock text records."""
+    stages = (yaml.safe_load(text) or {}).get("stages") or {}
+    return {
+        str(out["path"]): str(out["md5"])
+        for stage in stages.values()
+        for out in stage.get("outs") or []
+        if out.get("path") and out.get("md5")
+    }
+
+
 def reviewed_md5(model: Path = MODEL_FILE, lock: Path = LOCK_FILE) -> str:
     """The md5 that dvc.lock records for the model file."""
     if not lock.exists():
         raise UserError(f"{lock} not found: run `make pipeline` and commit {lock}")
-    stages = (yaml.safe_load(lock.read_text()) or {}).get("stages") or {}
-    for stage in stages.values():
-        for out in stage.get("outs") or []:
-            if out.get("path") == model.as_posix() and out.get("md5"):
-                return str(out["md5"])
+    if md5 := recorded_outputs(lock.read_text()).get(model.as_posix()):
+        return md5
     raise UserError(f"{lock} records no output {model}: run `make pipeline` and commit {lock}")
 
 

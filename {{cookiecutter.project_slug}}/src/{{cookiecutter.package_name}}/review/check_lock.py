@@ -1,25 +1,49 @@
-"""`check-lock`: after CI reproduced the pipeline, the committed lock and metrics are unchanged."""
+"""`check-lock`: CI retrained the model; its outputs must be the ones the PR committed.
+
+CI recomputes every stage from the data, code and params (`make reproduce`), never restoring
+an output from the remote or the run-cache. Training is deterministic, so an honest PR
+reproduces its committed dvc.lock byte for byte; anything else means the committed numbers
+are not what the committed code computes.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..config import LOCK_FILE, METRICS_FILE
+from ..errors import UserError
+from ..pipeline.lockfile import recorded_outputs
+from ..vcs import file_at, uncommitted
+
 if TYPE_CHECKING:
     from ..commands import Context
 
-from ..config import LOCK_FILE, METRICS_FILE
-from ..errors import UserError
-from ..vcs import uncommitted
+
+def differences() -> list[str]:
+    """One line per output whose reproduced md5 is not the committed one, plus metrics.json."""
+    committed = recorded_outputs(file_at("HEAD", LOCK_FILE) or "")
+    reproduced = recorded_outputs(LOCK_FILE.read_text()) if LOCK_FILE.exists() else {}
+    lines = [
+        f"{path}: committed md5 {committed.get(path, '(none)')}, CI reproduced {md5}"
+        for path, md5 in sorted(reproduced.items())
+        if committed.get(path) != md5
+    ]
+    if str(METRICS_FILE) in uncommitted([METRICS_FILE]):
+        lines.append(f"{METRICS_FILE}: the committed numbers are not the ones CI computed")
+    return lines
 
 
 def check_lock() -> str:
     changed = uncommitted([LOCK_FILE, METRICS_FILE])
-    if changed:
-        raise UserError(
-            f"{', '.join(changed)} differ from what this run reproduced: run `make pipeline` "
-            "and commit dvc.lock (and metrics.json), so main records the model that was reviewed"
-        )
-    return "dvc.lock and metrics.json match the reproduced pipeline"
+    if not changed:
+        return "dvc.lock and metrics.json are exactly what CI reproduced"
+    found = differences() or [f"{name} differs from what CI reproduced" for name in changed]
+    report = "\n".join(f"  - {line}" for line in found)
+    raise UserError(
+        "CI retrained from this PR's data, code and params and got other outputs than the "
+        f"PR committed:\n{report}\nRun `make pipeline` and commit dvc.lock and metrics.json, "
+        "so the review compares, and main ships, the model this code produces."
+    )
 
 
 def check_lock_command(context: Context) -> str:

@@ -16,12 +16,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import REVIEW_REPORT, Params
+from ..config import REVIEW_REPORT, Params, read_params_tree
 from ..errors import UserError
 from ..pipeline.lockfile import reviewed_md5
 from ..vcs import head_commit, resolve_base
 from . import diffs, report
 from .gate import judge_metrics, judge_slices, worst_slice
+from .rules import rules_of
 
 
 @dataclass(frozen=True)
@@ -39,20 +40,22 @@ def model_hash() -> str:
         return "(not in dvc.lock: run `make pipeline` and commit dvc.lock)"
 
 
-def review(params: Params, base: str | None = None) -> Outcome:
+def review(params: Params, base: str | None = None, reproduced: bool = True) -> Outcome:
+    """Judge the workspace's metrics against the base's, under the base's rules."""
     base_name, base_sha = resolve_base(base)
+    rules = rules_of(base_name, base_sha, params, read_params_tree())
     metric_diff = diffs.dvc_diff("metrics", base_name)
     main_overall, main_slices = diffs.split_metrics(diffs.side(metric_diff, "old"))
     pr_overall, pr_slices = diffs.split_metrics(diffs.side(metric_diff, "new"))
     has_baseline = bool(main_overall)
 
-    rows = judge_metrics(main_overall, pr_overall, params.review.metrics)
+    rows = judge_metrics(main_overall, pr_overall, rules.review.metrics)
     regressions = [row.name for row in rows if row.status == "regressed"]
 
     slices_section = ""
-    gate, column = params.review.slices, params.evaluate.slice_by
-    if gate and column and column in pr_slices:
-        slice_rows = judge_slices(main_slices.get(column, {}), pr_slices[column], gate)
+    gate, column = rules.review.slices, rules.slice_by
+    if gate and column and (column in pr_slices or column in main_slices):
+        slice_rows = judge_slices(main_slices.get(column, {}), pr_slices.get(column, {}), gate)
         regressions += [
             f"{gate.metric}[{column}={row.group}]"
             for row in slice_rows
@@ -79,6 +82,8 @@ def review(params: Params, base: str | None = None) -> Outcome:
         regressions=regressions,
         has_baseline=has_baseline,
         model_hash=model_hash(),
+        rules=report.rules_section(rules.source, rules.changes),
+        reproduced=reproduced,
     )
     return Outcome(markdown, regressions, has_baseline)
 
@@ -95,11 +100,14 @@ def publish(markdown: str, output: Path = REVIEW_REPORT) -> Path:
 
 def review_command(context: Context) -> int:
     """Print and publish the review; the exit code is the gate."""
-    outcome = review(context.params, context.args.base or None)
+    reproduced = not context.args.not_reproduced
+    outcome = review(context.params, context.args.base or None, reproduced)
     publish(outcome.markdown, context.args.output)
     print(outcome.markdown)
     if outcome.regressions:
         named = ", ".join(outcome.regressions)
         print(f"error: regressed beyond tolerance: {named}", file=sys.stderr)
         return 1
+    if not reproduced:
+        print(f"::warning::{report.NOT_REPRODUCED}", file=sys.stderr)
     return 0

@@ -7,6 +7,7 @@ metrics (dvc.yaml) and flatten nested keys; re-parsing files from `git show` wou
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from ..shell import dvc
@@ -34,8 +35,12 @@ def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], Slices]:
     overall: dict[str, float] = {}
     slices: Slices = {}
     for key, value in flat.items():
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            continue
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
+            continue  # a non-finite metric counts as missing: gated, that is a regression
         if key.startswith(SLICES):
             column, rest = key[len(SLICES) :].split(".", 1)
             group, metric = rest.rsplit(".", 1)

@@ -1,7 +1,8 @@
 """The regression gate: compare main's and the PR's metrics under per-metric tolerances.
 
 Pure functions on numbers, so the rules are easy to test and to read: a metric regresses
-when it moves the wrong way by more than any tolerance given for it.
+when it moves the wrong way by more than any tolerance given for it, or when main has it
+gated and the PR does not (dropped, or not a finite number).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def status_of(main: float | None, pr: float | None, tolerance: Tolerance | None)
         return "missing"
     if main is None:
         return "new"
-    if pr is None:
-        return "removed"
+    if pr is None:  # dropped, or non-finite: a gated metric can never fail open
+        return "removed" if tolerance is None else "regressed"
     if tolerance is None:
         return "not gated"
     if regresses(main, pr, tolerance):

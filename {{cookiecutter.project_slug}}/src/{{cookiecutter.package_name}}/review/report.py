@@ -20,6 +20,12 @@ ICONS = {
 }
 
 
+NOT_REPRODUCED = (
+    "Not reproduced: CI could not reach the data (a fork, or no DVC remote credentials), "
+    "so these are the numbers committed in the PR, not numbers CI computed."
+)
+
+
 def number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
@@ -76,6 +82,22 @@ def slices_table(column: str, metric: str, rows: list[SliceRow], worst: SliceRow
     return "\n".join(lines)
 
 
+def rules_section(source: str, changes: list[tuple[str, object, object]]) -> str:
+    """Which rules judged the PR, and the PR's own changes to them (effective after merge)."""
+    lines = [f"Judged by {source}."]
+    if changes:
+        lines += [
+            "",
+            "⚠️ **This PR changes the gate's rules.** They take effect after the merge, "
+            "once a reviewer accepts them; this review used the base's:",
+            "",
+            "| rule | base (applied) | PR (after merge) |",
+            "|---|---|---|",
+        ]
+        lines += [f"| `{key}` | {shown(old)} | {shown(new)} |" for key, old, new in changes]
+    return "\n".join(lines)
+
+
 def chart(rows: list[MetricRow]) -> str:
     """Bars for main, a line for the PR: GitHub renders mermaid, so nothing is uploaded."""
     both = [row for row in rows if row.main is not None and row.pr is not None]
@@ -108,10 +130,13 @@ def render(
     regressions: list[str],
     has_baseline: bool,
     model_hash: str,
+    rules: str = "",
+    reproduced: bool = True,
 ) -> str:
     sections = [
         MARKER,
         verdict(regressions, has_baseline),
+        "" if reproduced else f"> [!WARNING]\n> {NOT_REPRODUCED}",
         f"Comparing `{base}` ({base_sha[:7]}) with this PR ({head_sha[:7]} and its workspace).",
         "### Metrics",
         metrics_table(metrics),
@@ -119,8 +144,10 @@ def render(
         "### Params",
         params_table(params),
         slices,
+        "### Gate rules",
+        rules,
         "---",
         f"<sub>Reviewed model: `models/model.skops`, md5 `{model_hash}` in dvc.lock. "
-        "Tolerances live in `params.yaml` under `review:`.</sub>",
+        "Tolerances live in `params.yaml` under `review:`; the base's judge each PR.</sub>",
     ]
     return "\n\n".join(section for section in sections if section) + "\n"

@@ -1,0 +1,74 @@
+"""`verify-review`: a release builds only a commit that a merged PR brought, once reviewed.
+
+Branch rules can be misconfigured or bypassed by an admin; this asks GitHub itself, before
+anything is built, so a direct push to main with a planted model never ships.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UserError
+from ..shell import call
+
+if TYPE_CHECKING:
+    from ..commands import Context
+
+REVIEW_CHECK = "Reproduce and review the model"  # the review job's name in pr-review.yml
+
+
+def merged_pull_request(repository: str, sha: str) -> dict[str, Any] | None:
+    """The PR whose merge produced this commit (squash, merge or rebase), if any."""
+    pulls = json.loads(call("gh", "api", f"repos/{repository}/commits/{sha}/pulls") or "[]")
+    for pull in pulls:
+        if pull.get("merged_at") and pull.get("merge_commit_sha") == sha:
+            return pull
+    return None
+
+
+def review_conclusion(repository: str, head_sha: str) -> str | None:
+    """The conclusion of the review check on the PR's last commit; None if it never ran."""
+    runs = json.loads(
+        call(
+            "gh",
+            "api",
+            f"repos/{repository}/commits/{head_sha}/check-runs",
+            "-f",
+            f"check_name={REVIEW_CHECK}",
+            "--method",
+            "GET",
+        )
+        or "{}"
+    ).get("check_runs", [])
+    completed = [run for run in runs if run.get("status") == "completed"]
+    return str(completed[0].get("conclusion")) if completed else None
+
+
+def verify_review() -> str:
+    repository = os.environ.get("GITHUB_REPOSITORY", "")
+    sha = os.environ.get("GITHUB_SHA", "")
+    if not repository or not sha:
+        raise UserError(
+            "GITHUB_REPOSITORY and GITHUB_SHA are not set: this runs in the release job"
+        )
+    pull = merged_pull_request(repository, sha)
+    if pull is None:
+        raise UserError(
+            f"commit {sha[:12]} did not come from a merged pull request, so no review judged "
+            "its model: nothing is built. Open a PR for it and merge it after the review passes."
+        )
+    head = str((pull.get("head") or {}).get("sha", ""))
+    conclusion = review_conclusion(repository, head)
+    if conclusion != "success":
+        state = "never ran" if conclusion is None else f"ended '{conclusion}'"
+        raise UserError(
+            f"commit {sha[:12]} came from PR #{pull.get('number')}, whose review check "
+            f"'{REVIEW_CHECK}' on {head[:12]} {state}: nothing is built"
+        )
+    return f"commit {sha[:12]} is PR #{pull.get('number')}, reviewed and merged: ship it"
+
+
+def verify_review_command(context: Context) -> str:
+    return verify_review()

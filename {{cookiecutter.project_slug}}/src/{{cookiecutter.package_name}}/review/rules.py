@@ -1,0 +1,62 @@
+"""Main's rules judge the PR: the gate reads `review:` from the base revision, not the PR.
+
+A PR that loosens its own tolerances is still judged by the ones on main; its change is shown
+in the report and takes effect after the merge, once a reviewer has accepted it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..config import PARAMS_FILE, Params, ReviewParams, explain
+from ..errors import UserError
+from ..vcs import file_at
+
+
+@dataclass(frozen=True)
+class Rules:
+    review: ReviewParams
+    slice_by: str | None  # the column whose groups the slice gate judges
+    source: str  # where the rules came from, for the report
+    changes: list[tuple[str, Any, Any]]  # (key, base, PR) of `review:` keys the PR changes
+
+
+def flatten(tree: Any, prefix: str) -> dict[str, Any]:
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        flat.update(flatten(value, f"{prefix}.{key}"))
+    return flat
+
+
+def rule_changes(base: dict[str, Any], pr: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    old, new = flatten(base.get("review"), "review"), flatten(pr.get("review"), "review")
+    return [
+        (key, old.get(key), new.get(key))
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key)
+    ]
+
+
+def rules_of(base_name: str, base_sha: str, params: Params, pr_tree: dict[str, Any]) -> Rules:
+    """The base revision's gate; the PR's own only when the base has no params.yaml yet."""
+    text = file_at(base_sha, PARAMS_FILE)
+    if text is None:
+        note = f"this PR's `review:` (`{base_name}` has no {PARAMS_FILE} yet)"
+        return Rules(params.review, params.evaluate.slice_by, note, [])
+    base_tree = yaml.safe_load(text) or {}
+    try:
+        review = ReviewParams.model_validate(base_tree.get("review"))
+    except ValidationError as error:
+        raise UserError(
+            f"the gate on {base_name} cannot be read, so nothing can judge this PR; "
+            f"fix `review:` on {base_name} first. {explain(error, PARAMS_FILE)}"
+        ) from None
+    slice_by = (base_tree.get("evaluate") or {}).get("slice_by")
+    source = f"`review:` in {PARAMS_FILE} on `{base_name}` ({base_sha[:7]})"
+    return Rules(review, slice_by, source, rule_changes(base_tree, pr_tree))
