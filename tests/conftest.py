@@ -1,18 +1,20 @@
-"""Shared fixtures: render the template with given options, once per combination per session."""
+"""Shared fixtures: render the template with given options, once per combination per session.
+
+Plain helpers live in projects.py (generated projects) and servers.py (servers the tests
+start); fixtures stay here.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cookiecutter.main import cookiecutter
-
-from combinations import TEMPLATE
+from projects import render_project
+from projects import run as run  # re-exported: test_render.py and test_setup_shim.py import it here
 
 Render = Callable[..., Path]
 
@@ -34,19 +36,6 @@ def tools_on_path() -> None:
         pytest.exit("uv is required: run `make test` from the template root (see README)")
 
 
-def render_project(output_dir: Path, **options: str) -> Path:
-    """Run cookiecutter non-interactively, hooks included; return the project directory."""
-    return Path(
-        cookiecutter(
-            str(TEMPLATE),
-            no_input=True,
-            output_dir=str(output_dir),
-            extra_context=options,
-            accept_hooks=True,
-        )
-    )
-
-
 @pytest.fixture(scope="session")
 def render(tmp_path_factory: pytest.TempPathFactory) -> Render:
     """Render a combination once per session; later calls reuse it (read-only use only)."""
@@ -59,14 +48,3 @@ def render(tmp_path_factory: pytest.TempPathFactory) -> Render:
         return cache[key]
 
     return _render
-
-
-def run(command: list[str], cwd: Path, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
-    """Run a command, and on failure show its output in the assertion message."""
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, **kwargs)
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"{' '.join(command)} failed ({result.returncode}) in {cwd}\n"
-            f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
-        )
-    return result

@@ -45,7 +45,7 @@ def shifted(task: str) -> pd.DataFrame:
 
 def alarms(task: str, rows: int, seeds: list[int], package: str) -> dict[int, list[str]]:
     config = importlib.import_module(f"{package}.config")
-    drift = importlib.import_module(f"{package}.drift")
+    drift = importlib.import_module(f"{package}.monitoring.drift")
     params = config.load_params()
     found = {}
     window = Path("reports/fresh-window.csv")

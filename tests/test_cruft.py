@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_e2e import commit_all, project_env, sh
+from projects import commit_all, project_env, render_project, sh
 from workflow_runner import StepContext, WorkflowRun
 
 from combinations import TEMPLATE
-from conftest import render_project
 
 REPOSITORY = "acme/cruft-demo"
 ISSUE_TITLE = "Template update available"

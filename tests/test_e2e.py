@@ -6,72 +6,28 @@ built once per session and shared; tests that change it work on a clone.
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 import yaml
-
-from conftest import render_project, run
+from projects import build_main, clone, package_name, project_env, sh, working_copy
 
 pytestmark = pytest.mark.e2e
-
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test User",
-    "GIT_AUTHOR_EMAIL": "test@example.invalid",
-    "GIT_COMMITTER_NAME": "Test User",
-    "GIT_COMMITTER_EMAIL": "test@example.invalid",
-}
-
-
-def project_env() -> dict[str, str]:
-    """The environment a user's shell would have: no template venv, a git identity."""
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-    return {**env, **GIT_IDENTITY}
-
-
-def sh(command: list[str], cwd: Path, check: bool = True, timeout: float = 900):
-    return run(command, cwd=cwd, check=check, env=project_env(), timeout=timeout)
-
-
-def commit_all(project: Path, message: str) -> None:
-    sh(["git", "add", "-A"], project)
-    sh(["git", "commit", "-q", "--no-verify", "-m", message], project)
-
-
-def clone(source: Path, target: Path) -> Path:
-    sh(["git", "clone", "-q", str(source), str(target)], source.parent)
-    return target
-
-
-def build_main(root: Path, message: str = "main: first model", **options: str) -> Path:
-    """main after a merge: a generated project set up, its pipeline run, committed, and its
-    outputs pushed to a local-directory remote under `root`. Shared by the e2e modules."""
-    project = render_project(
-        root, dvc_remote="local", dvc_remote_url=str(root / "dvc-remote"), **options
-    )
-    sh(["make", "setup"], project)
-    sh(["make", "pipeline"], project)
-    commit_all(project, message)
-    sh(["make", "push-data"], project)
-    return project
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory):
     """Per task: generate, setup, pipeline, test, commit, push to a local-directory remote."""
-    projects: dict[str, Path] = {}
 
+    @functools.cache
     def _built(task: str) -> Path:
-        if task not in projects:
-            root = tmp_path_factory.mktemp(f"e2e-{task}")
-            project = build_main(root, project_name=f"Shop {task}", task=task)
-            sh(["make", "test"], project)
-            projects[task] = project
-        return projects[task]
+        root = tmp_path_factory.mktemp(f"e2e-{task}")
+        project = build_main(root, project_name=f"Shop {task}", task=task)
+        sh(["make", "test"], project)
+        return project
 
     return _built
 
@@ -110,8 +66,8 @@ def test_fresh_clone_pulls_and_reuses_every_stage(built, task, tmp_path):
     sh(["make", "setup"], fresh)
     without_data = sh(["make", "test"], fresh, check=False)
     assert without_data.returncode != 0 and "run `make pull-data`" in without_data.stdout
-    ci_without_remote = run(
-        ["make", "test"], cwd=fresh, check=False, env={**project_env(), "REQUIRE_DATA": "false"}
+    ci_without_remote = sh(
+        ["make", "test"], fresh, check=False, env={**project_env(), "REQUIRE_DATA": "false"}
     )
     assert ci_without_remote.returncode == 0, ci_without_remote.stdout
     assert "skipped" in ci_without_remote.stdout and "failed" not in ci_without_remote.stdout
@@ -133,7 +89,7 @@ def test_fresh_clone_pulls_and_reuses_every_stage(built, task, tmp_path):
 @pytest.mark.parametrize("task", TASKS)
 def test_mlflow_store_holds_the_run_and_the_registered_model(built, task):
     project = built(task)
-    package = project.name.replace("-", "_")
+    package = package_name(project)
     run_record = json.loads((project / "models/mlflow_run.json").read_text())
     with sqlite3.connect(project / "mlflow.db") as db:
         status = db.execute(
@@ -165,25 +121,29 @@ def test_generated_project_passes_its_own_lint(built):
 
 @pytest.mark.xdist_group("classification")
 def test_bad_data_stops_the_pipeline_and_keeps_the_previous_model(built, tmp_path):
-    project = clone(built("classification"), tmp_path / "work")
-    shutil.copytree(built("classification") / ".venv", project / ".venv", symlinks=True)
+    project = working_copy(built("classification"), tmp_path / "work")
     sh(["make", "pull-data"], project)
     before = {
         name: (project / name).read_bytes() for name in ("metrics.json", "models/model.skops")
     }
     lines = (project / "data/raw/data.csv").read_text().splitlines()
     header = lines[0].split(",")
-    row = lines[5].split(",")
-    row[header.index("tenure_months")] = "abc"
-    row[header.index("churned")] = ""
-    lines[5] = ",".join(row)
+    for number, column, value in (
+        (5, "tenure_months", "abc"),
+        (6, "contract", "lifetime"),
+        (7, "churned", ""),  # a missing target is left out and counted, not a contract error
+    ):
+        row = lines[number].split(",")
+        row[header.index(column)] = value
+        lines[number] = ",".join(row)
     (project / "data/raw/data.csv").write_text("\n".join(lines) + "\n")
 
     failed = sh(["make", "pipeline"], project, check=False)
     assert failed.returncode != 0
     assert "breaks the data contract (2 problems)" in failed.stderr
     assert "column 'tenure_months': check coerce_dtype('int64') fails on 1 row" in failed.stderr
-    assert "column 'churned': check not_nullable fails on 1 row" in failed.stderr
+    assert "column 'contract': check isin(" in failed.stderr
+    assert "churned" not in failed.stderr
     assert "Running stage 'train'" not in failed.stdout
     after = {name: (project / name).read_bytes() for name in before}
     assert after == before
@@ -192,10 +152,10 @@ def test_bad_data_stops_the_pipeline_and_keeps_the_previous_model(built, tmp_pat
 @pytest.mark.xdist_group("classification")
 def test_unreachable_tracking_server_fails_fast_with_a_clear_message(built):
     project = built("classification")
-    package = project.name.replace("-", "_")
+    package = package_name(project)
     env = {**project_env(), "MLFLOW_TRACKING_URI": "http://127.0.0.1:9"}
-    result = run(
-        ["uv", "run", "--locked", package, "train"], cwd=project, check=False, env=env, timeout=60
+    result = sh(
+        ["uv", "run", "--locked", package, "train"], project, check=False, timeout=60, env=env
     )
     assert result.returncode == 2
     assert "MLflow tracking server http://127.0.0.1:9 is unreachable" in result.stderr
@@ -205,8 +165,7 @@ def test_unreachable_tracking_server_fails_fast_with_a_clear_message(built):
 @pytest.mark.xdist_group("classification")
 def test_bring_your_own_csv_with_a_multiclass_target(built, tmp_path):
     """The README's steps, on a CSV the template never saw: text columns, NaNs, 3 classes."""
-    project = clone(built("classification"), tmp_path / "byo")
-    shutil.copytree(built("classification") / ".venv", project / ".venv", symlinks=True)
+    project = working_copy(built("classification"), tmp_path / "byo")
     rows = ["sepal,petal,colour,soil,species"]
     for i in range(240):
         species = ["setosa", "versicolor", "virginica"][i % 3]

@@ -5,13 +5,10 @@ order in a clone, with `gh` as a recording stand-in.
 
 from __future__ import annotations
 
+import functools
 import http.server
 import json
-import os
 import re
-import shutil
-import signal
-import subprocess
 import threading
 import time
 import urllib.request
@@ -19,11 +16,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_e2e import build_main, project_env, sh
-from test_pr_review import working_copy
-from workflow_runner import StepContext, WorkflowRun, recorded_calls, recording_gh
-
-from conftest import run
+from projects import build_main, package_name, project_env, sh, working_copy
+from servers import free_port, start_server, stop, wait_ready
+from workflow_runner import Artifacts, StepContext, WorkflowRun, recorded_calls, recording_gh
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("monitoring")]
 
@@ -41,13 +36,11 @@ RUN_ID = "4242"
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory):
     """Per task: generate, set up, run the pipeline, commit and push to a local remote."""
-    projects: dict[str, Path] = {}
 
+    @functools.cache
     def _trained(task: str) -> Path:
-        if task not in projects:
-            root = tmp_path_factory.mktemp(f"monitor-{task}")
-            projects[task] = build_main(root, project_name=f"Watch {task}", task=task)
-        return projects[task]
+        root = tmp_path_factory.mktemp(f"monitor-{task}")
+        return build_main(root, project_name=f"Watch {task}", task=task)
 
     return _trained
 
@@ -57,7 +50,7 @@ def windows(project: Path, *args: str) -> str:
 
 
 def drift(project: Path, current: Path):
-    package = project.name.replace("-", "_")
+    package = package_name(project)
     return sh(["uv", "run", "--locked", package, "drift", str(current)], project, check=False)
 
 
@@ -80,7 +73,7 @@ def test_shifted_data_is_reported_as_drift(trained, task, tmp_path):
 @pytest.mark.parametrize("task", ["classification", "regression"])
 def test_fresh_samples_of_the_same_distribution_rarely_alarm(trained, task, tmp_path):
     project = trained(task)
-    package = project.name.replace("-", "_")
+    package = package_name(project)
     seeds = [str(seed) for seed in FRESH_SEEDS]
     alarms = json.loads(windows(project, "alarms", task, package, str(WINDOW_ROWS), *seeds))
     assert len(alarms) <= MAX_FALSE_ALARMS, (
@@ -139,7 +132,7 @@ def run_retrain_workflow(
         windows(origin, "subsample", "1", "600", window)
     else:
         windows(origin, "fresh", "classification", "1", str(WINDOW_ROWS), window)
-    gh_log, bin_dir, artifacts = workspace / "gh.jsonl", workspace / "bin", workspace / "artifacts"
+    gh_log, bin_dir = workspace / "gh.jsonl", workspace / "bin"
     recording_gh(bin_dir, gh_log)
 
     def checkout(step: StepContext) -> dict[str, str]:
@@ -156,10 +149,6 @@ def run_retrain_workflow(
         assert step.inputs["private-key"] == "stand-in-key"
         return {"token": "stand-in-app-token"}
 
-    def upload(step: StepContext) -> dict[str, str]:
-        shutil.copytree(ci / step.inputs["path"], artifacts / step.inputs["name"])
-        return {}
-
     event = {"inputs": {"force": "true"}} if force else {}
     run = WorkflowRun(
         workflow=ci / ".github/workflows/retrain.yml",
@@ -174,7 +163,7 @@ def run_retrain_workflow(
             "./.github/actions/setup": setup,
             "./.github/actions/remote-auth": lambda step: {"configured": configured},
             "actions/create-github-app-token@": app_token,
-            "actions/upload-artifact@": upload,
+            **Artifacts(ci, workspace / "artifacts").handlers(),
         },
         variables={"RETRAIN_APP_ID": "12345", "PUSHGATEWAY_URL": pushgateway},
         secrets={"RETRAIN_APP_PRIVATE_KEY": "stand-in-key"},
@@ -332,7 +321,7 @@ def test_a_real_service_logs_requests_that_drift_reads_back_and_exports_its_metr
     log is read back by `drift` (no drift: same distribution), and every metric name the
     alerts and the dashboard use is in /metrics or in drift's .prom file."""
     project = trained("classification")
-    package = project.name.replace("-", "_")
+    package = package_name(project)
     inference_log = tmp_path / "inference.jsonl"
     env = {
         **project_env(),
@@ -342,25 +331,12 @@ def test_a_real_service_logs_requests_that_drift_reads_back_and_exports_its_metr
     held_out = json.loads(
         sh(["uv", "run", "--locked", "python", "-c", TEST_RECORDS], project).stdout
     )
-    run(["make", "bento"], project, env=env, timeout=300)
-    port = "3131"
-    server = subprocess.Popen(
-        ["make", "serve", f"PORT={port}"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    sh(["make", "bento"], project, timeout=300, env=env)
+    port, log = free_port(), tmp_path / "serve.log"
+    server = start_server(["make", "serve", f"PORT={port}"], project, env, log)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{url}/readyz", timeout=2)
-                break
-            except OSError:
-                time.sleep(1)
+        wait_ready(url, server, log, timeout=120)
         record = {
             "tenure_months": 5,
             "support_calls": 1,
@@ -384,8 +360,7 @@ def test_a_real_service_logs_requests_that_drift_reads_back_and_exports_its_metr
         logged = wait_for_lines(inference_log, len(held_out) + 1)
         scraped = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
     assert logged == len(held_out) + 1, f"{logged} of {len(held_out) + 1} requests logged"
     entries = [json.loads(line) for line in inference_log.read_text().splitlines()]
     assert entries[-1]["features"] == held_out[-1]

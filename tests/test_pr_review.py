@@ -10,49 +10,20 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from test_e2e import build_main, commit_all, project_env, sh
-from workflow_runner import StepContext, WorkflowRun, recorded_calls, recording_gh
-
-from conftest import render_project
+from projects import build_main, commit_all, generate, project_env, sh, working_copy
+from workflow_runner import Artifacts, StepContext, WorkflowRun, recorded_calls, recording_gh
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("review")]
 
 REPOSITORY = "acme/review-demo"
 PR_NUMBER = 7
-SCENARIOS: dict[str, dict] = {}
-
-
-def generate(root: Path, name: str) -> Path:
-    return render_project(
-        root,
-        project_name=name,
-        task="classification",
-        dvc_remote="local",
-        dvc_remote_url=str(root / "dvc-remote"),
-    )
-
-
-def working_copy(origin: Path, target: Path, branch: str | None = None) -> Path:
-    """Clone, reusing origin's environment: copy its .venv and let `uv sync` re-point it."""
-    command = [
-        "git",
-        "clone",
-        "-q",
-        *(["--branch", branch] if branch else []),
-        str(origin),
-        str(target),
-    ]
-    sh(command, origin.parent)
-    shutil.copytree(origin / ".venv", target / ".venv", symlinks=True)
-    sh(["uv", "sync", "--locked", "--quiet"], target)
-    return target
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +36,8 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def origin_without_metrics(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """main as generated: no pipeline run yet, so no metrics.json to compare with."""
-    project = generate(tmp_path_factory.mktemp("review-first"), "First Review")
+    root = tmp_path_factory.mktemp("review-first")
+    project = generate(root, project_name="First Review", task="classification")
     sh(["make", "setup"], project)
     commit_all(project, "main: generated project")
     sh(["make", "push-data"], project)  # the sample data, so clones can pull it
@@ -97,35 +69,23 @@ def open_pull_request(
         # Only these paths, even though DVC's autostage staged dvc.lock after the repro.
         sh(["git", "commit", "-q", "--no-verify", "-m", f"{branch}: partial", "--", *commit], dev)
     sh(["git", "push", "-q", "origin", branch], dev)
-    return working_copy(origin, workspace / "ci", branch)
+    return working_copy(origin, workspace / "ci", branch=branch)
 
 
 def run_review_workflow(ci: Path, branch: str, scratch: Path) -> WorkflowRun:
     """Execute .github/workflows/pr-review.yml in the CI clone, stand-ins for GitHub only."""
-    artifacts = scratch / "artifacts"
     gh_log = scratch / "gh.jsonl"
     bin_dir = scratch / "bin"
     recording_gh(bin_dir, gh_log)
 
     def checkout(step: StepContext) -> dict[str, str]:
-        assert step.inputs.get("fetch-depth") == "0", "the review needs full history"
         assert step.inputs.get("persist-credentials") == "false"
+        if "review" not in step.run.jobs:  # the review job, not the comment's make targets
+            assert step.inputs.get("fetch-depth") == "0", "the review needs full history"
         return {}
 
     def setup(step: StepContext) -> dict[str, str]:
         sh(["uv", "sync", "--locked", "--compile-bytecode", "--quiet"], ci)
-        return {}
-
-    def upload(step: StepContext) -> dict[str, str]:
-        shutil.copytree(
-            ci / step.inputs["path"], artifacts / step.inputs["name"], dirs_exist_ok=True
-        )
-        return {}
-
-    def download(step: StepContext) -> dict[str, str]:
-        shutil.copytree(
-            artifacts / step.inputs["name"], ci / step.inputs["path"], dirs_exist_ok=True
-        )
         return {}
 
     run = WorkflowRun(
@@ -146,8 +106,7 @@ def run_review_workflow(ci: Path, branch: str, scratch: Path) -> WorkflowRun:
             "./.github/actions/setup": setup,
             # The local-directory remote is reachable here: that is what OIDC grants on GitHub.
             "./.github/actions/remote-auth": lambda step: {"configured": "true"},
-            "actions/upload-artifact@": upload,
-            "actions/download-artifact@": download,
+            **Artifacts(ci, scratch / "artifacts").handlers(),
         },
         env={
             "PATH": f"{bin_dir}:{project_env()['PATH']}",
@@ -204,6 +163,46 @@ def shallower_forest(project: Path) -> None:
     (project / "params.yaml").write_text(text.replace("max_depth: 8", "max_depth: 3"))
 
 
+def trained_with_another_seed(project: Path) -> None:
+    """The author trains with seed 7, then commits params that say 42 with seed 7's lock,
+    metrics and model (pushed with their own credentials): a self-consistent lie."""
+    params = project / "params.yaml"
+    honest = params.read_text()
+    params.write_text(honest.replace("seed: 42", "seed: 7"))
+    sh(["make", "pipeline"], project)
+    sh(["make", "push-data"], project)
+    params.write_text(honest)
+
+
+def hand_edited_metrics(project: Path) -> None:
+    metrics = project / "metrics.json"
+    values = json.loads(metrics.read_text())
+    values["accuracy"] = round(values["accuracy"] + 0.05, 4)
+    metrics.write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
+
+
+def loosened_gate_and_shuffled_labels(project: Path) -> None:
+    """A worse model, with the PR's own tolerances opened wide enough to let it through."""
+    shuffle_labels(project)
+    params = project / "params.yaml"
+    params.write_text(
+        params.read_text()
+        .replace("max_drop: 0.01}", "max_drop: 0.9}")
+        .replace("max_drop: 0.05", "max_drop: 0.9")
+    )
+
+
+def dropped_gated_metric(project: Path) -> None:
+    """The user's metrics code stops reporting roc_auc, which main gates."""
+    package = next((project / "src").iterdir())
+    metrics = package / "modeling" / "metrics.py"
+    metrics.write_text(
+        metrics.read_text().replace(
+            "    return scores\n", '    scores.pop("roc_auc", None)\n    return scores\n', 1
+        )
+    )
+
+
 unchanged = scenario("unchanged", "origin", touch_readme, pipeline=False)
 better_params = scenario("better-params", "origin", switch_to_logistic_regression)
 shuffled_labels = scenario("shuffled-labels", "origin", shuffle_labels, push_data=True)
@@ -211,26 +210,51 @@ first_pr = scenario("first-pr", "origin_without_metrics", lambda project: None, 
 lock_not_committed = scenario(
     "lock-not-committed", "origin", shallower_forest, commit=["params.yaml"]
 )
+another_seed = scenario("another-seed", "origin", trained_with_another_seed, pipeline=False)
+edited_metrics = scenario("edited-metrics", "origin", hand_edited_metrics, pipeline=False)
+loosened_gate = scenario(
+    "loosened-gate", "origin", loosened_gate_and_shuffled_labels, push_data=True
+)
+dropped_metric = scenario("dropped-metric", "origin", dropped_gated_metric)
+
+
+COMMENTS = f"repos/{REPOSITORY}/issues/{PR_NUMBER}/comments"
+RETRAINED = "Retrain and evaluate from the data, code and params (nothing restored)"
+CHECK_LOCK = "Check the committed dvc.lock and metrics.json are what CI computed"
+GATE = "Compare with the base branch under its rules (the regression gate)"
 
 
 def gh_comment_calls(run: WorkflowRun) -> list[dict]:
-    return [call for call in run.gh_calls if call["args"][:2] == ["pr", "comment"]]
+    """Comments written: the one POST (no comment of ours yet on this PR) or PATCH."""
+    return [call for call in run.gh_calls if call["args"][:3] in (
+        ["api", "--method", "POST"], ["api", "--method", "PATCH"]
+    )]  # fmt: skip
 
 
 def assert_one_sticky_comment(run: WorkflowRun, report: str) -> None:
+    lookups = [call for call in run.gh_calls if call["args"] == ["api", "--paginate", COMMENTS]]
+    assert len(lookups) == 1, "the comment is found by its marker among the PR's comments"
     calls = gh_comment_calls(run)
     assert len(calls) == 1
     assert calls[0]["args"] == [
-        "pr",
-        "comment",
-        str(PR_NUMBER),
-        "--edit-last",
-        "--create-if-none",
-        "--body-file",
-        "reports/review.md",
+        "api",
+        "--method",
+        "POST",
+        COMMENTS,
+        "-F",
+        "body=@reports/review.md",
     ]
     assert calls[0]["body"] == report
     assert report.startswith("<!-- mergeship-review -->")
+
+
+def assert_ci_trained(run: WorkflowRun) -> None:
+    """CI computed what it reports: every stage ran, none was restored."""
+    retrained = run.step(RETRAINED)
+    assert retrained.outcome != "skipped", run.transcript()
+    for stage in ("validate", "prepare", "train", "evaluate"):
+        assert f"Running stage '{stage}'" in retrained.stdout
+    assert "skipping" not in retrained.stdout
 
 
 def test_unchanged_pr_passes_with_zero_deltas(unchanged):
@@ -241,9 +265,9 @@ def test_unchanged_pr_passes_with_zero_deltas(unchanged):
         row = next(line for line in report.splitlines() if line.startswith(f"| {metric} |"))
         assert "| +0.0000 |" in row and "✅ unchanged" in row
     assert "No parameter changed." in report
-    reproduced = run.step("Reproduce the pipeline, reusing every cached stage").stdout
-    assert "Stage 'train' didn't change, skipping" in reproduced
-    assert "Running stage" not in reproduced
+    assert_ci_trained(run)
+    assert run.step(CHECK_LOCK).outcome == "success"
+    assert "Not reproduced" not in report
     assert_one_sticky_comment(run, report)
 
 
@@ -256,16 +280,14 @@ def test_pr_with_better_params_passes_and_shows_the_improvement(better_params):
     assert "| `train.model` | `random_forest` | `logistic_regression` |" in report
     assert "```mermaid\nxychart-beta" in report
     # CI retrained (the developer pushed nothing) and got the committed lock byte for byte.
-    assert (
-        run.step("Check the committed dvc.lock and metrics.json are what CI reproduced").outcome
-        == "success"
-    )
+    assert_ci_trained(run)
+    assert run.step(CHECK_LOCK).outcome == "success"
     assert_one_sticky_comment(run, report)
 
 
 def test_pr_with_shuffled_labels_fails_the_gate_naming_the_metrics(shuffled_labels):
     run, report, _ = shuffled_labels
-    gate = run.step("Compare with the base branch (the regression gate)")
+    gate = run.step(GATE)
     assert gate.outcome == "failure"
     assert run.jobs["review"]["result"] == "failure", run.transcript()
     assert "## ❌ Model review:" in report
@@ -286,7 +308,7 @@ def test_first_pr_without_a_baseline_passes_with_a_note(first_pr):
 
 def test_pr_without_its_dvc_lock_fails_with_the_fix(lock_not_committed):
     run, _, _ = lock_not_committed
-    check = run.step("Check the committed dvc.lock and metrics.json are what CI reproduced")
+    check = run.step(CHECK_LOCK)
     assert check.outcome == "failure"
     assert "run `make pipeline` and commit dvc.lock" in check.stderr
     assert "dvc.lock" in check.stderr and "metrics.json" in check.stderr
@@ -296,10 +318,7 @@ def test_pr_without_its_dvc_lock_fails_with_the_fix(lock_not_committed):
 
 
 def test_review_in_a_shallow_clone_names_the_fix(origin, tmp_path):
-    shallow = tmp_path / "shallow"
-    sh(["git", "clone", "-q", "--depth", "1", f"file://{origin}", str(shallow)], tmp_path)
-    shutil.copytree(origin / ".venv", shallow / ".venv", symlinks=True)
-    sh(["uv", "sync", "--locked", "--quiet"], shallow)
+    shallow = working_copy(origin, tmp_path / "shallow", shallow=True)
     result = sh(["uv", "run", "--locked", "review_demo", "review"], shallow, check=False)
     assert result.returncode == 2
     assert "shallow clone" in result.stderr and "fetch-depth: 0" in result.stderr
@@ -310,3 +329,44 @@ def test_review_against_a_missing_base_names_it(origin):
     result = sh(command, origin, check=False)
     assert result.returncode == 2
     assert "base revision no-such-branch does not exist" in result.stderr
+
+
+def test_pr_whose_model_came_from_another_seed_fails_naming_the_model(another_seed):
+    """The committed lock, metrics and model agree with each other, not with the code."""
+    run, _, _ = another_seed
+    assert_ci_trained(run)
+    check = run.step(CHECK_LOCK)
+    assert check.outcome == "failure", run.transcript()
+    assert "models/model.skops: committed md5" in check.stderr
+    assert "run `make pipeline` and commit dvc.lock" in check.stderr
+    assert run.jobs["review"]["result"] == "failure"
+    assert not gh_comment_calls(run)
+
+
+def test_pr_with_hand_edited_metrics_fails(edited_metrics):
+    run, _, _ = edited_metrics
+    check = run.step(CHECK_LOCK)
+    assert check.outcome == "failure", run.transcript()
+    assert "metrics.json: the committed numbers are not the ones CI computed" in check.stderr
+    assert run.jobs["review"]["result"] == "failure"
+
+
+def test_pr_that_loosens_its_own_gate_is_judged_by_mains(loosened_gate):
+    run, report, _ = loosened_gate
+    assert run.step(CHECK_LOCK).outcome == "success", run.transcript()
+    gate = run.step(GATE)
+    assert gate.outcome == "failure"
+    assert "regressed beyond tolerance: accuracy, f1_macro, roc_auc" in gate.stderr
+    assert "This PR changes the gate's rules" in report
+    assert "| `review.metrics.accuracy.max_drop` | `0.01` | `0.9` |" in report
+    assert_one_sticky_comment(run, report)
+
+
+def test_pr_that_drops_a_gated_metric_fails(dropped_metric):
+    run, report, _ = dropped_metric
+    assert run.step(CHECK_LOCK).outcome == "success", run.transcript()
+    gate = run.step(GATE)
+    assert gate.outcome == "failure"
+    assert "error: regressed beyond tolerance: roc_auc" in gate.stderr
+    row = next(line for line in report.splitlines() if line.startswith("| roc_auc |"))
+    assert "| n/a |" in row and "❌ regressed" in row

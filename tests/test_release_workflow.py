@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,8 +22,9 @@ from typing import Any
 
 import pytest
 import yaml
-from test_e2e import build_main, commit_all, project_env, sh
-from workflow_runner import StepContext, WorkflowRun
+from projects import build_main, commit_all, project_env, reviewed_md5, sh, working_copy
+from servers import free_port
+from workflow_runner import Artifacts, StepContext, WorkflowRun
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("release")]
 
@@ -94,10 +94,31 @@ elif args[:1] == ["port-forward"]:  # serve the real bento where the forward wou
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+FAKE_GH = """
+import json, os, sys
+args = sys.argv[1:]
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps({"tool": "gh", "args": args}) + "\\n")
+github = json.load(open(os.environ["FAKE_GITHUB"]))  # GitHub's answers, recorded by the test
+path = next((arg for arg in args if arg.startswith("repos/")), "")
+if path.endswith("/pulls"):
+    print(json.dumps(github["pulls"]))
+elif path.endswith("/check-runs"):
+    print(json.dumps({"check_runs": github["check_runs"]}))
+"""
+MERGED_AND_REVIEWED = "merged-and-reviewed"
+
+
+def github_answers(sha: str, story: str) -> dict[str, Any]:
+    """What GitHub's API says about a commit on main: how it got there, and its review."""
+    pull = {"number": 12, "merged_at": "2026-12-01T10:00:00Z", "merge_commit_sha": sha,
+            "head": {"sha": "f" * 40}}  # fmt: skip
+    passed = [{"name": "Reproduce and review the model", "status": "completed",
+               "conclusion": "success"}]  # fmt: skip
+    return {
+        MERGED_AND_REVIEWED: {"pulls": [pull], "check_runs": passed},
+        "pushed-directly": {"pulls": [], "check_runs": []},
+    }[story]
 
 
 def install_fakes(bin_dir: Path) -> None:
@@ -106,6 +127,7 @@ def install_fakes(bin_dir: Path) -> None:
         ("docker", FAKE_DOCKER),
         ("kubectl", FAKE_KUBECTL),
         ("kustomize", FAKE_KUSTOMIZE),
+        ("gh", FAKE_GH),
     ):
         script = bin_dir / name
         script.write_text(f"#!{sys.executable}\n{source}")
@@ -138,29 +160,37 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def fresh_clone(origin: Path, target: Path) -> Path:
-    """What actions/checkout gives: the commit, without the data (DVC brings it)."""
-    sh(["git", "clone", "-q", str(origin), str(target)], origin.parent)
-    shutil.copytree(origin / ".venv", target / ".venv", symlinks=True)  # the setup cache
-    return target
+    """What actions/checkout gives: the commit, without the data (DVC brings it), plus the
+    setup cache's .venv, which the workflow's own setup step syncs."""
+    return working_copy(origin, target, sync=False)
 
 
 class Release:
     """One run of release.yml in a clone, with its stand-ins and their records."""
 
-    def __init__(self, ci: Path, scratch: Path, rollout_failures: int = 0) -> None:
+    def __init__(
+        self,
+        ci: Path,
+        scratch: Path,
+        rollout_failures: int = 0,
+        story: str = MERGED_AND_REVIEWED,
+        ref: str = "refs/heads/main",
+    ) -> None:
         self.ci, self.log, self.artifacts = ci, scratch / "fakes.jsonl", scratch / "artifacts"
         self.servers = scratch / "servers"
         self.registry = scratch / "registry.db"
         (scratch / "rollout-failures").write_text(str(rollout_failures))
         install_fakes(scratch / "bin")
         self.sha = sh(["git", "rev-parse", "HEAD"], ci).stdout.strip()
+        self.attested: list[dict[str, str]] = []
+        (scratch / "github.json").write_text(json.dumps(github_answers(self.sha, story)))
         self.run = WorkflowRun(
             workflow=ci / ".github/workflows/release.yml",
             workdir=ci,
             github={
                 "repository": REPOSITORY,
                 "sha": self.sha,
-                "ref": "refs/heads/main",
+                "ref": ref,
                 "event_name": "push",
                 "actor": "octocat",
                 "workflow": "Release",
@@ -170,9 +200,11 @@ class Release:
                 "./.github/actions/setup": self.setup,
                 # The local-directory remote is reachable here: what OIDC grants on GitHub.
                 "./.github/actions/remote-auth": lambda step: {"configured": "true"},
-                "actions/upload-artifact@": self.upload,
-                "actions/download-artifact@": self.download,
+                **Artifacts(ci, self.artifacts).handlers(),
                 "docker/login-action@": self.login,
+                "anchore/sbom-action@": self.sbom,
+                "actions/attest-build-provenance@": self.attest,
+                "actions/attest-sbom@": self.attest,
             },
             variables={"MLFLOW_TRACKING_URI": f"sqlite:///{self.registry}"},
             secrets={"GITHUB_TOKEN": "stand-in-token", "KUBECONFIG": KUBECONFIG},
@@ -185,6 +217,7 @@ class Release:
                 "BENTOML_DO_NOT_TRACK": "true",
                 "SMOKE_PORT": str(free_port()),
                 "FAKE_LOG": str(self.log),
+                "FAKE_GITHUB": str(scratch / "github.json"),
                 "FAKE_PACKAGE": PACKAGE,
                 "FAKE_SERVERS": str(self.servers),
                 "FAKE_ROLLOUT_FAILURES": str(scratch / "rollout-failures"),
@@ -203,24 +236,23 @@ class Release:
         sh(["uv", "sync", "--locked", "--compile-bytecode", "--quiet"], self.ci)
         return {}
 
-    def upload(self, step: StepContext) -> dict[str, str]:
-        source, target = self.ci / step.inputs["path"], self.artifacts / step.inputs["name"]
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, target / source.name)
-        return {}
-
-    def download(self, step: StepContext) -> dict[str, str]:
-        shutil.copytree(
-            self.artifacts / step.inputs["name"], self.ci / step.inputs["path"], dirs_exist_ok=True
-        )
-        return {}
-
     def login(self, step: StepContext) -> dict[str, str]:
         assert step.inputs == {
             "registry": "ghcr.io",
             "username": "octocat",
             "password": "stand-in-token",
         }
+        return {}
+
+    def sbom(self, step: StepContext) -> dict[str, str]:
+        """syft needs the registry: the stand-in writes an SBOM file where the step says."""
+        target = self.ci / step.inputs["output-file"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"spdxVersion": "SPDX-2.3", "name": step.inputs["image"]}))
+        return {}
+
+    def attest(self, step: StepContext) -> dict[str, str]:
+        self.attested.append({"uses": step.uses, **step.inputs})
         return {}
 
     def execute(self, only_deploy_with: dict[str, Any] | None = None) -> Release:
@@ -240,18 +272,21 @@ def release(origin: Path, tmp_path_factory: pytest.TempPathFactory) -> Release:
     return Release(fresh_clone(origin, scratch / "ci"), scratch).execute()
 
 
-def reviewed_md5(project: Path) -> str:
-    stages = yaml.safe_load((project / "dvc.lock").read_text())["stages"]
-    outs = [out for stage in stages.values() for out in stage.get("outs", [])]
-    return next(out["md5"] for out in outs if out["path"] == "models/model.skops")
-
-
 def test_merge_ships_the_reviewed_model_to_production(release: Release, origin: Path) -> None:
     run = release.run
     assert run.jobs["build"]["result"] == "success", run.transcript()
     assert run.jobs["deploy"]["result"] == "success", run.transcript()
     md5 = reviewed_md5(origin)
-    verified = run.step("Check this commit holds the reviewed model (a release never retrains)")
+    assert (
+        "is PR #12, reviewed and merged"
+        in run.step("Check this commit is a merged PR whose review passed").stdout
+    )
+    retrained = run.step("Retrain and evaluate from the data, code and params (nothing restored)")
+    assert "Running stage 'train'" in retrained.stdout, run.transcript()
+    same = run.step("Check main's pipeline gives the md5 the merged review reproduced")
+    assert "exactly what CI reproduced" in same.stdout
+    assert run.step("Push the data, model and run-cache that main produced").outcome == "success"
+    verified = run.step("Check this commit holds the reviewed model")
     assert f"is the reviewed model (md5 {md5}); dvc status is clean" in verified.stdout
     built = run.step("Build the bento")
     assert "Running stage" not in built.stdout + built.stderr
@@ -343,12 +378,11 @@ def test_a_commit_whose_pipeline_was_not_reviewed_is_not_shipped(
     commit_all(ci, "main: params changed without running the pipeline")
     release = Release(ci, tmp_path).execute()
     run = release.run
-    verify = run.step("Check this commit holds the reviewed model (a release never retrains)")
-    assert verify.outcome == "failure"
-    assert "not the one that was reviewed (train changed or missing" in verify.stderr
-    assert "A release never retrains" in verify.stderr
-    assert "Traceback" not in verify.stderr
-    assert "Running stage" not in verify.stdout
+    check = run.step("Check main's pipeline gives the md5 the merged review reproduced")
+    assert check.outcome == "failure", run.transcript()
+    assert "models/model.skops: committed md5" in check.stderr
+    assert "Traceback" not in check.stderr
+    assert run.step("Push the data, model and run-cache that main produced").outcome == "skipped"
     assert run.step("Build the bento").outcome == "skipped"
     assert run.jobs["deploy"]["result"] == "skipped"
     assert not calls(release.log, "docker")
@@ -398,3 +432,57 @@ def test_kustomize_base_renders_and_validates_against_the_kubernetes_schemas(
     assert container["resources"]["limits"] and container["resources"]["requests"]
     selector = objects["ServiceMonitor"]["spec"]["selector"]["matchLabels"]
     assert selector.items() <= objects["Service"]["metadata"]["labels"].items()
+
+
+def test_provenance_and_sbom_are_attested_for_the_pushed_digest(release: Release) -> None:
+    outputs = release.run.jobs["build"]["outputs"]
+    name, digest = outputs["image"].split("@")
+    assert [entry["uses"].split("@")[0] for entry in release.attested] == [
+        "actions/attest-build-provenance",
+        "actions/attest-sbom",
+    ]
+    for entry in release.attested:
+        assert (entry["subject-name"], entry["subject-digest"]) == (name, digest)
+        assert entry["push-to-registry"] == "true"
+    assert release.attested[1]["sbom-path"] == "build/sbom.spdx.json"
+    verify = [
+        r["args"] for r in calls(release.log, "gh") if r["args"][:2] == ["attestation", "verify"]
+    ]
+    assert verify == [[
+        "attestation", "verify", f"oci://{outputs['image']}", "--repo", REPOSITORY,
+        "--signer-workflow", f"{REPOSITORY}/.github/workflows/release.yml",
+    ]]  # fmt: skip
+    steps = [step.name for step in release.run.results if step.job == "deploy"]
+    assert steps.index("Verify the image was built by this repository's release workflow") < (
+        steps.index("Deploy the image by digest")
+    )
+
+
+def test_a_direct_push_to_main_with_a_planted_model_is_refused_before_anything_is_built(
+    origin: Path, tmp_path: Path
+) -> None:
+    """No PR, so no review: a self-consistent lock and model pushed straight to main."""
+    ci = fresh_clone(origin, tmp_path / "ci")
+    params = ci / "params.yaml"
+    params.write_text(params.read_text().replace("n_estimators: 100", "n_estimators: 5"))
+    sh(["make", "setup"], ci)
+    sh(["make", "pipeline"], ci)
+    commit_all(ci, "main: planted model, no pull request")
+    release = Release(ci, tmp_path, story="pushed-directly").execute()
+    run = release.run
+    proof = run.step("Check this commit is a merged PR whose review passed")
+    assert proof.outcome == "failure", run.transcript()
+    assert f"commit {release.sha[:12]} did not come from a merged pull request" in proof.stderr
+    assert run.step("Pull the data").outcome == "skipped"
+    assert run.step("Build the bento").outcome == "skipped"
+    assert run.jobs["deploy"]["result"] == "skipped"
+    assert not calls(release.log, "docker")
+
+
+def test_a_dispatch_on_another_branch_builds_nothing(origin: Path, tmp_path: Path) -> None:
+    ci = fresh_clone(origin, tmp_path / "ci")
+    release = Release(ci, tmp_path, ref="refs/heads/feature").execute()
+    assert release.run.jobs["build"]["result"] == "skipped"
+    assert release.run.jobs["deploy"]["result"] == "skipped"
+    assert not [step for step in release.run.results if step.outcome != "skipped"]
+    assert not calls(release.log, "docker") and not calls(release.log, "gh")

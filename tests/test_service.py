@@ -8,14 +8,9 @@ One project per task is built and served once per session; the tests only send r
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,19 +19,17 @@ from typing import Any
 
 import pytest
 import yaml
-from test_e2e import commit_all, project_env
-
-from conftest import render_project, run
+from projects import commit_all, generate, package_name, project_env, reviewed_md5, sh
+from servers import free_port, request, start_server, stop, wait_ready
 
 pytestmark = pytest.mark.e2e
 
-READY_TIMEOUT_SECONDS = 60
 # Run in the project's own environment: the model's predictions on the whole test split, and
 # the split as JSON records (NaN as null), exactly as a client would send them.
 IN_PROCESS = """
 import json, sys
 import pandas as pd
-from {package}.artifacts import load_model
+from {package}.pipeline.artifacts import load_model
 from {package}.config import TEST_SPLIT, load_params
 
 target = load_params().data.target
@@ -55,12 +48,6 @@ def served_env(root: Path) -> dict[str, str]:
     return {**project_env(), "BENTOML_HOME": str(root / "bentoml"), "BENTOML_DO_NOT_TRACK": "true"}
 
 
-def in_project(
-    command: list[str], project: Path, env: dict[str, str]
-) -> subprocess.CompletedProcess:
-    return run(command, cwd=project, env=env, timeout=900)
-
-
 @dataclass
 class Served:
     project: Path
@@ -70,60 +57,8 @@ class Served:
     timings: dict[str, float]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def request(url: str, body: bytes | None = None, timeout: float = 60) -> tuple[int, Any]:
-    """(status, parsed JSON or text); an HTTP error status is returned, not raised."""
-    headers = {"Content-Type": "application/json"}
-    try:
-        with urllib.request.urlopen(
-            urllib.request.Request(url, data=body, headers=headers), timeout=timeout
-        ) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    try:
-        return status, json.loads(raw)
-    except json.JSONDecodeError:
-        return status, raw.decode()
-
-
 def predict(url: str, records: list[dict[str, Any]]) -> tuple[int, Any]:
     return request(f"{url}/predict", json.dumps({"records": records}).encode())
-
-
-def wait_ready(url: str, server: subprocess.Popen, log: Path) -> float:
-    start = time.monotonic()
-    while time.monotonic() - start < READY_TIMEOUT_SECONDS:
-        if server.poll() is not None:
-            break
-        try:
-            if request(f"{url}/readyz", timeout=2)[0] == 200:
-                return time.monotonic() - start
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(
-        f"{url}/readyz not 200 within {READY_TIMEOUT_SECONDS} s:\n{log.read_text()[-4000:]}"
-    )
-
-
-def stop(server: subprocess.Popen) -> None:
-    """Stop make, uv, bentoml and its workers: the whole process group started for them."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        deadline = time.monotonic() + 15
-        try:
-            os.killpg(server.pid, sig)
-            while time.monotonic() < deadline:
-                server.poll()
-                os.killpg(server.pid, 0)  # raises once no process of the group is left
-                time.sleep(0.2)
-        except ProcessLookupError:
-            return
 
 
 @pytest.fixture(scope="session")
@@ -146,36 +81,21 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     def start_service(task: str) -> Served:
         root = tmp_path_factory.mktemp(f"service-{task}")
-        project = render_project(
-            root,
-            project_name=f"Serve {task}",
-            task=task,
-            dvc_remote="local",
-            dvc_remote_url=str(root / "dvc-remote"),
-        )
+        project = generate(root, project_name=f"Serve {task}", task=task)
         env = served_env(root)
-        in_project(["make", "setup"], project, env)
-        in_project(["make", "pipeline"], project, env)
+        sh(["make", "setup"], project, env=env)
+        sh(["make", "pipeline"], project, env=env)
         commit_all(project, "Reviewed model")
         start = time.monotonic()
-        in_project(["make", "bento"], project, env)
+        sh(["make", "bento"], project, env=env)
         timings = {"make bento (s)": time.monotonic() - start}
-        script = IN_PROCESS.format(package=project.name.replace("-", "_"))
-        in_process = in_project(["uv", "run", "--locked", "python", "-c", script], project, env)
+        script = IN_PROCESS.format(package=package_name(project))
+        in_process = sh(["uv", "run", "--locked", "python", "-c", script], project, env=env)
         expected = json.loads(in_process.stdout)
 
         port = free_port()
         log = root / "serve.log"
-        with log.open("w") as stream:
-            server = subprocess.Popen(
-                ["make", "serve", f"PORT={port}"],
-                cwd=project,
-                env=env,
-                stdout=stream,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        server = start_server(["make", "serve", f"PORT={port}"], project, env, log)
         servers.append(server)
         url = f"http://127.0.0.1:{port}"
         timings["ready after (s)"] = wait_ready(url, server, log)
@@ -230,12 +150,6 @@ def predict_requests_total(url: str, code: str) -> float:
         re.MULTILINE,
     )
     return sum(float(value) for value in pattern.findall(text))
-
-
-def reviewed_md5(project: Path) -> str:
-    stages = yaml.safe_load((project / "dvc.lock").read_text())["stages"]
-    outs = [out for stage in stages.values() for out in stage.get("outs", [])]
-    return next(out["md5"] for out in outs if out["path"] == "models/model.skops")
 
 
 class ServedModel:
@@ -321,16 +235,16 @@ class TestClassificationService(ServedModel):
 
     def test_bento_holds_serving_dependencies_only_and_the_reviewed_model(self, served):
         service = served(self.task)
-        package = service.project.name.replace("-", "_")
+        package = package_name(service.project)
         path = ["uv", "run", "--locked", package, "bento-path"]
-        bento = Path(in_project(path, service.project, service.env).stdout.strip())
+        bento = Path(sh(path, service.project, env=service.env).stdout.strip())
         lines = (bento / "env/python/requirements.txt").read_text().lower().split()
         names = {re.split(r"[=<>\[]", line)[0] for line in lines}
         assert {"bentoml", "scikit-learn", "skops", "pandas", "numpy", "scipy"} <= names
         assert not names & {"dvc", "mlflow", "mlflow-skinny", "pandera"}, names
         assert all("==" in line for line in lines), f"every requirement pinned: {lines}"
         manifest = yaml.safe_load((bento / "bento.yaml").read_text())
-        head = in_project(["git", "rev-parse", "HEAD"], service.project, service.env)
+        head = sh(["git", "rev-parse", "HEAD"], service.project, env=service.env)
         assert manifest["version"] == head.stdout.strip(), "the bento version is the commit SHA"
         models = [model["tag"] for svc in manifest["services"] for model in svc["models"]]
         assert models == [f"{package}:{reviewed_md5(service.project)}"], "named by its md5"

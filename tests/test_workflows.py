@@ -365,3 +365,17 @@ def test_pull_request_workflows_hold_no_write_path_to_what_main_ships(
             if writer or any("push-data" in run for run in runs):
                 assert job.get("if") == "github.ref == 'refs/heads/main'", where
                 assert (job.get("environment") or {}).get("name"), f"{where}: no environment"
+
+
+def test_the_ruleset_and_the_release_require_the_review_job_by_its_name(render: Render) -> None:
+    """Three places name the review check: the job, main's ruleset and the release's proof."""
+    project = render()
+    review = yaml.safe_load((project / ".github/workflows/pr-review.yml").read_text())
+    name = review["jobs"]["review"]["name"]
+    ruleset = yaml.safe_load((project / ".github/rulesets/main.json").read_text())
+    checks = next(r for r in ruleset["rules"] if r["type"] == "required_status_checks")
+    assert checks["parameters"]["required_status_checks"] == [{"context": name}]
+    package = project.name.replace("-", "_")
+    proof = (project / "src" / package / "release" / "review_proof.py").read_text()
+    assert f'REVIEW_CHECK = "{name}"' in proof
+    assert ruleset["bypass_actors"] == [] and ruleset["enforcement"] == "active"

@@ -41,8 +41,8 @@ def check_lock() -> str:
     report = "\n".join(f"  - {line}" for line in found)
     raise UserError(
         "CI retrained from this PR's data, code and params and got other outputs than the "
-        f"PR committed:\n{report}\nRun `make pipeline` and commit dvc.lock and metrics.json, "
-        "so the review compares, and main ships, the model this code produces."
+        f"PR committed:\n{report}\nFix: run `make pipeline` and commit dvc.lock and "
+        "metrics.json, so the review compares, and main ships, the model this code produces."
     )
 
 

@@ -1,0 +1,127 @@
+"""Generated projects for the tests: render one, run its commands as a user would, commit,
+clone, and build main (set up, pipeline run, committed, outputs pushed).
+
+Plain functions, no fixtures (those stay in conftest.py); tests import them by name, e.g.
+`from projects import build_main, sh`. Servers the tests start are in servers.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+from cookiecutter.main import cookiecutter
+
+from combinations import TEMPLATE
+
+# Commits are made with this identity in the subprocess env only: no git config is touched.
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test User",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "Test User",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+}
+
+
+def render_project(output_dir: Path, **options: str) -> Path:
+    """Run cookiecutter non-interactively, hooks included; return the project directory."""
+    return Path(
+        cookiecutter(
+            str(TEMPLATE),
+            no_input=True,
+            output_dir=str(output_dir),
+            extra_context=options,
+            accept_hooks=True,
+        )
+    )
+
+
+def generate(root: Path, **options: str) -> Path:
+    """Render into `root` with a local-directory DVC remote at root/dvc-remote."""
+    return render_project(
+        root, dvc_remote="local", dvc_remote_url=str(root / "dvc-remote"), **options
+    )
+
+
+def package_name(project: Path) -> str:
+    """The generated package's import name: the project slug with underscores."""
+    return project.name.replace("-", "_")
+
+
+def run(command: list[str], cwd: Path, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command, and on failure show its output in the assertion message."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(command)} failed ({result.returncode}) in {cwd}\n"
+            f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def project_env() -> dict[str, str]:
+    """The environment a user's shell would have: no template venv, a git identity."""
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    return {**env, **GIT_IDENTITY}
+
+
+def sh(
+    command: list[str],
+    cwd: Path,
+    check: bool = True,
+    timeout: float = 900,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Run a command in a generated project, in `env` (by default a user's: project_env)."""
+    env = project_env() if env is None else env
+    return run(command, cwd=cwd, check=check, env=env, timeout=timeout)
+
+
+def commit_all(project: Path, message: str) -> None:
+    sh(["git", "add", "-A"], project)
+    sh(["git", "commit", "-q", "--no-verify", "-m", message], project)
+
+
+def clone(source: Path, target: Path, branch: str | None = None, shallow: bool = False) -> Path:
+    """`git clone` of a generated project: its commits, not its data (DVC brings that)."""
+    options = [*(["--branch", branch] if branch else []), *(["--depth", "1"] if shallow else [])]
+    url = f"file://{source}" if shallow else str(source)  # a local path would ignore --depth
+    sh(["git", "clone", "-q", *options, url, str(target)], source.parent)
+    return target
+
+
+def working_copy(
+    origin: Path,
+    target: Path,
+    branch: str | None = None,
+    shallow: bool = False,
+    sync: bool = True,
+) -> Path:
+    """A clone that reuses origin's environment: its .venv is copied (as CI's setup cache
+    would restore it) and `uv sync` re-points it, unless the caller's setup step will."""
+    clone(origin, target, branch=branch, shallow=shallow)
+    shutil.copytree(origin / ".venv", target / ".venv", symlinks=True)
+    if sync:
+        sh(["uv", "sync", "--locked", "--quiet"], target)
+    return target
+
+
+def build_main(root: Path, message: str = "main: first model", **options: str) -> Path:
+    """main after a merge: a generated project set up, its pipeline run, committed, and its
+    outputs pushed to a local-directory remote under `root`. Shared by the e2e modules."""
+    project = generate(root, **options)
+    sh(["make", "setup"], project)
+    sh(["make", "pipeline"], project)
+    commit_all(project, message)
+    sh(["make", "push-data"], project)
+    return project
+
+
+def reviewed_md5(project: Path) -> str:
+    """The md5 dvc.lock records for the model: the one the review saw."""
+    stages = yaml.safe_load((project / "dvc.lock").read_text())["stages"]
+    outs = [out for stage in stages.values() for out in stage.get("outs", [])]
+    return next(out["md5"] for out in outs if out["path"] == "models/model.skops")
