@@ -164,7 +164,8 @@ def test_unreachable_tracking_server_fails_fast_with_a_clear_message(built):
 
 @pytest.mark.xdist_group("classification")
 def test_bring_your_own_csv_with_a_multiclass_target(built, tmp_path):
-    """The README's steps, on a CSV the template never saw: text columns, NaNs, 3 classes."""
+    """The README's steps, on a CSV the template never saw: text columns, NaNs, 3 classes,
+    and a few rows whose target is missing (left out and counted, never a contract error)."""
     project = working_copy(built("classification"), tmp_path / "byo")
     rows = ["sepal,petal,colour,soil,species"]
     for i in range(240):
@@ -172,6 +173,7 @@ def test_bring_your_own_csv_with_a_multiclass_target(built, tmp_path):
         sepal = "" if i % 17 == 0 else f"{4.5 + (i % 3) + (i % 7) * 0.1:.1f}"
         colour = "" if i % 23 == 0 else ["blue", "white", "purple"][(i // 3 + i % 3) % 3]
         petal = f"{1.0 + 2 * (i % 3) + (i % 5) * 0.1:.1f}"
+        species = "" if i % 60 == 59 else species  # 4 rows without a label
         rows.append(f"{sepal},{petal},{colour},{['clay', 'sand'][i % 2]},{species}")
     (project / "data/raw/data.csv").write_text("\n".join(rows) + "\n")
     sh(["uv", "run", "--locked", "dvc", "add", "data/raw/data.csv"], project)
@@ -189,8 +191,10 @@ def test_bring_your_own_csv_with_a_multiclass_target(built, tmp_path):
     params["data"]["target"] = "species"
     params["evaluate"]["slice_by"] = "soil"
     (project / "params.yaml").write_text(yaml.safe_dump(params))
-    sh(["make", "schema"], project)
-    sh(["make", "pipeline"], project)
+    schema = sh(["make", "schema"], project)
+    assert "4 rows lack a 'species' value and are left out" in schema.stdout
+    pipeline = sh(["make", "pipeline"], project)
+    assert "236 rows match the data contract; 4 rows lack a 'species' value" in pipeline.stdout
     metrics = json.loads((project / "metrics.json").read_text())
     assert metrics["f1_macro"] > 0.8 and "roc_auc" in metrics
     assert set(metrics["slices"]["soil"]) == {"clay", "sand"}
