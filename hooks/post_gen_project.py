@@ -79,6 +79,20 @@ def keep_action_variant(kind: str, chosen: str) -> None:
             shutil.rmtree(variant)
 
 
+def keep_terraform(remote: str) -> None:
+    """Keep `infra/terraform/<remote>` as `infra/terraform`; the local remote has no infra.
+
+    The README's `cd infra/terraform && terraform init` then works whichever remote was chosen.
+    """
+    if remote == "local":
+        remove("infra")
+        return
+    terraform = PROJECT / "infra" / "terraform"
+    shutil.move(terraform / remote, PROJECT / "infra" / remote)
+    shutil.rmtree(terraform)
+    (PROJECT / "infra" / remote).rename(terraform)
+
+
 def remove_service_monitor(monitoring: str) -> None:
     """The ServiceMonitor needs the Prometheus Operator's CRD: only with monitoring."""
     if monitoring != "yes":
@@ -179,6 +193,7 @@ def main() -> int:
     remove_monitoring_files(OPTIONS["monitoring"])
     keep_action_variant("remote-auth", OPTIONS["dvc_remote"])
     keep_action_variant("deploy", OPTIONS["deploy_target"])
+    keep_terraform(OPTIONS["dvc_remote"])
     remove_service_monitor(OPTIONS["monitoring"])
     track_with_dvc(RAW_DATA)
     git_init()
