@@ -35,10 +35,11 @@ lint: setup ## Ruff over the template's own code (the generated code is linted p
 demo: setup ## The whole loop in build/demo: generate, pipeline, tests, a PR review, bento, serve
 	$(RUN) python scripts/demo.py --output $(DEMO_DIR)
 
-bench: setup ## Print measured figures: pipeline times, serving vs MLflow serve, fresh clone to green
+bench: setup ## Print measured figures: pipeline, serving vs MLflow serve, fresh clone to green, image (needs Docker)
 	$(RUN) python benchmarks/pipeline_times.py --repeat 3
 	$(RUN) python benchmarks/serving.py
 	$(RUN) python benchmarks/fresh_clone_to_green.py --repeat 3
+	$(RUN) python benchmarks/image.py --starts 3
 
 sample-data: ## Regenerate the bundled sample CSVs (committed; same seed, same bytes)
 	$(UV) run --group sample-data python scripts/make_sample_data.py

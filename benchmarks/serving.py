@@ -1,12 +1,16 @@
-"""Serving: the generated project's bento against `mlflow models serve` of the same model.
+"""Serving: the generated project's bento against BentoML's own ceiling and `mlflow models serve`.
 
-Is the BentoML service worth its code over MLflow's built-in scoring server? Both serve the
-model that one `make pipeline` trained (the bento packs models/model.skops; MLflow serves the
-version the train stage registered), one worker each, on 127.0.0.1, one server at a time.
+Three servers, one at a time, on 127.0.0.1, one worker each, in the same run:
+- bentoml: the generated service (`make bento`) of the model one `make pipeline` trained;
+- empty: an empty BentoML service with the same request shape (the project's record model,
+  batchable, max_batch_size 1000, max_latency_ms 1000) that returns its input, so the gap to
+  it is what the generated service adds on top of BentoML itself;
+- mlflow: `mlflow models serve` of the version the train stage registered.
 Each gets the same held-out test records: single-record requests from one client (service
-time), N of them at concurrency C, then a batch run. Every answer must be HTTP 200, and both
-must predict what the model file predicts, or the comparison is not fair. Prints ready time,
-req/s, p50/p99, errors and the resident memory of each server's process group, then a table.
+time), N of them at concurrency C, a batch run, and, for the generated service, 10,000
+requests at concurrency 32 that must all answer 200. Both model servers must predict what
+the model file predicts, or the comparison is not fair. Prints a table, then the generated
+service's figures as ratios of the others' beside the goals (issue 14).
 Run: `uv run --locked python benchmarks/serving.py [--requests 2000 --concurrency 16]`.
 """
 
@@ -39,14 +43,42 @@ READY_TIMEOUT_SECONDS = 240.0
 DUMP_RECORDS = """
 import json, sys
 from pathlib import Path
-from {package}.artifacts import load_model
+from {package}.pipeline.artifacts import load_model
 from {package}.config import MODEL_FILE, TEST_SPLIT, load_params
-from {package}.data import read_table, split_features
+from {package}.pipeline.data import read_table, split_features
 target = load_params().data.target
 features, _ = split_features(read_table(TEST_SPLIT, target), target)
 expected = load_model(Path(MODEL_FILE)).predict(features).tolist()
 records = json.loads(features.to_json(orient="records"))
 json.dump({{"records": records, "expected": expected}}, sys.stdout)
+"""
+
+
+# BentoML's ceiling for this request shape: the project's own request model, batchable like
+# the generated service, returning its input. Written into the scratch project and served
+# from there, so it imports the generated package.
+EMPTY_SERVICE = """
+from typing import Any
+
+import bentoml
+
+from {package}.config import load_params
+from {package}.pipeline.columns import read_contract
+from {package}.serving.payload import record_model, request_model
+
+PARAMS = load_params()
+FEATURES, _ = read_contract(PARAMS.data.schema_file, PARAMS.data.target)
+Request = request_model(record_model(FEATURES), 1000)
+
+
+@bentoml.service(name="empty", workers=1)
+class Empty:
+    @bentoml.api(
+        route="/predict", input_spec=Request, batchable=True, max_batch_size=1000,
+        max_latency_ms=1000,
+    )
+    def predict(self, records: list[Any]) -> list[Any]:
+        return records
 """
 
 
@@ -59,7 +91,8 @@ class Target:
     ready_path: str
     predict_path: str
     body: Callable[[list[dict[str, Any]]], dict[str, Any]]
-    predictions: Callable[[Any], list[Any]]
+    predictions: Callable[[Any], list[Any]] | None  # None: not a model (the empty service)
+    stress: bool = False  # also the 10,000 requests at concurrency 32
 
 
 @dataclass
@@ -72,6 +105,7 @@ class Figures:
     batch: LoadResult
     predicted: dict[int, Any]  # record index -> prediction, from single and batch answers
     processes: int
+    stress: LoadResult | None = None
 
 
 def batches(count: int, size: int) -> list[list[int]]:
@@ -113,14 +147,21 @@ def bench(
             port, target.predict_path, bulks, args.batch_requests, args.concurrency, server.rss_mb
         )
         print(f"  {target.name} batch x{args.batch_size}: {summarize(batch)}", flush=True)
+        stress = None
+        if target.stress:
+            stress = load(port, target.predict_path, singles, args.stress_requests, 32)
+            print(f"  {target.name} c32: {summarize(stress)}", flush=True)
         processes = len(group_pids(server.process.pid))
         server.rss_mb()
     finally:
         leftovers = server.stop()
     if leftovers:
         raise RuntimeError(f"{target.name}: processes {leftovers} outlived the stop")
-    for error in sorted(set(alone.errors + single.errors + batch.errors))[:5]:
+    errors = alone.errors + single.errors + batch.errors + (stress.errors if stress else [])
+    for error in sorted(set(errors))[:5]:
         print(f"  {target.name} error: {error}")
+    if target.predictions is None:
+        return Figures(ready, alone, idle, server.peak_rss_mb, single, batch, {}, processes)
     predicted = {index: target.predictions(answer)[0] for index, answer in single.answers.items()}
     batch_predicted: dict[int, Any] = {}
     for number, answer in batch.answers.items():
@@ -137,6 +178,7 @@ def bench(
         batch,
         {**batch_predicted, **predicted},
         processes,
+        stress,
     )
 
 
@@ -171,6 +213,23 @@ def targets(project: Path, package: str, env: dict[str, str]) -> list[Target]:
             predict_path="/predict",
             body=lambda rows: {"records": rows},
             predictions=lambda answer: [item["prediction"] for item in answer],
+            stress=True,
+        ),
+        Target(
+            name="empty",
+            command=lambda port: [
+                str(venv / "bentoml"),
+                "serve",
+                "empty_service:Empty",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            ready_path="/readyz",
+            predict_path="/predict",
+            body=lambda rows: {"records": rows},
+            predictions=None,
         ),
         Target(
             name="mlflow",
@@ -199,7 +258,7 @@ def targets(project: Path, package: str, env: dict[str, str]) -> list[Target]:
 
 def agreement(results: dict[str, Figures], expected: list[Any]) -> list[str]:
     lines = []
-    names = list(results)
+    names = [name for name in results if results[name].predicted]
     for name in names:
         got = results[name].predicted
         same = sum(got[i] == expected[i] for i in got)
@@ -232,6 +291,27 @@ def table(results: dict[str, Figures], args: argparse.Namespace) -> str:
     return "\n".join(rows)
 
 
+def ratios(results: dict[str, Figures], args: argparse.Namespace) -> str:
+    """The generated service's figures as ratios of the others', beside issue 14's goals."""
+    ours, empty, mlflow = results["bentoml"], results["empty"], results["mlflow"]
+    stress = ours.stress
+    stress_errors = len(stress.errors) if stress else -1
+    rows = [
+        "| the generated service | measured | goal |",
+        "|---|---:|---|",
+        f"| throughput at c{args.concurrency}, share of the empty service's "
+        f"| {ours.single.rate / empty.single.rate:.0%} | >= 50% |",
+        f"| p99 at c{args.concurrency}, times the empty service's "
+        f"| {ours.single.percentile(0.99) / empty.single.percentile(0.99):.2f}x | <= 1.5x |",
+        f"| throughput, times `mlflow models serve`'s "
+        f"| {ours.single.rate / mlflow.single.rate:.1f}x | >= 10x |",
+        f"| errors over {args.stress_requests} requests at c32 | {stress_errors} | 0 |",
+        f"| one client p50, times the empty service's "
+        f"| {ours.alone.percentile(0.5) / empty.alone.percentile(0.5):.2f}x | (reported) |",
+    ]
+    return "\n".join(rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="single-record requests")
@@ -239,12 +319,15 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=100, help="records per batch request")
     parser.add_argument("--batch-requests", type=int, default=200, help="batch requests")
     parser.add_argument("--sequential", type=int, default=200, help="requests from one client")
+    parser.add_argument(
+        "--stress-requests", type=int, default=10_000, help="requests at c32, all must be 200"
+    )
     args = parser.parse_args()
     command = (
         "uv run --locked python benchmarks/serving.py "
         f"--requests {args.requests} --concurrency {args.concurrency} "
         f"--batch-size {args.batch_size} --batch-requests {args.batch_requests} "
-        f"--sequential {args.sequential}"
+        f"--sequential {args.sequential} --stress-requests {args.stress_requests}"
     )
     with tempfile.TemporaryDirectory() as directory:
         scratch = Path(directory)
@@ -264,6 +347,7 @@ def main() -> int:
         split = json.loads(dump.strip().splitlines()[-1])
         records, expected = split["records"], split["expected"]
         print(f"{len(records)} held-out records from data/prepared/test.parquet", flush=True)
+        (project / "empty_service.py").write_text(EMPTY_SERVICE.format(package=package))
         venv = project / ".venv"
         serve_env = {
             **env,
@@ -279,6 +363,7 @@ def main() -> int:
     for line in agreement(results, expected):
         print(line)
     print(f"\n{table(results, args)}\n")
+    print(f"{ratios(results, args)}\n")
     print(
         f"{os.cpu_count()} cores shared by client and server; one server worker each; "
         "the client is this Python process (threads, keep-alive http.client)."

@@ -125,3 +125,22 @@ def reviewed_md5(project: Path) -> str:
     stages = yaml.safe_load((project / "dvc.lock").read_text())["stages"]
     outs = [out for stage in stages.values() for out in stage.get("outs", [])]
     return next(out["md5"] for out in outs if out["path"] == "models/model.skops")
+
+
+# The model's predictions on the whole test split, in the project's own environment, and the
+# split as the JSON records a client sends (NaN as null).
+IN_PROCESS = """
+import json, sys
+import pandas as pd
+from {package}.pipeline.artifacts import load_model
+from {package}.config import TEST_SPLIT, load_params
+
+target = load_params().data.target
+features = pd.read_parquet(TEST_SPLIT).drop(columns=[target])
+records = [
+    {{k: None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for k, v in row.items()}}
+    for row in features.to_dict("records")
+]
+predictions = load_model().predict(features).tolist()
+json.dump({{"records": records, "predictions": predictions}}, sys.stdout)
+"""

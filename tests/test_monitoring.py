@@ -6,10 +6,8 @@ order in a clone, with `gh` as a recording stand-in.
 from __future__ import annotations
 
 import functools
-import http.server
 import json
 import re
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -17,7 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 from projects import build_main, package_name, project_env, sh, working_copy
-from servers import free_port, start_server, stop, wait_ready
+from real_services import start_pushgateway
+from servers import free_port, request, start_server, stop, wait_ready
 from workflow_runner import Artifacts, StepContext, WorkflowRun, recorded_calls, recording_gh
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("monitoring")]
@@ -155,6 +154,7 @@ def run_retrain_workflow(
         workdir=ci,
         github={
             "repository": "acme/retrain-demo",
+            "ref": "refs/heads/main",  # scheduled runs use main; elsewhere the job is skipped
             "event_name": "workflow_dispatch" if force else "schedule",
             "event": event,
         },
@@ -207,41 +207,17 @@ def test_drift_opens_a_retrain_pr_with_the_review_report(trained, tmp_path):
     sh(["git", "branch", "-D", branch], origin)
 
 
-class Pushgateway(http.server.HTTPServer):
-    """A loopback stand-in for a Prometheus Pushgateway: records each PUT it is sent."""
-
-    def __init__(self) -> None:
-        self.pushed: list[tuple[str, str]] = []
-        super().__init__(("127.0.0.1", 0), PushRecorder)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class PushRecorder(http.server.BaseHTTPRequestHandler):
-    def do_PUT(self) -> None:  # the name http.server dispatches PUT requests to
-        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-        self.server.pushed.append((self.path, body))
-        self.send_response(202)
-        self.end_headers()
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 def test_no_drift_and_not_forced_opens_nothing_and_pushes_the_gauge(trained, tmp_path):
     origin = trained("classification")
     before = remote_branches(origin)
-    gateway = Pushgateway()
-    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    gateway, gateway_url = start_pushgateway(tmp_path)  # the real prometheus-pushgateway
     try:
         run, calls, _ = run_retrain_workflow(
-            origin, tmp_path, "fresh", force=False, pushgateway=gateway.url
+            origin, tmp_path, "fresh", force=False, pushgateway=gateway_url
         )
+        status, exposed = request(f"{gateway_url}/metrics")
     finally:
-        gateway.shutdown()
-        gateway.server_close()
+        stop(gateway)
     assert run.jobs["retrain"]["result"] == "success", run.transcript()
     drift_step = run.step("Compare the current data with the training data")
     assert drift_step.outputs == {"drifted": "false"}
@@ -249,8 +225,9 @@ def test_no_drift_and_not_forced_opens_nothing_and_pushes_the_gauge(trained, tmp
     assert calls == []
     assert remote_branches(origin) == before
     # The alert rule's gauge reached the gateway, under the job the rules expect.
-    assert [path for path, _ in gateway.pushed] == ["/metrics/job/watch_classification_drift"]
-    assert "watch_classification_drift_detected 0" in gateway.pushed[0][1].splitlines()
+    assert status == 200
+    gauge = 'watch_classification_drift_detected{instance="",job="watch_classification_drift"} 0'
+    assert gauge in exposed.splitlines(), exposed
     assert "watch_classification_drift_detected" in used_metrics(origin, "watch_classification")
 
 

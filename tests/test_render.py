@@ -25,6 +25,7 @@ ALWAYS = {
     ".github/actions/deploy/action.yml",
     ".github/actions/remote-auth/action.yml",
     ".github/actions/setup/action.yml",
+    ".github/rulesets/main.json",
     ".github/workflows/ci.yml",
     ".github/workflows/pr-review.yml",
     ".github/workflows/release.yml",
@@ -60,9 +61,17 @@ PACKAGE_TREE = {
         "tracking",
         "train",
     },
-    "review": {"__init__", "check_lock", "compare", "diffs", "gate", "report"},
-    "serving": {"__init__", "payload", "prediction_metrics", "service", "smoke"},
-    "release": {"__init__", "bento", "registry", "verify"},
+    "review": {"__init__", "check_lock", "comment", "compare", "diffs", "gate", "report", "rules"},
+    "serving": {
+        "__init__",
+        "body_limit",
+        "http_guard",
+        "payload",
+        "prediction_metrics",
+        "service",
+        "smoke",
+    },
+    "release": {"__init__", "bento", "registry", "review_proof", "verify"},
 }
 MONITORING_PACKAGE = {
     "__init__",
@@ -82,8 +91,11 @@ TESTS = {
     "pipeline/test_artifacts.py",
     "pipeline/test_contract.py",
     "pipeline/test_data.py",
+    "review/test_comment.py",
     "review/test_gate.py",
+    "serving/test_http_guard.py",
     "serving/test_payload.py",
+    "serving/test_prediction_metrics.py",
 }
 MONITORING_TESTS = {
     "monitoring/test_drift.py",
@@ -103,13 +115,21 @@ DEPLOY_FILES = {
     "bentocloud": {"deploy/bentocloud/deploy.mk", "deploy/bentocloud/deployment.yaml"},
     "none": set(),
 }
+# Per dvc_remote: the chosen provider's Terraform, flattened into infra/terraform/.
+TERRAFORM = {
+    "infra/.gitignore",
+    *(f"infra/terraform/{name}.tf" for name in ("main", "outputs", "variables", "versions")),
+}
+TERRAFORM_FILES = {"local": set(), "s3": TERRAFORM, "gcs": TERRAFORM, "azure": TERRAFORM}
 DEPLOY_ACTION_CALLS = {"kubernetes": "make k8s-apply", "bentocloud": "make bentocloud-deploy"}
 # Drift detection and retraining: present with monitoring=yes, pruned with no.
 MONITORING_FILES = {
     ".github/workflows/retrain.yml",
+    "monitoring/alerts.test.yaml",
     "monitoring/alerts.yaml",
     "monitoring/grafana-dashboard.json",
     "monitoring/monitoring.mk",
+    "monitoring/prometheus.yml",
 }
 
 
@@ -117,7 +137,7 @@ def expected_files(combo: dict[str, str], package: str) -> set[str]:
     """Exactly the files a fresh render of `combo` holds, outside .git and the DVC cache."""
     tree = dict(PACKAGE_TREE)
     tests = set(TESTS)
-    files = ALWAYS | DEPLOY_FILES[combo["deploy_target"]]
+    files = ALWAYS | DEPLOY_FILES[combo["deploy_target"]] | TERRAFORM_FILES[combo["dvc_remote"]]
     if combo["monitoring"] == "yes":
         tree["monitoring"] = MONITORING_PACKAGE
         tests |= MONITORING_TESTS

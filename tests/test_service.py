@@ -19,28 +19,18 @@ from typing import Any
 
 import pytest
 import yaml
-from projects import commit_all, generate, package_name, project_env, reviewed_md5, sh
+from projects import (
+    IN_PROCESS,
+    commit_all,
+    generate,
+    package_name,
+    project_env,
+    reviewed_md5,
+    sh,
+)
 from servers import free_port, request, start_server, stop, wait_ready
 
 pytestmark = pytest.mark.e2e
-
-# Run in the project's own environment: the model's predictions on the whole test split, and
-# the split as JSON records (NaN as null), exactly as a client would send them.
-IN_PROCESS = """
-import json, sys
-import pandas as pd
-from {package}.pipeline.artifacts import load_model
-from {package}.config import TEST_SPLIT, load_params
-
-target = load_params().data.target
-features = pd.read_parquet(TEST_SPLIT).drop(columns=[target])
-records = [
-    {{k: None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for k, v in row.items()}}
-    for row in features.to_dict("records")
-]
-predictions = load_model().predict(features).tolist()
-json.dump({{"records": records, "predictions": predictions}}, sys.stdout)
-"""
 
 
 def served_env(root: Path) -> dict[str, str]:
@@ -179,6 +169,21 @@ class ServedModel:
         service = served(self.task)
         for path in ("/livez", "/readyz"):
             assert request(f"{service.url}{path}")[0] == 200, path
+
+    def test_http_contract_holds_under_property_based_fuzzing(self, served):
+        """`make fuzz`, as the generated CI runs it: schemathesis generates requests from
+        /docs.json (valid and invalid bodies, headers, methods, content types) with every
+        check and a fixed seed, bounded in cases and time. 0 failures: no 5xx, every answer
+        (errors included) as the document describes it."""
+        service = served(self.task)
+        env = {**service.env, "SERVICE_URL": service.url}
+        started = time.monotonic()
+        result = sh(["make", "fuzz"], service.project, check=False, timeout=120, env=env)
+        cases = re.search(r"^\s*(\d+) generated, .*$", result.stdout, re.MULTILINE)
+        seconds = time.monotonic() - started
+        print(f"{self.task}: schemathesis {cases[0].strip() if cases else '?'} in {seconds:.0f} s")
+        assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+        assert cases and int(cases[1]) >= 100, result.stdout[-2000:]
 
 
 @pytest.mark.xdist_group("service-classification")

@@ -29,6 +29,8 @@ TOKEN = re.compile(
     r"|(?P<call>[A-Za-z_][\w-]*\()|(?P<path>[A-Za-z_][\w.*-]*))"
 )
 
+STATUS_CALL = re.compile(r"\b(?:success|failure|always|cancelled)\s*\(")
+
 Handler = Callable[["StepContext"], dict[str, str]]
 
 
@@ -152,13 +154,15 @@ class Evaluator:
         return EXPRESSION.sub(lambda match: as_text(self.evaluate(match.group(1))), as_text(text))
 
     def condition(self, source: Any) -> bool:
+        """As GitHub does: `success() &&` is implied unless a status function is named."""
         if source is None:
             return self.job_ok
         if isinstance(source, bool):
-            return source
+            return source and self.job_ok
         inner = EXPRESSION.fullmatch(str(source).strip())
         text = inner.group(1) if inner else str(source)
-        return self.truthy(self.evaluate(text))
+        value = self.truthy(self.evaluate(text))
+        return value if STATUS_CALL.search(text) else value and self.job_ok
 
 
 def read_outputs(path: Path) -> dict[str, str]:

@@ -19,3 +19,9 @@ refresh-data: ## Make the labelled CURRENT window the training data and version 
 
 retrain-pr: ## Commit the retrained dvc.lock on a new branch and open a PR (GH_TOKEN: App token or PAT)
 	$(RUN) $(PACKAGE) retrain-pr
+
+.PHONY: alerts-test
+
+alerts-test: ## Check the Prometheus alert rules and run their unit tests (needs promtool)
+	promtool check rules monitoring/alerts.yaml
+	promtool test rules monitoring/alerts.test.yaml

@@ -79,9 +79,11 @@ def test_bad_values_are_refused_naming_the_column(contract):
 def test_unknown_category_is_accepted_with_a_warning(contract):
     column = next(c for c in contract if c.categorical and c.categories)
     record = {**example_record(contract), column.name: "never-seen-before"}
-    warnings = unknown_categories(parse(contract, [record])[0], contract)
-    assert list(warnings) == [column.name]
-    assert "never-seen-before" in warnings[column.name]
+    known = example_record(contract)
+    warnings = unknown_categories(parse(contract, [known, record, known]), contract)
+    assert list(warnings) == [1], "only the record with the unknown value"
+    assert list(warnings[1]) == [column.name]
+    assert "never-seen-before" in warnings[1][column.name]
 
 
 def test_too_many_records_are_refused(contract):
@@ -89,3 +91,17 @@ def test_too_many_records_are_refused(contract):
     records = [example_record(contract)] * 3
     with pytest.raises(ValidationError, match="at most 2"):
         request.model_validate_json(json.dumps({"records": records}))
+
+
+def test_integers_beyond_int64_are_refused_not_overflowed(contract):
+    column = next((c for c in contract if c.kind is int), None)
+    if column is None:
+        pytest.skip("the contract has no integer column")
+    record = example_record(contract)
+    assert field_errors(contract, {**record, column.name: 2**63}) == [("records", 0, column.name)]
+
+
+def test_text_longer_than_the_contract_allows_is_refused(contract):
+    column = next(c for c in contract if c.kind is str)
+    record = {**example_record(contract), column.name: "x" * (column.max_length + 1)}
+    assert field_errors(contract, record) == [("records", 0, column.name)]

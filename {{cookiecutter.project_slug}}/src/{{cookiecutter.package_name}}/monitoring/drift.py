@@ -64,7 +64,7 @@ class DriftOutcome:
             "rows": {"reference": self.reference_rows, "current": self.current_rows},
             "columns": [asdict(column) for column in self.columns],
             "notes": self.notes,
-            "thresholds": asdict(self.params),
+            "thresholds": self.params.model_dump(),
         }
 
 

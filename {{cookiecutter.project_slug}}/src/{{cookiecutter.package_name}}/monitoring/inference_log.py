@@ -1,9 +1,9 @@
 """The inference log: each served record's features and prediction, as JSON lines for drift.
 
-`make drift CURRENT=<log>` reads it back. The request path only enqueues; one background
-thread writes. The queue is bounded, so when the disk falls behind new entries are dropped
-and counted, never buffered without limit. Off unless `serve.inference_log` or the
-INFERENCE_LOG environment variable names a file.
+`make drift CURRENT=<log>` reads it back. The request path only enqueues, once per batch;
+one background thread writes a line per record. The queue is bounded (in batches), so when
+the disk falls behind new records are dropped and counted, never buffered without limit. Off
+unless `serve.inference_log` or the INFERENCE_LOG environment variable names a file.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,26 +32,39 @@ class InferenceLog:
         self.path = path
         self.on_drop = on_drop
         self.pending: queue.Queue[Any] = queue.Queue(maxsize=capacity)
-        self.writer = threading.Thread(target=self._write, name="inference-log", daemon=True)
+        self.writer = threading.Thread(
+            target=self._write, args=(self.pending,), name="inference-log", daemon=True
+        )
         self.writer.start()
 
     def record(self, record: BaseModel, columns: list[ColumnSpec], prediction: Any) -> None:
         """Never blocks the request: a full queue drops the entry and counts it."""
-        entry = {
-            "time": time.time(),
-            "features": as_features(record, columns),
-            "prediction": prediction,
-        }
-        try:
-            self.pending.put_nowait(entry)
-        except queue.Full:
-            self.on_drop()
+        self.record_batch([record], columns, [prediction])
 
-    def _write(self) -> None:
+    def record_batch(
+        self, records: Sequence[BaseModel], columns: list[ColumnSpec], predictions: Sequence[Any]
+    ) -> None:
+        """One queue entry per batch; the writer thread turns it into one line per record."""
+        try:
+            self.pending.put_nowait((time.time(), records, columns, predictions))
+        except queue.Full:
+            for _ in records:
+                self.on_drop()
+
+    def _write(self, pending: queue.Queue[Any]) -> None:
+        """Drain the queue it was started with (bound once, so nothing can swap it mid-run)."""
         # Append mode: lines from several server workers interleave whole, never torn.
         with self.path.open("a") as handle:
-            while (entry := self.pending.get()) is not STOP:
-                handle.write(json.dumps(entry, default=str) + "\n")
+            while (entry := pending.get()) is not STOP:
+                if isinstance(entry, tuple):
+                    served, records, columns, predictions = entry
+                    lines = [
+                        {"time": served, "features": as_features(r, columns), "prediction": p}
+                        for r, p in zip(records, predictions, strict=True)
+                    ]
+                else:
+                    lines = [entry]
+                handle.writelines(json.dumps(line, default=str) + "\n" for line in lines)
                 handle.flush()
 
     def close(self, timeout: float = 5.0) -> None:

@@ -20,6 +20,10 @@ BOUNDS = {
     "greater_than": "gt",
     "less_than": "lt",
 }
+# A text field's length when the contract sets none (pandera `str_length: {max_value: N}`
+# tightens it): far above any category, low enough that a request cannot carry megabytes in
+# one field, nor a warning echo them.
+DEFAULT_MAX_TEXT_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class ColumnSpec:
     nullable: bool
     bounds: dict[str, float]
     categories: frozenset[Any] | None  # known values of a text or bool column
+    max_length: int | None = None  # the longest value of a text column
 
     @property
     def categorical(self) -> bool:
@@ -68,6 +73,13 @@ def _allowed(checks: dict[str, Any]) -> frozenset[Any] | None:
     return frozenset(values) if isinstance(values, list) else None
 
 
+def _max_length(checks: dict[str, Any]) -> int:
+    length = checks.get("str_length")
+    if isinstance(length, dict) and length.get("max_value") is not None:
+        return int(length["max_value"])
+    return DEFAULT_MAX_TEXT_LENGTH
+
+
 def read_contract(path: Path, target: str) -> tuple[list[ColumnSpec], ColumnSpec]:
     """The feature columns and the target column of the contract at `path`."""
     if not path.exists():
@@ -90,6 +102,7 @@ def read_contract(path: Path, target: str) -> tuple[list[ColumnSpec], ColumnSpec
                 nullable=bool(spec.get("nullable", False)),
                 bounds=_bounds(checks) if kind in (int, float) else {},
                 categories=_allowed(checks),
+                max_length=_max_length(checks) if kind is str else None,
             )
         )
     features = [spec for spec in specs if spec.name != target]

@@ -22,6 +22,9 @@ from ..pipeline.columns import ColumnSpec
 
 # Strict: a number must be a JSON number and text a JSON string; no NaN or Infinity.
 RECORD_CONFIG = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+# An integer column is int64 in the model's DataFrame: a larger JSON integer is refused with a
+# 400 naming the field instead of overflowing into a 500, unless the contract bounds it tighter.
+INT64_BOUNDS = {"ge": -(2**63), "le": 2**63 - 1}
 
 
 def record_model(columns: Sequence[ColumnSpec]) -> type[BaseModel]:
@@ -32,10 +35,14 @@ def record_model(columns: Sequence[ColumnSpec]) -> type[BaseModel]:
     """
     fields: dict[str, Any] = {}
     for index, column in enumerate(columns):
-        bounds = {
+        bounds: dict[str, Any] = {
             name: int(value) if column.kind is int and value.is_integer() else value
             for name, value in column.bounds.items()
         }
+        if column.kind is int:
+            bounds = _within_int64(bounds)
+        if column.max_length is not None:
+            bounds["max_length"] = column.max_length
         kind: Any = Annotated[column.kind, Field(**bounds)]
         description = "nullable" if column.nullable else "required"
         if column.categories is not None:
@@ -47,6 +54,16 @@ def record_model(columns: Sequence[ColumnSpec]) -> type[BaseModel]:
         else:
             fields[f"field_{index}"] = (kind, Field(alias=column.name, description=description))
     return create_model("Record", __config__=RECORD_CONFIG, **fields)
+
+
+def _within_int64(bounds: dict[str, Any]) -> dict[str, Any]:
+    """Integer bounds, each side defaulting to (and never beyond) int64's limits."""
+    low = "ge" if "gt" not in bounds else "gt"
+    high = "le" if "lt" not in bounds else "lt"
+    return {
+        low: max(bounds.get(low, INT64_BOUNDS["ge"]), INT64_BOUNDS["ge"]),
+        high: min(bounds.get(high, INT64_BOUNDS["le"]), INT64_BOUNDS["le"]),
+    }
 
 
 def request_model(record: type[BaseModel], max_records: int) -> type[BaseModel]:
@@ -72,20 +89,26 @@ def to_frame(records: Sequence[BaseModel], columns: Sequence[ColumnSpec]) -> pd.
     """
     data: dict[str, Any] = {}
     for index, column in enumerate(columns):
-        values = [record.__dict__[f"field_{index}"] for record in records]
+        values = column_values(records, index)
         if column.kind is float or (column.kind is int and column.nullable):
-            data[column.name] = np.array(
-                [np.nan if value is None else value for value in values], dtype="float64"
-            )
+            data[column.name] = np.array(values, dtype="float64")  # None becomes NaN
         elif column.kind is int:
             data[column.name] = np.array(values, dtype="int64")
         elif column.kind is bool and not column.nullable:
             data[column.name] = np.array(values, dtype=bool)
-        else:
+        elif column.nullable:
             data[column.name] = np.array(
                 [np.nan if value is None else value for value in values], dtype=object
             )
-    return pd.DataFrame(data)
+        else:
+            data[column.name] = np.array(values, dtype=object)
+    return pd.DataFrame(data, copy=False)
+
+
+def column_values(records: Sequence[BaseModel], index: int) -> list[Any]:
+    """One column of the validated batch, read straight from each record's fields."""
+    key = f"field_{index}"
+    return [record.__dict__[key] for record in records]
 
 
 def as_features(record: BaseModel, columns: Sequence[ColumnSpec]) -> dict[str, Any]:
@@ -93,19 +116,27 @@ def as_features(record: BaseModel, columns: Sequence[ColumnSpec]) -> dict[str, A
     return {column.name: record.__dict__[f"field_{index}"] for index, column in enumerate(columns)}
 
 
-def unknown_categories(record: BaseModel, columns: Sequence[ColumnSpec]) -> dict[str, str]:
-    """Per column, a warning for a value the contract does not know, in a column the model
-    one-hot encodes: the model ignores such a value, so the prediction rests on the others."""
-    warnings = {}
+def unknown_categories(
+    records: Sequence[BaseModel], columns: Sequence[ColumnSpec]
+) -> dict[int, dict[str, str]]:
+    """Per record index, per column, a warning for a value the contract does not know, in a
+    column the model one-hot encodes: the model ignores such a value, so the prediction rests
+    on the others. One set difference per column and batch; records are visited only when it
+    finds something, so a batch of known values costs no per-record work."""
+    warnings: dict[int, dict[str, str]] = {}
     for index, column in enumerate(columns):
-        value = record.__dict__[f"field_{index}"]
-        if not column.categorical or column.categories is None or value is None:
+        if not column.categorical or column.categories is None:
             continue
-        if value not in column.categories:
-            known = ", ".join(sorted(map(str, column.categories)))
-            warnings[column.name] = (
-                f"{column.name}: {value!r} is not a known category ({known}); the model ignores it"
-            )
+        values = column_values(records, index)
+        unknown = set(values).difference(column.categories)
+        unknown.discard(None)
+        if not unknown:
+            continue
+        known = ", ".join(sorted(map(str, column.categories)))
+        for position, value in enumerate(values):
+            if value in unknown:
+                message = f"{value!r} is not a known category ({known}); the model ignores it"
+                warnings.setdefault(position, {})[column.name] = f"{column.name}: {message}"
     return warnings
 
 

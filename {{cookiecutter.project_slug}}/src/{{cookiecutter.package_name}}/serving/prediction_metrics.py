@@ -1,12 +1,17 @@
 """A Prometheus metric of what the model predicts, for the dashboard's prediction panel.
 
 Classes are counted per predicted label; numbers go into a histogram whose buckets span the
-target's range in the data contract, so the buckets mean something for this target.
+target's range in the data contract, so the buckets mean something for this target. A batch
+is recorded at once: each observation writes to BentoML's multiprocess metric files.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from ..config import PACKAGE, TASK
 from ..pipeline.columns import ColumnSpec
@@ -31,8 +36,21 @@ def prediction_metric(target: ColumnSpec) -> Any:
     )
 
 
-def observe(metric: Any, prediction: Any) -> None:
+def observe(metric: Any, predictions: Sequence[Any]) -> None:
+    """Record a whole batch: one increment per class, or per histogram bucket, not per record."""
     if TASK == "classification":
-        metric.labels(value=str(prediction)).inc()
-    else:
-        metric.observe(float(prediction))
+        for value, count in Counter(map(str, predictions)).items():
+            metric.labels(value=value).inc(count)
+        return
+    values = np.asarray(predictions, dtype="float64")
+    bounds = getattr(metric, "_upper_bounds", None)
+    if bounds is None:  # prometheus_client has no bulk observe; its internals moved
+        for value in values.tolist():
+            metric.observe(value)
+        return
+    # Histogram.observe counts a value in the first bucket whose bound is >= the value.
+    slots = np.minimum(np.searchsorted(bounds, values, side="left"), len(bounds) - 1)
+    for slot, count in enumerate(np.bincount(slots, minlength=len(bounds)).tolist()):
+        if count:
+            metric._buckets[slot].inc(count)
+    metric._sum.inc(float(values.sum()))

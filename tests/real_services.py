@@ -1,0 +1,154 @@
+"""The real services behind the release and monitoring tests: a Docker engine, Prometheus and
+the Pushgateway, as `.ci/services.sh start` provides them.
+
+Outside CI a missing service skips its tests with the command that provides it; under
+CI=true it fails them, so a CI run can never go green by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from servers import free_port, request, start_server
+
+SERVICES_HINT = "run `.ci/services.sh start && source build/services/env` (README, Tests)"
+READY_TIMEOUT_SECONDS = 30
+
+
+def require(what: str, available: bool) -> None:
+    """Skip (or under CI=true fail) the calling test when `what` is not available."""
+    if available:
+        return
+    message = f"{what} is not available here: {SERVICES_HINT}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def docker_engine_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
+
+
+def require_docker() -> None:
+    require("a Docker engine (docker info)", docker_engine_answers())
+
+
+def require_tool(name: str) -> None:
+    require(name, shutil.which(name) is not None)
+
+
+def deployment_run_options(deployment_file: Path) -> tuple[list[str], int]:
+    """`docker run` options that run the container as the Deployment does, and its
+    terminationGracePeriodSeconds. Fails on a setting with no mapping here, so a new one in
+    deployment.yaml must be mapped (or consciously skipped) before the tests pass."""
+    deployment = yaml.safe_load(deployment_file.read_text())
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    security = {**pod.get("securityContext", {}), **container.get("securityContext", {})}
+    options = ["--user", f"{security['runAsUser']}:{security['runAsGroup']}"]
+    if security.get("readOnlyRootFilesystem"):
+        options.append("--read-only")
+    if security.get("allowPrivilegeEscalation") is False:
+        options += ["--security-opt", "no-new-privileges"]
+    capabilities = security.get("capabilities", {})
+    options += [f"--cap-drop={name}" for name in capabilities.get("drop", [])]
+    options += [f"--cap-add={name}" for name in capabilities.get("add", [])]
+    volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
+    for mount in container.get("volumeMounts", []):
+        volume = volumes[mount["name"]]
+        assert set(volume) == {"name", "emptyDir"}, f"no docker mapping for volume {volume}"
+        # An emptyDir is an empty directory every user of the pod may write (fsGroup).
+        options += ["--tmpfs", f"{mount['mountPath']}:rw,mode=1777"]
+    for variable in container.get("env", []):
+        options += ["--env", f"{variable['name']}={variable['value']}"]
+    return options, int(pod.get("terminationGracePeriodSeconds", 30))
+
+
+def wait_http(url: str, server: subprocess.Popen, log: Path) -> None:
+    """Wait for GET `url` to answer 200 while `server` runs; fail with its log if never."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if request(url, timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} not ready within {READY_TIMEOUT_SECONDS} s:\n{log.read_text()}")
+
+
+def start_pushgateway(root: Path) -> tuple[subprocess.Popen, str]:
+    """prometheus-pushgateway on a free loopback port; (process, base URL)."""
+    require_tool("prometheus-pushgateway")
+    port = free_port()
+    log = root / "pushgateway.log"
+    command = ["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{port}"]
+    server = start_server(command, root, dict(os.environ), log)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/-/ready", server, log)
+    return server, url
+
+
+def prometheus_config(shipped: Path, targets: dict[str, str], interval: str) -> dict[str, Any]:
+    """The project's monitoring/prometheus.yml with each job's target replaced (job name to
+    host:port) and a short scrape and evaluation interval; everything else as shipped."""
+    config = yaml.safe_load(shipped.read_text())
+    config["global"] = {"scrape_interval": interval, "evaluation_interval": interval}
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert set(targets) <= set(jobs), f"{shipped} has jobs {sorted(jobs)}, not {sorted(targets)}"
+    for name, target in targets.items():
+        jobs[name]["static_configs"] = [{"targets": [target]}]
+    return config
+
+
+def start_prometheus(
+    root: Path, monitoring: Path, targets: dict[str, str], interval: str = "1s"
+) -> tuple[subprocess.Popen, str]:
+    """Prometheus on a free loopback port with the project's scrape configuration and rule
+    files (copied from `monitoring/` beside the config); (process, base URL)."""
+    require_tool("prometheus")
+    config = prometheus_config(monitoring / "prometheus.yml", targets, interval)
+    for rule_file in config.get("rule_files", []):
+        shutil.copy(monitoring / rule_file, root / rule_file)
+    (root / "prometheus.yml").write_text(yaml.safe_dump(config))
+    port = free_port()
+    log = root / "prometheus.log"
+    command = [
+        "prometheus",
+        f"--config.file={root / 'prometheus.yml'}",
+        f"--storage.tsdb.path={root / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    server = start_server(command, root, dict(os.environ), log)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/-/ready", server, log)
+    return server, url
+
+
+def query(prometheus: str, expr: str) -> dict[str, Any]:
+    """An instant query through the HTTP API; a parse error comes back as status 400."""
+    url = f"{prometheus}/api/v1/query?{urllib.parse.urlencode({'query': expr})}"
+    status, body = request(url)
+    assert status == 200 and body["status"] == "success", f"{expr!r}: {status} {body}"
+    return body["data"]
+
+
+def wait_for(condition: Any, timeout: float, what: str) -> Any:
+    """Poll `condition()` until it returns something truthy; fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(1)
+    raise AssertionError(f"{what}: not within {timeout} s")

@@ -1,0 +1,364 @@
+"""The release image and its monitoring, for real: `make image` builds a generated project's
+image against a Docker engine, the container runs as deploy/kubernetes/deployment.yaml runs
+it (read from that file, so the two cannot drift apart), and a real Prometheus scrapes it
+with the scrape configuration and alert rules the project ships.
+
+One image per session: the build is the slow part (about a minute with a warm engine).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from projects import IN_PROCESS, commit_all, generate, package_name, project_env, sh
+from real_services import (
+    deployment_run_options,
+    query,
+    require_docker,
+    require_tool,
+    start_prometheus,
+    start_pushgateway,
+    wait_for,
+)
+from servers import free_port, request, stop
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("image")]
+
+MAX_IMAGE_BYTES = 600_000_000
+BUILD_TOOLS = ("gcc", "cc", "g++", "make", "git")
+READY_TIMEOUT_SECONDS = 90
+WINDOWS = Path(__file__).with_name("drift_windows.py")
+
+
+@dataclass
+class Built:
+    project: Path
+    env: dict[str, str]
+    image: str
+    build_seconds: float
+    expected: dict[str, Any]  # {"records": [...], "predictions": [...]}
+
+
+@dataclass
+class Running:
+    built: Built
+    name: str
+    url: str
+    ready_seconds: float
+    grace_seconds: int
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A generated project with its pipeline run and committed, bentos in its own store."""
+    root = tmp_path_factory.mktemp("image")
+    env = {**project_env(), "BENTOML_HOME": str(root / "bentoml"), "BENTOML_DO_NOT_TRACK": "true"}
+    project = generate(root, project_name="Ship image")
+    sh(["make", "setup"], project, env=env)
+    sh(["make", "pipeline"], project, env=env)
+    commit_all(project, "Reviewed model")
+    return project, env
+
+
+@pytest.fixture(scope="session")
+def built(trained: tuple[Path, dict[str, str]]) -> Iterator[Built]:
+    """`make bento` then `make image`, once per session; the image is removed afterwards."""
+    require_docker()
+    project, env = trained
+    sh(["make", "bento"], project, env=env)
+    image = f"{package_name(project)}:test-{os.getpid()}"
+    start = time.monotonic()
+    make_image = ["make", "image", f"IMAGE={image}", "IMAGE_BUILD_OPTS=--opt network=host"]
+    sh(make_image, project, env=env, timeout=1800)
+    build_seconds = time.monotonic() - start
+    script = IN_PROCESS.format(package=package_name(project))
+    expected = json.loads(sh(["uv", "run", "--locked", "python", "-c", script], project).stdout)
+    yield Built(project, env, image, build_seconds, expected)
+    subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def running(built: Built) -> Iterator[Running]:
+    """The image run as the Deployment runs it, on a free loopback port (host network)."""
+    options, grace = deployment_run_options(built.project / "deploy/kubernetes/deployment.yaml")
+    port = free_port()
+    name = f"image-test-{os.getpid()}-{port}"
+    command = ["docker", "run", "--detach", "--name", name, "--network", "host", *options]
+    start = time.monotonic()
+    sh([*command, built.image, "--host", "127.0.0.1", "--port", str(port)], built.project)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        ready = wait_container_ready(name, url)
+        yield Running(built, name, url, ready - start, grace)
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+
+def wait_container_ready(name: str, url: str) -> float:
+    """The monotonic time /readyz first answered 200; fail with the container's log if not."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            if request(f"{url}/readyz", timeout=2)[0] == 200:
+                return time.monotonic()
+        except OSError:
+            pass
+        state = subprocess.run(
+            ["docker", "inspect", "-f", "{{.State.Running}}", name], capture_output=True, text=True
+        )
+        if state.stdout.strip() != "true":
+            break
+        time.sleep(0.2)
+    logs = subprocess.run(["docker", "logs", name], capture_output=True, text=True)
+    raise AssertionError(f"{url}/readyz never answered 200:\n{(logs.stdout + logs.stderr)[-4000:]}")
+
+
+def predict(url: str, body: Any) -> tuple[int, Any]:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return request(f"{url}/predict", raw)
+
+
+def valid_record(built: Built) -> dict[str, Any]:
+    return dict(next(r for r in built.expected["records"] if None not in r.values()))
+
+
+def column_of_kind(built: Built, kind: type) -> str:
+    return next(name for name, value in valid_record(built).items() if type(value) is kind)
+
+
+def malformed_payloads(built: Built) -> dict[str, bytes]:
+    """Requests a client may get wrong, and the limits the request model enforces."""
+    record = valid_record(built)
+    number, real, text = (column_of_kind(built, kind) for kind in (int, float, str))
+
+    def body(*records: dict[str, Any], **extra: Any) -> bytes:
+        return json.dumps({"records": list(records), **extra}).encode()
+
+    return {
+        "wrong-type": body({**record, number: "three"}),
+        "text-as-number": body({**record, text: 3}),
+        "missing-field": body({k: v for k, v in record.items() if k != number}),
+        "unknown-field": body({**record, "surprise": 1}),
+        "unknown-top-level-field": body(record, extra=1),
+        "empty-list": body(),
+        "no-records": b"{}",
+        "records-not-a-list": json.dumps({"records": record}).encode(),
+        "invalid-json": b'{"records": [',
+        "nan": body({**record, real: 1.5}).replace(b"1.5", b"NaN"),
+        "infinity": body({**record, real: 1.5}).replace(b"1.5", b"Infinity"),
+        "integer-beyond-int64": body({**record, number: 2**70}),
+        "text-beyond-max-length": body({**record, text: "x" * 100_000}),
+        "beyond-max-batch-size": body(*[record] * 1001),
+        "not-an-object": b"[]",
+    }
+
+
+def image_bytes(image: str) -> int:
+    inspect = subprocess.run(
+        ["docker", "image", "inspect", "-f", "{{.Size}}", image],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(inspect.stdout)
+
+
+def test_image_holds_no_build_tools_and_fits_the_size_budget(built):
+    size = image_bytes(built.image)
+    probe = " ".join(f"command -v {tool};" for tool in BUILD_TOOLS)
+    found = subprocess.run(
+        ["docker", "run", "--rm", "--entrypoint", "/bin/sh", built.image, "-c", probe],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    print(f"image {size / 1e6:.0f} MB, built in {built.build_seconds:.0f} s")
+    assert found == [], f"build tools in the serving image: {found}"
+    assert size <= MAX_IMAGE_BYTES, f"{built.image} is {size / 1e6:.0f} MB"
+
+
+def test_container_runs_read_only_as_the_deployment_and_gets_ready(running):
+    print(f"cold start to /readyz: {running.ready_seconds:.1f} s")
+    user = subprocess.run(
+        ["docker", "exec", running.name, "id", "-u"], capture_output=True, text=True, check=True
+    )
+    deployment = yaml.safe_load(
+        (running.built.project / "deploy/kubernetes/deployment.yaml").read_text()
+    )
+    pod_security = deployment["spec"]["template"]["spec"]["securityContext"]
+    assert int(user.stdout) == pod_security["runAsUser"]
+    assert request(f"{running.url}/livez")[0] == 200
+
+
+def test_predictions_equal_the_in_process_model_on_the_whole_test_split(running):
+    records = running.built.expected["records"]
+    served: list[Any] = []
+    for start in range(0, len(records), 500):
+        status, body = predict(running.url, {"records": records[start : start + 500]})
+        assert status == 200, body
+        served += [item["prediction"] for item in body]
+    assert served == running.built.expected["predictions"]
+
+
+def test_malformed_payloads_get_4xx_never_5xx(running):
+    payloads = malformed_payloads(running.built)
+    assert len(payloads) >= 10
+    answers = {kind: predict(running.url, body) for kind, body in payloads.items()}
+    wrong = {kind: (status, str(body)[:300]) for kind, (status, body) in answers.items()}
+    assert all(400 <= status < 500 for status, _ in answers.values()), wrong
+    # An error names what was wrong without echoing the 100,000 characters sent.
+    assert len(json.dumps(answers["text-beyond-max-length"][1])) < 5_000
+
+
+def test_a_body_over_the_cap_gets_413_before_it_is_read(running):
+    """The server answers from Content-Length alone; it never waits for the 50 MB."""
+    host, port = running.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.putrequest("POST", "/predict")
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(50_000_000))
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 413, response.read()
+        assert "request body over" in json.loads(response.read())["error"]
+    finally:
+        connection.close()
+
+
+def test_a_warning_echoes_at_most_the_longest_valid_text(running):
+    built = running.built
+    text = column_of_kind(built, str)
+    value = "y" * 1000  # DEFAULT_MAX_TEXT_LENGTH: the longest value the contract accepts
+    status, body = predict(running.url, {"records": [{**valid_record(built), text: value}]})
+    assert status == 200, body
+    (warning,) = body[0]["warnings"]
+    assert len(warning) < len(value) + 300
+
+
+def test_metrics_serve_the_series_the_alert_rules_use(running):
+    predict(running.url, {"records": [valid_record(running.built)]})
+    status, text = request(f"{running.url}/metrics")
+    assert status == 200
+    names = set(re.findall(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]", text, re.MULTILINE))
+    package = package_name(running.built.project)
+    alerts = yaml.safe_load((running.built.project / "monitoring/alerts.yaml").read_text())
+    used = {
+        name
+        for group in alerts["groups"]
+        for rule in group["rules"]
+        for name in re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*(?=\{|\))", rule["expr"])
+        if name.startswith(("bentoml_", package)) and "drift" not in name  # drift: pushed
+    }
+    assert used and used <= names, f"alert rules use {sorted(used - names)}, not served"
+
+
+def dashboard_expressions(dashboard: Path) -> list[str]:
+    panels = json.loads(dashboard.read_text())["panels"]
+    return [target["expr"] for panel in panels for target in panel.get("targets", [])]
+
+
+def alert_expressions(alerts: Path) -> dict[str, str]:
+    groups = yaml.safe_load(alerts.read_text())["groups"]
+    return {rule["alert"]: rule["expr"] for group in groups for rule in group["rules"]}
+
+
+def test_prometheus_scrapes_the_container_and_evaluates_every_shipped_expression(running, tmp_path):
+    project = running.built.project
+    monitoring = project / "monitoring"
+    slug = project.name
+    gateway, gateway_url = start_pushgateway(tmp_path)
+    host = running.url.removeprefix("http://")
+    targets = {slug: host, "pushgateway": gateway_url.removeprefix("http://")}
+    prometheus, prometheus_url = start_prometheus(tmp_path, monitoring, targets)
+    try:
+        good = {"records": [valid_record(running.built)]}
+        bad = malformed_payloads(running.built)
+        bodies = [json.dumps(good).encode()] * 60 + [bad["wrong-type"], bad["nan"]] * 10
+        with ThreadPoolExecutor(8) as pool:
+            statuses = [status for status, _ in pool.map(lambda b: predict(running.url, b), bodies)]
+        assert statuses.count(200) == 60 and statuses.count(400) == 20, statuses
+
+        requests = 'sum(rate(bentoml_service_request_total{endpoint="/predict"}[5m]))'
+        wait_for(lambda: query(prometheus_url, requests)["result"], 60, "a request rate")
+        expressions = {**alert_expressions(monitoring / "alerts.yaml")}
+        for index, expr in enumerate(dashboard_expressions(monitoring / "grafana-dashboard.json")):
+            expressions[f"dashboard panel target {index}"] = expr
+        results = {
+            name: query(prometheus_url, expr)["result"] for name, expr in expressions.items()
+        }
+        empty = [
+            name
+            for name, result in results.items()
+            if "bentoml_service_request" in expressions[name]
+            and not name.startswith("Prediction")  # an alert expr is empty while it holds
+            and not result
+        ]
+        assert not empty, f"request series without data: {empty}"
+        by_code = query(
+            prometheus_url,
+            'sum by (http_response_code) (bentoml_service_request_total{endpoint="/predict"})',
+        )["result"]
+        assert {item["metric"]["http_response_code"] for item in by_code} >= {"200", "400"}
+    finally:
+        stop(prometheus)
+        stop(gateway)
+
+
+def test_docker_stop_ends_the_container_within_the_grace_period(running):
+    """Last in this module: stops the shared container."""
+    start = time.monotonic()
+    subprocess.run(["docker", "stop", "-t", str(running.grace_seconds), running.name], check=True)
+    elapsed = time.monotonic() - start
+    exit_code = subprocess.run(
+        ["docker", "inspect", "-f", "{{.State.ExitCode}}", running.name],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    print(f"docker stop took {elapsed:.1f} s, exit code {exit_code}")
+    assert elapsed < running.grace_seconds, "SIGKILL after the grace period, not a clean stop"
+    assert exit_code == "0", f"exit code {exit_code} after SIGTERM"
+
+
+def test_a_pushed_drift_verdict_fires_the_drift_alert(trained, tmp_path):
+    """`make drift` on shifted data, `make push-drift-metrics` to a real Pushgateway, and a
+    real Prometheus with the shipped configuration: ModelInputDrift is firing."""
+    require_tool("prometheus")
+    project, env = trained
+    current = tmp_path / "shifted.csv"
+    windows = ["uv", "run", "--locked", "python", str(WINDOWS), "shifted", "classification"]
+    sh([*windows, str(current)], project)
+    sh(["make", "drift-report", f"CURRENT={current}"], project, env=env)  # as retrain.yml
+    assert json.loads((project / "reports/drift.json").read_text())["drift"] is True
+    gateway, gateway_url = start_pushgateway(tmp_path)
+    slug = project.name
+    targets = {slug: "127.0.0.1:9", "pushgateway": gateway_url.removeprefix("http://")}
+    prometheus, prometheus_url = start_prometheus(tmp_path, project / "monitoring", targets)
+    try:
+        sh(["make", "push-drift-metrics"], project, env={**env, "PUSHGATEWAY_URL": gateway_url})
+
+        def firing() -> list[dict[str, Any]]:
+            alerts = request(f"{prometheus_url}/api/v1/alerts")[1]["data"]["alerts"]
+            return [
+                alert
+                for alert in alerts
+                if alert["labels"]["alertname"] == "ModelInputDrift" and alert["state"] == "firing"
+            ]
+
+        (alert,) = wait_for(firing, 60, "ModelInputDrift firing")
+        assert alert["labels"]["severity"] == "ticket"
+    finally:
+        stop(prometheus)
+        stop(gateway)
