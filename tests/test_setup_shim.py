@@ -21,7 +21,15 @@ from conftest import run
 
 HAS_UV = "withuv"  # the pyenv "version" uv was pip-installed into
 SYSTEM_PATH = f"/usr/bin{os.pathsep}/bin"
-UV_RUN_VARIABLES = {"UV", "VIRTUAL_ENV", "UV_PYTHON_DOWNLOADS"}
+# What `uv run` (and an outer `make test`) set for this test run: a user's shell has none.
+UV_RUN_VARIABLES = {
+    "UV",
+    "VIRTUAL_ENV",
+    "UV_PYTHON_DOWNLOADS",
+    "MAKELEVEL",
+    "MAKEFLAGS",
+    "MFLAGS",
+}
 FIX = "install uv standalone (curl -LsSf https://astral.sh/uv/install.sh | sh, or pipx install uv)"
 SHIM = """#!/usr/bin/env bash
 # As pyenv's: PYENV_VERSION, else ./.python-version, else the global version picks Python.
@@ -79,7 +87,8 @@ def fake_pyenv(root: Path, real_uv: str | None) -> Path:
 def shim_child_env(shims: Path, rest_of_path: str, **extra: str) -> dict[str, str]:
     """The environment a pyenv shim gives what it starts: shims first, the version pinned.
 
-    Less what `uv run` set for this test run: UV (its own path), which `make` would use.
+    Less what `uv run` and an outer make set for this test run: UV (its own path), which
+    `make` would use, and the make level that turns on "Entering directory" lines.
     """
     env = {key: value for key, value in os.environ.items() if key not in UV_RUN_VARIABLES}
     return {**env, "PATH": f"{shims}{os.pathsep}{rest_of_path}", "PYENV_VERSION": HAS_UV, **extra}
