@@ -26,7 +26,8 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 install_missing() {
   local missing=()
-  command -v docker >/dev/null || missing+=(docker.io)
+  # A docker client alone (some images ship one) cannot run containers: the engine is dockerd.
+  command -v dockerd >/dev/null || missing+=(docker.io)
   command -v promtool >/dev/null || missing+=(prometheus)
   command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
   if [ ${#missing[@]} -gt 0 ]; then
