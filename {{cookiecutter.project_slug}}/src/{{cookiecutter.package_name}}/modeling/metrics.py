@@ -39,10 +39,24 @@ def regression_metrics(actual: pd.Series, predicted: np.ndarray) -> dict[str, fl
     }
 
 
+def score_predictions(
+    actual: pd.Series,
+    predicted: np.ndarray,
+    probabilities: np.ndarray | None = None,
+    classes: np.ndarray | None = None,
+) -> dict[str, float]:
+    """The task's metrics from predictions alone, so logged predictions score like fresh ones."""
+    if TASK == "regression":
+        return regression_metrics(actual, predicted)
+    if classes is None:
+        probabilities, classes = None, np.unique(np.asarray(actual))
+    return classification_metrics(actual, predicted, probabilities, classes)
+
+
 def score(model, features: pd.DataFrame, actual: pd.Series) -> dict[str, float]:
     """All metrics of the project's task for a fitted model on one labelled table."""
     predicted = model.predict(features)
     if TASK == "regression":
-        return regression_metrics(actual, predicted)
+        return score_predictions(actual, predicted)
     probabilities = model.predict_proba(features) if hasattr(model, "predict_proba") else None
-    return classification_metrics(actual, predicted, probabilities, model.classes_)
+    return score_predictions(actual, predicted, probabilities, model.classes_)
