@@ -3,8 +3,8 @@
 Three servers, one at a time, on 127.0.0.1, one worker each, in the same run:
 - bentoml: the generated service (`make bento`) of the model one `make pipeline` trained;
 - empty: an empty BentoML service with the same request shape (the project's record model,
-  batchable, max_batch_size 1000, max_latency_ms 1000) that returns its input, so the gap to
-  it is what the generated service adds on top of BentoML itself;
+  batchable, with the project's serve.max_batch_size, max_latency_ms and workers) that
+  returns its input, so the gap to it is what the generated service adds on top of BentoML;
 - mlflow: `mlflow models serve` of the version the train stage registered.
 Each gets the same held-out test records: single-record requests from one client (service
 time), N of them at concurrency C, a batch run, and, for the generated service, 10,000
@@ -68,14 +68,15 @@ from {package}.serving.payload import record_model, request_model
 
 PARAMS = load_params()
 FEATURES, _ = read_contract(PARAMS.data.schema_file, PARAMS.data.target)
-Request = request_model(record_model(FEATURES), 1000)
+SERVE = PARAMS.serve
+Request = request_model(record_model(FEATURES), SERVE.max_batch_size)
 
 
-@bentoml.service(name="empty", workers=1)
+@bentoml.service(name="empty", workers=SERVE.workers)
 class Empty:
     @bentoml.api(
-        route="/predict", input_spec=Request, batchable=True, max_batch_size=1000,
-        max_latency_ms=1000,
+        route="/predict", input_spec=Request, batchable=True,
+        max_batch_size=SERVE.max_batch_size, max_latency_ms=SERVE.max_latency_ms,
     )
     def predict(self, records: list[Any]) -> list[Any]:
         return records
