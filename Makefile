@@ -38,6 +38,7 @@ demo: setup ## The whole loop in build/demo: generate, pipeline, tests, a PR rev
 bench: setup ## Print measured figures: pipeline, serving vs MLflow serve, fresh clone to green, image (needs Docker)
 	$(RUN) python benchmarks/pipeline_times.py --repeat 3
 	$(RUN) python benchmarks/serving.py
+	$(RUN) python benchmarks/serving_profile.py
 	$(RUN) python benchmarks/fresh_clone_to_green.py --repeat 3
 	$(RUN) python benchmarks/image.py --starts 3
 
