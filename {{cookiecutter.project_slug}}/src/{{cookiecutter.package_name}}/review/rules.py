@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ..config import PARAMS_FILE, Params, ReviewParams, explain
+from ..config import PARAMS_FILE, EvaluateParams, Params, ReviewParams, explain
 from ..errors import UserError
 from ..vcs import file_at
 
@@ -20,7 +20,7 @@ from ..vcs import file_at
 @dataclass(frozen=True)
 class Rules:
     review: ReviewParams
-    slice_by: str | None  # the column whose groups the slice gate judges
+    sensitive_features: list[str]  # the columns whose groups the fairness gate judges
     source: str  # where the rules came from, for the report
     changes: list[tuple[str, Any, Any]]  # (key, base, PR) of `review:` keys the PR changes
 
@@ -48,15 +48,16 @@ def rules_of(base_name: str, base_sha: str, params: Params, pr_tree: dict[str, A
     text = file_at(base_sha, PARAMS_FILE)
     if text is None:
         note = f"this PR's `review:` (`{base_name}` has no {PARAMS_FILE} yet)"
-        return Rules(params.review, params.evaluate.slice_by, note, [])
+        return Rules(params.review, params.evaluate.sensitive_features, note, [])
     base_tree = yaml.safe_load(text) or {}
     try:
         review = ReviewParams.model_validate(base_tree.get("review"))
+        evaluate = EvaluateParams.model_validate(base_tree.get("evaluate"))
     except ValidationError as error:
         raise UserError(
             f"the gate on {base_name} cannot be read, so nothing can judge this PR; "
-            f"fix `review:` on {base_name} first. {explain(error, PARAMS_FILE)}"
+            f"fix `review:` and `evaluate:` on {base_name} first. "
+            f"{explain(error, PARAMS_FILE)}"
         ) from None
-    slice_by = (base_tree.get("evaluate") or {}).get("slice_by")
     source = f"`review:` in {PARAMS_FILE} on `{base_name}` ({base_sha[:7]})"
-    return Rules(review, slice_by, source, rule_changes(base_tree, pr_tree))
+    return Rules(review, evaluate.sensitive_features, source, rule_changes(base_tree, pr_tree))
