@@ -37,7 +37,10 @@ def rename(section: dict, old: str, new: str) -> None:
 TYPOS = {
     "review.metric": (
         lambda tree: rename(tree["review"], "metrics", "metric"),
-        ["review.metric: unknown key; valid keys here: metrics, slices", "review.metrics: missing"],
+        [
+            "review.metric: unknown key; valid keys here: metrics, fairness",
+            "review.metrics: missing",
+        ],
     ),
     "serve: 5": (
         lambda tree: tree.update(serve=5),
@@ -68,6 +71,18 @@ TYPOS = {
     "an empty gate": (
         lambda tree: tree["review"].update(metrics={}),
         ["review.metrics: Dictionary should have at least 1 item"],
+    ),
+    "a fairness bound of both kinds": (
+        lambda tree: tree["review"]["fairness"].update(metrics={"x_gap": {"max": 1, "min": 0}}),
+        ["review.fairness.metrics.x_gap: give max and/or max_increase (a difference)"],
+    ),
+    "fairness.min_row": (
+        lambda tree: rename(tree["review"]["fairness"], "min_rows", "min_row"),
+        ["review.fairness.min_row: unknown key; valid keys here: metrics, groups, min_rows"],
+    ),
+    "sensitive_feature": (
+        lambda tree: rename(tree["evaluate"], "sensitive_features", "sensitive_feature"),
+        ["evaluate.sensitive_feature: unknown key; valid keys here: quality_floor, sensitive"],
     ),
     "test_size 1.5": (
         lambda tree: tree["data"].update(test_size=1.5),

@@ -24,6 +24,7 @@ from .artifacts import load_model
 from .data import read_table, split_features
 from .fairness import fairness_metrics
 
+
 def write_plots(model: Any, features: pd.DataFrame, actual: pd.Series) -> None:
     PLOTS_DIR.mkdir(parents=True, exist_ok=True)
     predicted = model.predict(features)

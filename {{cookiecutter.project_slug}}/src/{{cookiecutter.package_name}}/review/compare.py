@@ -1,6 +1,7 @@
 """The `review` command: the PR's model against main's, as a Markdown report and a gate.
 
-Exit 0 when no metric (nor a fairness measure or group) regresses beyond its tolerance, 1 when one does.
+Exit 0 when no metric, fairness measure or group regresses beyond its tolerance, 1 when one
+does.
 A base without metrics is no error: the report says there is no baseline yet.
 """
 

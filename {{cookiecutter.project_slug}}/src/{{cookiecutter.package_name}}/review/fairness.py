@@ -90,12 +90,8 @@ class FeatureReview:
     worst: GroupRow | None
 
     def regressions(self, metric: str) -> list[str]:
-        return [
-            f"{row.name}[{self.column}]" for row in self.measures if row.status in FAILING
-        ] + [
-            f"{metric}[{self.column}={row.group}]"
-            for row in self.groups
-            if row.status in FAILING
+        return [f"{row.name}[{self.column}]" for row in self.measures if row.status in FAILING] + [
+            f"{metric}[{self.column}={row.group}]" for row in self.groups if row.status in FAILING
         ]
 
 
@@ -135,7 +131,10 @@ def table(review: FeatureReview, metric: str | None) -> str:
             for row in review.groups
         ]
     if review.worst is not None:
-        lines += ["", f"Worst gated group: **{review.worst.group}** ({signed(review.worst.delta)})."]
+        lines += [
+            "",
+            f"Worst gated group: **{review.worst.group}** ({signed(review.worst.delta)}).",
+        ]
     return "\n".join(lines)
 
 
@@ -149,7 +148,9 @@ def fairness_section(
     gate = gate or FairnessGate()
     metric = gate.groups.metric if gate.groups else None
     reviews = [
-        judge_feature(column, main.get(column, FeatureFairness()), pr.get(column, FeatureFairness()), gate)
+        judge_feature(
+            column, main.get(column, FeatureFairness()), pr.get(column, FeatureFairness()), gate
+        )
         for column in columns
         if column in main or column in pr
     ]
