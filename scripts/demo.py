@@ -2,9 +2,10 @@
 
 Generates a project with the template's defaults, sets it up, runs its DVC pipeline and
 pushes to a local-directory remote, runs its tests, simulates a pull request that changes a
-param and prints the review's verdict and fairness tables, builds the bento, serves it on 127.0.0.1, sends one
-prediction and stops the server. Every step is a `make` target or git command of the
-generated project, so what the demo shows is what its README and workflows run.
+param and prints the review's verdict and fairness tables, builds the bento, serves it on
+127.0.0.1, sends one prediction and stops the server. Every step is a `make` target or git
+command of the generated project, so what the demo shows is what its README and workflows
+run.
 
 Each step prints one progress line with its time; its output goes to a log file, shown on
 failure with the step's name and the command to rerun it. Run through `make demo`.
