@@ -15,6 +15,7 @@ from ..shell import dvc
 
 FAIRNESS = "fairness."
 GROUPS = "groups."
+SLICES = "slices."  # metrics.json from before fairness: {column: {group: metrics}}
 
 
 def dvc_diff(kind: str, base: str) -> dict[str, dict[str, Any]]:
@@ -51,6 +52,9 @@ def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], dict[str, Fea
             or not math.isfinite(value)
         ):
             continue  # a non-finite metric counts as missing: gated, that is a regression
+        if key.startswith(SLICES):
+            column, rest = key[len(SLICES) :].split(".", 1)
+            key = f"{FAIRNESS}{column}.{GROUPS}{rest}"
         if key.startswith(FAIRNESS):
             column, rest = key[len(FAIRNESS) :].split(".", 1)
             feature = fairness.setdefault(column, FeatureFairness())

@@ -43,6 +43,21 @@ def rule_changes(base: dict[str, Any], pr: dict[str, Any]) -> list[tuple[str, An
     ]
 
 
+def without_slices(tree: dict[str, Any]) -> dict[str, Any]:
+    """A base from before fairness read in today's terms, so the PR updating it can be judged.
+
+    Its `evaluate.slice_by` is the one sensitive feature; its `review.slices` the group gate.
+    """
+    review, evaluate = dict(tree.get("review") or {}), dict(tree.get("evaluate") or {})
+    if isinstance(slices := review.pop("slices", None), dict):
+        groups = dict(slices)
+        review["fairness"] = {"groups": groups, "min_rows": groups.pop("min_rows", 30)}
+    if "slice_by" in evaluate:
+        column = evaluate.pop("slice_by")
+        evaluate["sensitive_features"] = [column] if column else []
+    return {**tree, "review": review, "evaluate": evaluate}
+
+
 def rules_of(base_name: str, base_sha: str, params: Params, pr_tree: dict[str, Any]) -> Rules:
     """The base revision's gate; the PR's own only when the base has no params.yaml yet."""
     text = file_at(base_sha, PARAMS_FILE)
@@ -50,9 +65,10 @@ def rules_of(base_name: str, base_sha: str, params: Params, pr_tree: dict[str, A
         note = f"this PR's `review:` (`{base_name}` has no {PARAMS_FILE} yet)"
         return Rules(params.review, params.evaluate.sensitive_features, note, [])
     base_tree = yaml.safe_load(text) or {}
+    current = without_slices(base_tree)
     try:
-        review = ReviewParams.model_validate(base_tree.get("review"))
-        evaluate = EvaluateParams.model_validate(base_tree.get("evaluate"))
+        review = ReviewParams.model_validate(current["review"])
+        evaluate = EvaluateParams.model_validate(current["evaluate"])
     except ValidationError as error:
         raise UserError(
             f"the gate on {base_name} cannot be read, so nothing can judge this PR; "
