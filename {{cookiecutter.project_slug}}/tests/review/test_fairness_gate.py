@@ -107,5 +107,7 @@ def test_a_base_from_before_fairness_is_read_in_todays_terms():
     assert EvaluateParams.model_validate(current["evaluate"]).sensitive_features == ["region"]
     gate = ReviewParams.model_validate(current["review"]).fairness
     assert (gate.groups.metric, gate.groups.max_drop, gate.min_rows) == ("f1_macro", 0.05, 20)
-    _, fairness = split_metrics({"slices.region.north.f1_macro": 0.7})
-    assert fairness["region"].groups == {"north": {"f1_macro": 0.7}}
+    _, fairness = split_metrics(
+        {"slices.region.north.f1_macro": 0.7, "slices.region.(missing).f1_macro": 0.4}
+    )
+    assert fairness["region"].groups == {"north": {"f1_macro": 0.7}, "missing": {"f1_macro": 0.4}}

@@ -54,6 +54,7 @@ def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], dict[str, Fea
             continue  # a non-finite metric counts as missing: gated, that is a regression
         if key.startswith(SLICES):
             column, rest = key[len(SLICES) :].split(".", 1)
+            rest = rest.replace("(missing).", "missing.", 1)  # the old name of that group
             key = f"{FAIRNESS}{column}.{GROUPS}{rest}"
         if key.startswith(FAIRNESS):
             column, rest = key[len(FAIRNESS) :].split(".", 1)
