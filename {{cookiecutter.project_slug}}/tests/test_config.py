@@ -17,6 +17,9 @@ from {{ cookiecutter.package_name }}.config import (
 from {{ cookiecutter.package_name }}.errors import (
     UserError,
 )
+from {{ cookiecutter.package_name }}.pipeline.sanity import (
+    pipeline_problems,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,6 +110,16 @@ def test_a_typo_in_params_fails_when_loaded_naming_the_key(tmp_path, typo):
 def test_this_projects_params_are_valid():
     params = load_params(ROOT / "params.yaml")
     assert params.review.metrics, "the gate must gate at least one metric"
+
+
+def test_a_sensitive_feature_that_is_not_a_column_is_caught_before_any_stage_runs(tmp_path):
+    def misspell(tree):
+        tree["evaluate"]["sensitive_features"] = ["regoin"]
+
+    problems = pipeline_problems(ROOT / "dvc.yaml", with_change(tmp_path, misspell))
+    assert len(problems) == 1
+    assert "evaluate.sensitive_features names 'regoin', which is not a column" in problems[0]
+    assert pipeline_problems(ROOT / "dvc.yaml", ROOT / "params.yaml") == []
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
