@@ -62,7 +62,7 @@ def test_the_verdict_is_the_heading_and_the_metric_table_of_a_real_report():
     assert shown[0].startswith("✅ Model review")
     assert shown[1].startswith("| metric |")
     assert any(row.startswith("| f1_macro |") for row in shown)
-    assert not any("region" in row for row in shown)  # the slice table is not repeated
+    assert not any("region" in row for row in shown)  # the fairness tables come separately
 
 
 def test_the_review_step_shows_the_fairness_tables_of_a_real_report():
