@@ -25,13 +25,15 @@ def held_out(splits, model):
 def test_each_sensitive_feature_gets_its_groups_and_measures(params, held_out):
     features, actual, predicted = held_out
     columns = params.evaluate.sensitive_features
-    result = fairness_metrics(actual, predicted, features, columns, min_rows=30)
+    result = fairness_metrics(actual, predicted, features, columns, min_rows=1)  # judge all
 
     assert set(result) == set(columns)
     for column, fairness in result.items():
         groups = fairness["groups"]
         assert sum(group["rows"] for group in groups.values()) == len(actual)
         assert set(groups) == set(features[column].fillna(MISSING_GROUP).astype(str))
+        if len(groups) < 2:
+            continue  # one group has nothing to differ from
         expected = {"demographic_parity_difference", "demographic_parity_ratio"}
         expected |= {"equalized_odds_difference"}
         measures = set(fairness) - {"groups"}
@@ -61,11 +63,9 @@ def test_a_missing_sensitive_value_is_a_group_of_its_own(params, held_out):
 def test_small_groups_are_measured_but_left_out_of_the_gaps(params, held_out):
     features, actual, predicted = held_out
     column = params.evaluate.sensitive_features[0]
-    sizes = features[column].value_counts()
     everyone = fairness_metrics(actual, predicted, features, [column], min_rows=1)[column]
-    none_large = fairness_metrics(
-        actual, predicted, features, [column], min_rows=int(sizes.max()) + 1
-    )[column]
+    beyond_all = len(actual) + 1
+    none_large = fairness_metrics(actual, predicted, features, [column], beyond_all)[column]
 
     assert none_large["groups"] == everyone["groups"]  # shown either way
     assert set(none_large) == {"groups"}  # but nothing to judge: no gap, no disparity
