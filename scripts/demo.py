@@ -2,9 +2,10 @@
 
 Generates a project with the template's defaults, sets it up, runs its DVC pipeline and
 pushes to a local-directory remote, runs its tests, simulates a pull request that changes a
-param and prints the review's verdict, builds the bento, serves it on 127.0.0.1, sends one
-prediction and stops the server. Every step is a `make` target or git command of the
-generated project, so what the demo shows is what its README and workflows run.
+param and prints the review's verdict and fairness tables, builds the bento, serves it on
+127.0.0.1, sends one prediction and stops the server. Every step is a `make` target or git
+command of the generated project, so what the demo shows is what its README and workflows
+run.
 
 Each step prints one progress line with its time; its output goes to a log file, shown on
 failure with the step's name and the command to rerun it. Run through `make demo`.
@@ -159,11 +160,24 @@ def verdict(report: str) -> str:
     return "\n".join([heading, *table])
 
 
-def _section(lines: list[str], title: str) -> list[str]:
+def fairness(report: str) -> str:
+    """The Fairness section's tables, each under its feature's name."""
+    lines = _section(report.splitlines(), "Fairness", nested=True)
+    return "\n".join(line for line in lines if line.startswith(("|", "#")))
+
+
+def _section(lines: list[str], title: str, nested: bool = False) -> list[str]:
+    """The lines under a heading, up to the next heading (of its level or above, if nested)."""
     start = next((i for i, line in enumerate(lines) if line.strip("# ") == title), None)
     if start is None:
         return []
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("#")), len(lines))
+    level = len(lines[start]) - len(lines[start].lstrip("#"))
+
+    def ends(line: str) -> bool:
+        depth = len(line) - len(line.lstrip("#"))
+        return depth > 0 and (not nested or depth <= level)
+
+    end = next((i for i in range(start + 1, len(lines)) if ends(lines[i])), len(lines))
     return lines[start + 1 : end]
 
 
@@ -175,7 +189,8 @@ def pull_request(demo: Demo) -> str:
     demo.run("review", ["git", *GIT_IDENTITY, "commit", "-q", "-m", "Try logistic regression"])
     demo.run("review", ["make", "review", "BASE=main"])
     report = demo.project / "reports" / "review.md"
-    return f"{verdict(report.read_text())}\nfull report: {report}"
+    text = report.read_text()
+    return f"{verdict(text)}\n{fairness(text)}\nfull report: {report}"
 
 
 def free_port() -> int:

@@ -62,7 +62,20 @@ def test_the_verdict_is_the_heading_and_the_metric_table_of_a_real_report():
     assert shown[0].startswith("✅ Model review")
     assert shown[1].startswith("| metric |")
     assert any(row.startswith("| f1_macro |") for row in shown)
-    assert not any("region" in row for row in shown)  # the slice table is not repeated
+    assert not any("region" in row for row in shown)  # the fairness tables come separately
+
+
+def test_the_review_step_shows_the_fairness_tables_of_a_real_report():
+    readme = (TEMPLATE / "README.md").read_text()
+    start, end = "<!-- review-example:start -->", "<!-- review-example:end -->"
+    report = readme[readme.index(start) + len(start) : readme.index(end)]
+
+    shown = demo.fairness(report).splitlines()
+
+    assert shown[0] == "###### `region`"  # the feature, then its measures and its groups
+    assert any(row.startswith("| demographic_parity_difference |") for row in shown)
+    assert any(row.startswith("| north |") for row in shown)
+    assert not any("Gate rules" in row or row.startswith("| accuracy |") for row in shown)
 
 
 def test_a_failing_step_names_the_step_and_the_command_to_rerun(tmp_path):

@@ -47,7 +47,7 @@ def test_pipeline_writes_the_tasks_metrics_and_plots(built, task):
         "regression": {"rmse", "mae", "r2"},
     }
     assert expected[task] <= set(metrics)
-    assert set(metrics["slices"]["region"]) >= {"north", "south", "east", "west"}
+    assert set(metrics["fairness"]["region"]["groups"]) >= {"north", "south", "east", "west"}
     plots = {
         "classification": ["confusion.csv", "roc.csv"],
         "regression": ["predictions.csv", "residuals.csv"],
@@ -189,7 +189,7 @@ def test_bring_your_own_csv_with_a_multiclass_target(built, tmp_path):
     )
 
     params["data"]["target"] = "species"
-    params["evaluate"]["slice_by"] = "soil"
+    params["evaluate"]["sensitive_features"] = ["soil"]
     (project / "params.yaml").write_text(yaml.safe_dump(params))
     schema = sh(["make", "schema"], project)
     assert "4 rows lack a 'species' value and are left out" in schema.stdout
@@ -197,5 +197,5 @@ def test_bring_your_own_csv_with_a_multiclass_target(built, tmp_path):
     assert "236 rows match the data contract; 4 rows lack a 'species' value" in pipeline.stdout
     metrics = json.loads((project / "metrics.json").read_text())
     assert metrics["f1_macro"] > 0.8 and "roc_auc" in metrics
-    assert set(metrics["slices"]["soil"]) == {"clay", "sand"}
+    assert set(metrics["fairness"]["soil"]["groups"]) == {"clay", "sand"}
     sh(["make", "test"], project)

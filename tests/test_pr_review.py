@@ -145,12 +145,14 @@ def switch_to_logistic_regression(project: Path) -> None:
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
-def shuffle_labels(project: Path) -> None:
+def shuffle_labels(project: Path, region: str | None = None) -> None:
+    """Shuffle the target among all rows, or only among one region's."""
     path = project / "data/raw/data.csv"
     rows = list(csv.DictReader(io.StringIO(path.read_text())))
-    labels = [row["churned"] for row in rows]
+    chosen = [row for row in rows if region is None or row["region"] == region]
+    labels = [row["churned"] for row in chosen]
     random.Random(0).shuffle(labels)
-    for row, label in zip(rows, labels, strict=True):
+    for row, label in zip(chosen, labels, strict=True):
         row["churned"] = label
     with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
@@ -206,6 +208,9 @@ def dropped_gated_metric(project: Path) -> None:
 unchanged = scenario("unchanged", "origin", touch_readme, pipeline=False)
 better_params = scenario("better-params", "origin", switch_to_logistic_regression)
 shuffled_labels = scenario("shuffled-labels", "origin", shuffle_labels, push_data=True)
+north_corrupted = scenario(
+    "north-corrupted", "origin", lambda project: shuffle_labels(project, "north"), push_data=True
+)
 first_pr = scenario("first-pr", "origin_without_metrics", lambda project: None, push_data=True)
 lock_not_committed = scenario(
     "lock-not-committed", "origin", shallower_forest, commit=["params.yaml"]
@@ -296,6 +301,23 @@ def test_pr_with_shuffled_labels_fails_the_gate_naming_the_metrics(shuffled_labe
     assert "error: regressed beyond tolerance: accuracy, f1_macro, roc_auc" in gate.stderr
     # The gate failed, yet the PR still gets the report as its one comment.
     assert_one_sticky_comment(run, report)
+
+
+def test_pr_that_corrupts_one_groups_labels_fails_the_fairness_gate_naming_it(
+    north_corrupted, unchanged
+):
+    run, report, _ = north_corrupted
+    gate = run.step(GATE)
+    assert gate.outcome == "failure", run.transcript()
+    assert "f1_macro[region=north]" in gate.stderr
+    assert "`f1_macro[region=north]`" in report.splitlines()[2]
+    north = next(line for line in report.splitlines() if line.startswith("| north |"))
+    assert "❌ regressed" in north
+    # The same table on an unchanged PR: every measure and group judged, none failing.
+    _, unchanged_report, _ = unchanged
+    fairness = unchanged_report[unchanged_report.index("### Fairness") :]
+    assert "| demographic_parity_difference |" in fairness
+    assert "| north |" in fairness and "❌" not in fairness
 
 
 def test_first_pr_without_a_baseline_passes_with_a_note(first_pr):

@@ -56,12 +56,23 @@ PACKAGE_TREE = {
         "contract",
         "data",
         "evaluate",
+        "fairness",
         "lockfile",
         "sanity",
         "tracking",
         "train",
     },
-    "review": {"__init__", "check_lock", "comment", "compare", "diffs", "gate", "report", "rules"},
+    "review": {
+        "__init__",
+        "check_lock",
+        "comment",
+        "compare",
+        "diffs",
+        "fairness",
+        "gate",
+        "report",
+        "rules",
+    },
     "serving": {
         "__init__",
         "body_limit",
@@ -91,7 +102,9 @@ TESTS = {
     "pipeline/test_artifacts.py",
     "pipeline/test_contract.py",
     "pipeline/test_data.py",
+    "pipeline/test_fairness.py",
     "review/test_comment.py",
+    "review/test_fairness_gate.py",
     "review/test_gate.py",
     "serving/test_http_guard.py",
     "serving/test_payload.py",
@@ -199,7 +212,7 @@ def test_task_picks_its_sample_data_and_target(render, task):
     params = yaml.safe_load((project / "params.yaml").read_text())
     header = (project / "data/raw/data.csv").read_text().splitlines()[0].split(",")
     assert params["data"]["target"] in header
-    assert params["evaluate"]["slice_by"] in header
+    assert set(params["evaluate"]["sensitive_features"]) <= set(header)
     schema = yaml.safe_load((project / "data/schema.yaml").read_text())
     assert list(schema["columns"]) == header
 

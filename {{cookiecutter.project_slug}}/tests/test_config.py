@@ -17,6 +17,9 @@ from {{ cookiecutter.package_name }}.config import (
 from {{ cookiecutter.package_name }}.errors import (
     UserError,
 )
+from {{ cookiecutter.package_name }}.pipeline.sanity import (
+    pipeline_problems,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +40,10 @@ def rename(section: dict, old: str, new: str) -> None:
 TYPOS = {
     "review.metric": (
         lambda tree: rename(tree["review"], "metrics", "metric"),
-        ["review.metric: unknown key; valid keys here: metrics, slices", "review.metrics: missing"],
+        [
+            "review.metric: unknown key; valid keys here: metrics, fairness",
+            "review.metrics: missing",
+        ],
     ),
     "serve: 5": (
         lambda tree: tree.update(serve=5),
@@ -69,6 +75,18 @@ TYPOS = {
         lambda tree: tree["review"].update(metrics={}),
         ["review.metrics: Dictionary should have at least 1 item"],
     ),
+    "a fairness bound of both kinds": (
+        lambda tree: tree["review"]["fairness"].update(metrics={"x_gap": {"max": 1, "min": 0}}),
+        ["review.fairness.metrics.x_gap: give max and/or max_increase (a difference)"],
+    ),
+    "fairness.min_row": (
+        lambda tree: rename(tree["review"]["fairness"], "min_rows", "min_row"),
+        ["review.fairness.min_row: unknown key; valid keys here: metrics, groups, min_rows"],
+    ),
+    "sensitive_feature": (
+        lambda tree: rename(tree["evaluate"], "sensitive_features", "sensitive_feature"),
+        ["evaluate.sensitive_feature: unknown key; valid keys here: quality_floor, sensitive"],
+    ),
     "test_size 1.5": (
         lambda tree: tree["data"].update(test_size=1.5),
         ["data.test_size: Input should be less than 1"],
@@ -92,6 +110,16 @@ def test_a_typo_in_params_fails_when_loaded_naming_the_key(tmp_path, typo):
 def test_this_projects_params_are_valid():
     params = load_params(ROOT / "params.yaml")
     assert params.review.metrics, "the gate must gate at least one metric"
+
+
+def test_a_sensitive_feature_that_is_not_a_column_is_caught_before_any_stage_runs(tmp_path):
+    def misspell(tree):
+        tree["evaluate"]["sensitive_features"] = ["regoin"]
+
+    problems = pipeline_problems(ROOT / "dvc.yaml", with_change(tmp_path, misspell))
+    assert len(problems) == 1
+    assert "evaluate.sensitive_features names 'regoin', which is not a column" in problems[0]
+    assert pipeline_problems(ROOT / "dvc.yaml", ROOT / "params.yaml") == []
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

@@ -85,7 +85,14 @@ class QualityFloor(Section):
 
 class EvaluateParams(Section):
     quality_floor: QualityFloor
-    slice_by: str | None = None  # a column whose groups get their own metrics
+    # Columns whose groups get their own metrics and fairness measures (pipeline/fairness.py).
+    sensitive_features: list[str] = Field(default_factory=list)
+
+    @field_validator("sensitive_features", mode="before")
+    @classmethod
+    def _a_list(cls, value: Any) -> Any:
+        """null means none; a lone column name is a list of one."""
+        return [] if value is None else [value] if isinstance(value, str) else value
 
 
 class Tolerance(Section):
@@ -102,11 +109,10 @@ class Tolerance(Section):
         return self
 
 
-class SliceGate(Tolerance):
-    """The worst group of `evaluate.slice_by` is gated on one metric."""
+class GroupGate(Tolerance):
+    """Each group of a sensitive feature is gated on one task metric, like review.metrics."""
 
     metric: str
-    min_rows: int = Field(default=30, ge=1)
 
     @property
     def tolerance(self) -> Tolerance:
@@ -117,9 +123,54 @@ class SliceGate(Tolerance):
         )
 
 
+class FairnessLimit(Section):
+    """A bound on one fairness measure: a ceiling and/or a worsening against main.
+
+    Differences are better lower (max, max_increase); ratios better higher (min, max_decrease).
+    """
+
+    max: float | None = None
+    max_increase: float | None = Field(default=None, ge=0)
+    min: float | None = None
+    max_decrease: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_direction(self) -> Self:
+        lower = self.max is not None or self.max_increase is not None
+        higher = self.min is not None or self.max_decrease is not None
+        if lower == higher:
+            raise ValueError(
+                "give max and/or max_increase (a difference) or min and/or max_decrease "
+                "(a ratio), not both kinds and not none"
+            )
+        return self
+
+    @property
+    def tolerance(self) -> Tolerance | None:
+        """The worsening allowed against main, in review.metrics' terms; None when unbounded."""
+        if self.max_increase is not None:
+            return Tolerance(better="lower", max_drop=self.max_increase)
+        if self.max_decrease is not None:
+            return Tolerance(better="higher", max_drop=self.max_decrease)
+        return None
+
+    @property
+    def better(self) -> Literal["higher", "lower"]:
+        return "lower" if self.max is not None or self.max_increase is not None else "higher"
+
+
+class FairnessGate(Section):
+    """review.fairness: bounds on the fairness measures and on each group's metric."""
+
+    metrics: dict[str, FairnessLimit] = Field(default_factory=dict)
+    groups: GroupGate | None = None
+    # Smaller groups are shown but not judged, and left out of the fairness measures.
+    min_rows: int = Field(default=30, ge=1)
+
+
 class ReviewParams(Section):
     metrics: dict[str, Tolerance] = Field(min_length=1)
-    slices: SliceGate | None = None
+    fairness: FairnessGate | None = None
 
 
 class ServeParams(Section):

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 
 from {{ cookiecutter.package_name }}.config import (
-    SliceGate,
+    GroupGate,
     Tolerance,
 )
 from {{ cookiecutter.package_name }}.review.diffs import (
     split_metrics,
 )
 from {{ cookiecutter.package_name }}.review.gate import (
+    judge_groups,
     judge_metrics,
-    judge_slices,
     regresses,
-    worst_slice,
+    worst_group,
 )
 from {{ cookiecutter.package_name }}.review.rules import (
     rule_changes,
@@ -56,16 +56,16 @@ def test_rows_name_every_metric_and_flag_new_and_removed_ones():
     assert rows[0].delta == pytest.approx(-0.5)
 
 
-def test_small_slices_are_shown_but_not_gated_and_the_worst_is_found():
-    gate = SliceGate(metric="f1", better="higher", max_drop=0.05, min_rows=30)
+def test_small_groups_are_shown_but_not_gated_and_the_worst_is_found():
+    gate = GroupGate(metric="f1", better="higher", max_drop=0.05)
     main = {"big": {"f1": 0.8, "rows": 100}, "tiny": {"f1": 0.9, "rows": 5}}
     pr = {"big": {"f1": 0.7, "rows": 100}, "tiny": {"f1": 0.1, "rows": 5}}
-    rows = judge_slices(main, pr, gate)
+    rows = judge_groups(main, pr, gate, min_rows=30)
     assert [(row.group, row.status) for row in rows] == [
         ("big", "regressed"),
         ("tiny", "too small to gate"),
     ]
-    assert worst_slice(rows, "higher").group == "big"
+    assert worst_group(rows, "higher").group == "big"
 
 
 def test_a_gated_metric_the_pr_drops_is_a_regression():

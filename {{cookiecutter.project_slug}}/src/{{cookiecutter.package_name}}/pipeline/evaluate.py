@@ -1,4 +1,4 @@
-"""The evaluate stage: metrics on the held-out split, per slice, and data for DVC plots.
+"""The evaluate stage: metrics on the held-out split, fairness per group, data for DVC plots.
 
 metrics.json, versioned by DVC, is the record of test metrics that PR reviews compare.
 This stage does not import MLflow: that would add seconds to every repro for a copy of it.
@@ -18,30 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import METRICS_FILE, PLOTS_DIR, TASK, TEST_SPLIT, Params
-from ..errors import UserError
+from ..config import METRICS_FILE, PLOTS_DIR, TASK, TEST_SPLIT, FairnessGate, Params
 from ..modeling.metrics import score
 from .artifacts import load_model
 from .data import read_table, split_features
-
-MISSING_GROUP = "(missing)"
-
-
-def slice_metrics(
-    model: Any, features: pd.DataFrame, actual: pd.Series, column: str
-) -> dict[str, Any]:
-    """Metrics per group of one column, so the review can gate the worst group too."""
-    if column not in features.columns:
-        raise UserError(
-            f"params.yaml: evaluate.slice_by '{column}' is not a feature column; "
-            f"choose one of {', '.join(map(str, features.columns))} or null"
-        )
-    groups = features[column].astype(object).where(features[column].notna(), MISSING_GROUP)
-    return {
-        str(group): {**score(model, features[rows], actual[rows]), "rows": int(rows.sum())}
-        for group in sorted(groups.unique(), key=str)
-        if (rows := (groups == group).to_numpy()).any()
-    }
+from .fairness import fairness_metrics
 
 
 def write_plots(model: Any, features: pd.DataFrame, actual: pd.Series) -> None:
@@ -87,12 +68,15 @@ def evaluate(params: Params) -> dict[str, Any]:
         read_table(TEST_SPLIT, params.data.target), params.data.target
     )
     metrics: dict[str, Any] = score(model, features, actual)
-    if params.evaluate.slice_by:
-        metrics["slices"] = {
-            params.evaluate.slice_by: slice_metrics(
-                model, features, actual, params.evaluate.slice_by
-            )
-        }
+    if columns := params.evaluate.sensitive_features:
+        gate = params.review.fairness
+        metrics["fairness"] = fairness_metrics(
+            actual,
+            model.predict(features),
+            features,
+            columns,
+            min_rows=gate.min_rows if gate else FairnessGate().min_rows,
+        )
     metrics = finite(metrics)
     METRICS_FILE.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     write_plots(model, features, actual)

@@ -1,7 +1,8 @@
 """Cheap consistency checks of params.yaml and dvc.yaml, run by pre-commit before a commit.
 
 Catches the mistakes that otherwise surface minutes later in CI: a stage naming a param
-that does not exist, a dependency path that is gone, a typo in params.yaml.
+that does not exist, a dependency path that is gone, a typo in params.yaml, a sensitive
+feature that is not a column of the data contract.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ..config import PARAMS_FILE, load_params, read_params_tree
+from ..config import PARAMS_FILE, Params, load_params, read_params_tree
 from ..errors import UserError
 
 PIPELINE_FILE = Path("dvc.yaml")
@@ -31,14 +32,28 @@ def has_key(tree: dict[str, Any], dotted: str) -> bool:
     return True
 
 
+def sensitive_feature_problems(params: Params) -> list[str]:
+    """Each evaluate.sensitive_features column must be in data/schema.yaml (when it exists)."""
+    schema = params.data.schema_file
+    if not schema.exists():
+        return []
+    columns = list((yaml.safe_load(schema.read_text()) or {}).get("columns") or {})
+    return [
+        f"{PARAMS_FILE}: evaluate.sensitive_features names '{column}', which is not a column "
+        f"of {schema}; choose from {', '.join(columns)}"
+        for column in params.evaluate.sensitive_features
+        if column not in columns
+    ]
+
+
 def pipeline_problems(
     pipeline_file: Path = PIPELINE_FILE, params_file: Path = PARAMS_FILE
 ) -> list[str]:
     """Every problem found, one line each; an empty list means consistent."""
-    load_params(params_file)  # every key typed and known, or a UserError naming it
+    typed = load_params(params_file)  # every key typed and known, or a UserError naming it
     params = read_params_tree(params_file)
     stages = (yaml.safe_load(pipeline_file.read_text()) or {}).get("stages", {})
-    problems = []
+    problems = sensitive_feature_problems(typed)
     for stage, spec in stages.items():
         for entry in spec.get("params", []):
             keys = entry if isinstance(entry, str) else None

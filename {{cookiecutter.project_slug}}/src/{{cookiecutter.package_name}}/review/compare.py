@@ -1,6 +1,7 @@
 """The `review` command: the PR's model against main's, as a Markdown report and a gate.
 
-Exit 0 when no metric (nor the worst slice) regresses beyond its tolerance, 1 when one does.
+Exit 0 when no metric, fairness measure or group regresses beyond its tolerance, 1 when one
+does.
 A base without metrics is no error: the report says there is no baseline yet.
 """
 
@@ -21,7 +22,8 @@ from ..errors import UserError
 from ..pipeline.lockfile import reviewed_md5
 from ..vcs import head_commit, resolve_base
 from . import diffs, report
-from .gate import judge_metrics, judge_slices, worst_slice
+from .fairness import fairness_section
+from .gate import judge_metrics
 from .rules import rules_of
 
 
@@ -45,24 +47,17 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
     base_name, base_sha = resolve_base(base)
     rules = rules_of(base_name, base_sha, params, read_params_tree())
     metric_diff = diffs.dvc_diff("metrics", base_name)
-    main_overall, main_slices = diffs.split_metrics(diffs.side(metric_diff, "old"))
-    pr_overall, pr_slices = diffs.split_metrics(diffs.side(metric_diff, "new"))
+    main_overall, main_fairness = diffs.split_metrics(diffs.side(metric_diff, "old"))
+    pr_overall, pr_fairness = diffs.split_metrics(diffs.side(metric_diff, "new"))
     has_baseline = bool(main_overall)
 
     rows = judge_metrics(main_overall, pr_overall, rules.review.metrics)
     regressions = [row.name for row in rows if row.status == "regressed"]
 
-    slices_section = ""
-    gate, column = rules.review.slices, rules.slice_by
-    if gate and column and (column in pr_slices or column in main_slices):
-        slice_rows = judge_slices(main_slices.get(column, {}), pr_slices.get(column, {}), gate)
-        regressions += [
-            f"{gate.metric}[{column}={row.group}]"
-            for row in slice_rows
-            if row.status == "regressed"
-        ]
-        worst = worst_slice(slice_rows, gate.tolerance.better)
-        slices_section = report.slices_table(column, gate.metric, slice_rows, worst)
+    fairness, unfair = fairness_section(
+        rules.sensitive_features, main_fairness, pr_fairness, rules.review.fairness
+    )
+    regressions += unfair
 
     params_diff = diffs.dvc_diff("params", base_name)
     changes = [
@@ -78,7 +73,7 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
         head_sha=head_commit(),
         metrics=rows,
         params=changes,
-        slices=slices_section,
+        fairness=fairness,
         regressions=regressions,
         has_baseline=has_baseline,
         model_hash=model_hash(),

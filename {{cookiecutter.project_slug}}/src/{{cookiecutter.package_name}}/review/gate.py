@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import SliceGate, Tolerance
+from ..config import GroupGate, Tolerance
 
 EPSILON = 1e-12
 SMALL = "too small to gate"
@@ -76,7 +76,7 @@ class MetricRow:
 
 
 @dataclass(frozen=True)
-class SliceRow:
+class GroupRow:
     group: str
     rows: int
     main: float | None
@@ -106,23 +106,26 @@ def judge_metrics(
     ]
 
 
-def judge_slices(
-    main: dict[str, dict[str, float]], pr: dict[str, dict[str, float]], gate: SliceGate
-) -> list[SliceRow]:
-    """Per group of the slice column; groups below min_rows are shown, not gated."""
+def judge_groups(
+    main: dict[str, dict[str, float]],
+    pr: dict[str, dict[str, float]],
+    gate: GroupGate,
+    min_rows: int,
+) -> list[GroupRow]:
+    """Per group of a sensitive feature; groups below min_rows are shown, not gated."""
     rows = []
     for group in sorted(set(main) | set(pr)):
         before, after = main.get(group, {}), pr.get(group, {})
         size = int(after.get("rows", before.get("rows", 0)))
         old, new = before.get(gate.metric), after.get(gate.metric)
-        status = status_of(old, new, gate.tolerance if size >= gate.min_rows else None)
+        status = status_of(old, new, gate.tolerance if size >= min_rows else None)
         if status == "not gated":
             status = SMALL
-        rows.append(SliceRow(group, size, old, new, status))
+        rows.append(GroupRow(group, size, old, new, status))
     return rows
 
 
-def worst_slice(rows: list[SliceRow], better: str) -> SliceRow | None:
+def worst_group(rows: list[GroupRow], better: str) -> GroupRow | None:
     """The gated group that lost most against main."""
     comparable = [row for row in rows if row.delta is not None and row.status != SMALL]
     if not comparable:

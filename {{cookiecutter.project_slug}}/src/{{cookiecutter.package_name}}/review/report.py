@@ -5,7 +5,7 @@ The first line is a hidden marker, so a workflow can find and update its one PR 
 
 from __future__ import annotations
 
-from .gate import MetricRow, SliceRow, describe
+from .gate import MetricRow, describe
 
 MARKER = "<!-- mergeship-review -->"
 ICONS = {
@@ -65,23 +65,6 @@ def params_table(changes: list[tuple[str, object, object]]) -> str:
     return "\n".join(lines)
 
 
-def slices_table(column: str, metric: str, rows: list[SliceRow], worst: SliceRow | None) -> str:
-    lines = [
-        f"### {metric} per `{column}` group",
-        "",
-        f"| {column} | rows | main | PR | Δ | status |",
-        "|---|---:|---:|---:|---:|---|",
-    ]
-    lines += [
-        f"| {row.group} | {row.rows} | {number(row.main)} | {number(row.pr)} "
-        f"| {signed(row.delta)} | {ICONS[row.status]} |"
-        for row in rows
-    ]
-    if worst is not None:
-        lines += ["", f"Worst gated group: **{worst.group}** ({signed(worst.delta)})."]
-    return "\n".join(lines)
-
-
 def rules_section(source: str, changes: list[tuple[str, object, object]]) -> str:
     """Which rules judged the PR, and the PR's own changes to them (effective after merge)."""
     lines = [f"Judged by {source}."]
@@ -126,7 +109,7 @@ def render(
     head_sha: str,
     metrics: list[MetricRow],
     params: list[tuple[str, object, object]],
-    slices: str,
+    fairness: str,
     regressions: list[str],
     has_baseline: bool,
     model_hash: str,
@@ -143,7 +126,7 @@ def render(
         chart(metrics) if has_baseline else "",
         "### Params",
         params_table(params),
-        slices,
+        fairness,
         "### Gate rules",
         rules,
         "---",

@@ -1,0 +1,125 @@
+"""Fairness on the held-out split: per-group metrics and fairlearn's disparity measures.
+
+For each sensitive feature, metrics.json holds every group's task metrics (through
+fairlearn's MetricFrame) and, over the groups large enough to judge, the largest gap in each
+metric between groups; classification adds demographic parity (difference and ratio) and the
+equalized odds difference. A missing value is a group of its own, never dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import TASK
+from ..errors import UserError
+from ..modeling.metrics import score_predictions
+
+MISSING_GROUP = "missing"
+
+
+def groups_of(features: pd.DataFrame, column: str) -> pd.Series:
+    """The column's values as group names; a missing value is the group "missing"."""
+    if column not in features.columns:
+        raise UserError(
+            f"params.yaml: evaluate.sensitive_features names '{column}', which is not a "
+            f"feature column; choose from {', '.join(map(str, features.columns))}"
+        )
+    values = features[column]
+    return values.astype(str).where(values.notna(), MISSING_GROUP).rename(column)
+
+
+def task_metric(name: str) -> Callable[[Any, Any], float]:
+    """One of the task's metrics as MetricFrame wants it: f(y_true, y_pred) -> number."""
+
+    def metric(actual: Any, predicted: Any) -> float:
+        return score_predictions(pd.Series(actual), np.asarray(predicted)).get(name, np.nan)
+
+    metric.__name__ = name
+    return metric
+
+
+def disparities(actual: pd.Series, predicted: np.ndarray, groups: pd.Series) -> dict[str, float]:
+    """Demographic parity and equalized odds; a multiclass target counts its worst class.
+
+    fairlearn's measures are binary, so each class is judged one-vs-rest and the worst value
+    kept: with two classes that is the positive class (the second, as in roc_auc).
+    """
+    from fairlearn.metrics import (
+        demographic_parity_difference,
+        demographic_parity_ratio,
+        equalized_odds_difference,
+    )
+
+    classes = np.unique(np.concatenate([np.asarray(actual), np.asarray(predicted)]))
+    judged = classes[1:] if len(classes) == 2 else classes
+    per_class = []
+    for positive in judged:
+        truth, guess = (np.asarray(actual) == positive), (np.asarray(predicted) == positive)
+        per_class.append(
+            (
+                demographic_parity_difference(truth, guess, sensitive_features=groups),
+                demographic_parity_ratio(truth, guess, sensitive_features=groups),
+                equalized_odds_difference(truth, guess, sensitive_features=groups),
+            )
+        )
+    if not per_class:  # one class only: nothing can differ
+        return {}
+    difference, ratio, odds = zip(*per_class, strict=True)
+    return {
+        "demographic_parity_difference": float(max(difference)),
+        "demographic_parity_ratio": float(min(ratio)),
+        "equalized_odds_difference": float(max(odds)),
+    }
+
+
+def feature_fairness(
+    actual: pd.Series, predicted: np.ndarray, groups: pd.Series, min_rows: int
+) -> dict[str, Any]:
+    """Every group's metrics and rows; gaps and disparities over groups of min_rows or more."""
+    from fairlearn.metrics import MetricFrame, count
+
+    names = list(score_predictions(actual, predicted))
+    frame = MetricFrame(
+        metrics={name: task_metric(name) for name in names} | {"rows": count},
+        y_true=actual.to_numpy(),
+        y_pred=predicted,
+        sensitive_features=groups.to_numpy(),
+    )
+    by_group = frame.by_group
+    result: dict[str, Any] = {
+        "groups": {
+            str(group): {**row.drop("rows").astype(float).to_dict(), "rows": int(row["rows"])}
+            for group, row in by_group.iterrows()
+        }
+    }
+    judged = (groups.map(by_group["rows"]) >= min_rows).to_numpy()
+    if groups[judged].nunique() < 2:  # fewer than two groups to compare: no gap to report
+        return result
+    large = MetricFrame(
+        metrics={name: task_metric(name) for name in names},
+        y_true=actual.to_numpy()[judged],
+        y_pred=predicted[judged],
+        sensitive_features=groups.to_numpy()[judged],
+    )
+    result |= {f"{name}_gap": float(gap) for name, gap in large.difference().items()}
+    if TASK == "classification":
+        result |= disparities(actual[judged], predicted[judged], groups[judged])
+    return result
+
+
+def fairness_metrics(
+    actual: pd.Series,
+    predicted: np.ndarray,
+    features: pd.DataFrame,
+    columns: list[str],
+    min_rows: int,
+) -> dict[str, Any]:
+    """{column: its groups and measures} for each sensitive feature."""
+    return {
+        column: feature_fairness(actual, predicted, groups_of(features, column), min_rows)
+        for column in columns
+    }

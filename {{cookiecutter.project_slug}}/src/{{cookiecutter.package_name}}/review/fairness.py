@@ -1,0 +1,165 @@
+"""The fairness part of the review: each sensitive feature's measures and groups, judged.
+
+A measure fails beyond its bound (max, min) or when it worsens against main by more than
+allowed; each group's metric is judged like review.metrics. Regressions name the feature,
+and the group when there is one: `demographic_parity_difference[region]`,
+`f1_macro[region=north]`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..config import FairnessGate, FairnessLimit, Tolerance
+from .diffs import FeatureFairness
+from .gate import EPSILON, GroupRow, judge_groups, status_of, worst_group
+from .report import ICONS, number, signed
+
+BEYOND = "beyond limit"
+FAILING = {"regressed", BEYOND}
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    name: str
+    main: float | None
+    pr: float | None
+    limit: FairnessLimit | None
+    status: str
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.main is None or self.pr is None else self.pr - self.main
+
+
+def beyond(value: float, limit: FairnessLimit) -> bool:
+    return (limit.max is not None and value > limit.max + EPSILON) or (
+        limit.min is not None and value < limit.min - EPSILON
+    )
+
+
+def measure_status(main: float | None, pr: float | None, limit: FairnessLimit | None) -> str:
+    """Like a metric's status; a PR value beyond the bound fails whatever main had."""
+    if limit is None:
+        return status_of(main, pr, None)
+    if pr is not None and beyond(pr, limit):
+        return BEYOND
+    unbounded = Tolerance(better=limit.better, max_drop=math.inf)
+    return status_of(main, pr, limit.tolerance or unbounded)
+
+
+def judge_measures(
+    main: dict[str, float], pr: dict[str, float], limits: dict[str, FairnessLimit]
+) -> list[MeasureRow]:
+    """One row per measure on either side: bounded ones first, in params.yaml order."""
+    names = [*limits, *sorted((set(main) | set(pr)) - set(limits))]
+    return [
+        MeasureRow(
+            name,
+            main.get(name),
+            pr.get(name),
+            limits.get(name),
+            measure_status(main.get(name), pr.get(name), limits.get(name)),
+        )
+        for name in names
+        if name in main or name in pr
+    ]
+
+
+def describe_limit(limit: FairnessLimit | None) -> str:
+    if limit is None:
+        return "-"
+    parts = []
+    if limit.max is not None:
+        parts.append(f"≤ {limit.max:g}")
+    if limit.min is not None:
+        parts.append(f"≥ {limit.min:g}")
+    if limit.max_increase is not None:
+        parts.append(f"up by ≤ {limit.max_increase:g}")
+    if limit.max_decrease is not None:
+        parts.append(f"down by ≤ {limit.max_decrease:g}")
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class FeatureReview:
+    column: str
+    measures: list[MeasureRow]
+    groups: list[GroupRow]
+    worst: GroupRow | None
+
+    def regressions(self, metric: str) -> list[str]:
+        return [f"{row.name}[{self.column}]" for row in self.measures if row.status in FAILING] + [
+            f"{metric}[{self.column}={row.group}]" for row in self.groups if row.status in FAILING
+        ]
+
+
+def judge_feature(
+    column: str, main: FeatureFairness, pr: FeatureFairness, gate: FairnessGate
+) -> FeatureReview:
+    measures = judge_measures(main.measures, pr.measures, gate.metrics)
+    if gate.groups is None:
+        return FeatureReview(column, measures, [], None)
+    groups = judge_groups(main.groups, pr.groups, gate.groups, gate.min_rows)
+    return FeatureReview(column, measures, groups, worst_group(groups, gate.groups.better))
+
+
+def table(review: FeatureReview, metric: str | None) -> str:
+    """Measures, then the gated metric per group, main against the PR."""
+    icons = ICONS | {BEYOND: "❌ beyond limit"}
+    lines = [
+        f"#### `{review.column}`",
+        "",
+        "| measure | main | PR | Δ | limit | status |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    lines += [
+        f"| {row.name} | {number(row.main)} | {number(row.pr)} | {signed(row.delta)} "
+        f"| {describe_limit(row.limit)} | {icons[row.status]} |"
+        for row in review.measures
+    ]
+    if review.groups:
+        lines += [
+            "",
+            f"| {review.column} | rows | main {metric} | PR {metric} | Δ | status |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        lines += [
+            f"| {row.group} | {row.rows} | {number(row.main)} | {number(row.pr)} "
+            f"| {signed(row.delta)} | {icons[row.status]} |"
+            for row in review.groups
+        ]
+    if review.worst is not None:
+        lines += [
+            "",
+            f"Worst gated group: **{review.worst.group}** ({signed(review.worst.delta)}).",
+        ]
+    return "\n".join(lines)
+
+
+def fairness_section(
+    columns: list[str],
+    main: dict[str, FeatureFairness],
+    pr: dict[str, FeatureFairness],
+    gate: FairnessGate | None,
+) -> tuple[str, list[str]]:
+    """The report's Fairness section and the regressions it found, per sensitive feature."""
+    gate = gate or FairnessGate()
+    metric = gate.groups.metric if gate.groups else None
+    reviews = [
+        judge_feature(
+            column, main.get(column, FeatureFairness()), pr.get(column, FeatureFairness()), gate
+        )
+        for column in columns
+        if column in main or column in pr
+    ]
+    if not reviews:
+        return "", []
+    intro = (
+        f"### Fairness\n\nGroups under {gate.min_rows} rows are shown but not judged, "
+        "and left out of the measures."
+    )
+    section = "\n\n".join([intro, *(table(review, metric) for review in reviews)])
+    regressions = [name for review in reviews for name in review.regressions(metric or "")]
+    return section, regressions

@@ -1,0 +1,113 @@
+"""The fairness gate on numbers: bounds, worsening against main, and the names it fails with."""
+
+from __future__ import annotations
+
+from {{ cookiecutter.package_name }}.config import (
+    EvaluateParams,
+    FairnessGate,
+    FairnessLimit,
+    GroupGate,
+    ReviewParams,
+)
+from {{ cookiecutter.package_name }}.review.diffs import (
+    FeatureFairness,
+    split_metrics,
+)
+from {{ cookiecutter.package_name }}.review.fairness import (
+    fairness_section,
+    measure_status,
+)
+from {{ cookiecutter.package_name }}.review.rules import (
+    without_slices,
+)
+
+DIFFERENCE = FairnessLimit(max=0.2, max_increase=0.05)
+RATIO = FairnessLimit(min=0.5, max_decrease=0.1)
+
+
+def test_a_measure_fails_beyond_its_bound_or_when_it_worsens_too_much():
+    assert measure_status(0.10, 0.12, DIFFERENCE) == "within tolerance"
+    assert measure_status(0.10, 0.16, DIFFERENCE) == "regressed"  # up 0.06 > 0.05
+    assert measure_status(0.19, 0.21, DIFFERENCE) == "beyond limit"  # above the ceiling
+    assert measure_status(None, 0.21, DIFFERENCE) == "beyond limit"  # even with no baseline
+    assert measure_status(0.70, 0.62, RATIO) == "within tolerance"
+    assert measure_status(0.70, 0.55, RATIO) == "regressed"  # down 0.15 > 0.1
+    assert measure_status(0.52, 0.48, RATIO) == "beyond limit"
+    assert measure_status(0.10, None, DIFFERENCE) == "regressed"  # a bounded measure vanished
+
+
+def test_a_bound_alone_judges_only_the_pr():
+    ceiling = FairnessLimit(max=0.2)
+    assert measure_status(0.01, 0.19, ceiling) == "within tolerance"
+    assert measure_status(0.01, 0.21, ceiling) == "beyond limit"
+
+
+def test_the_section_names_the_feature_the_group_and_the_metric():
+    gate = FairnessGate(
+        metrics={"demographic_parity_difference": DIFFERENCE},
+        groups=GroupGate(metric="f1_macro", better="higher", max_drop=0.05),
+        min_rows=30,
+    )
+    main = FeatureFairness(
+        {"demographic_parity_difference": 0.10},
+        {
+            "north": {"f1_macro": 0.80, "rows": 60},
+            "south": {"f1_macro": 0.80, "rows": 60},
+            "tiny": {"f1_macro": 0.90, "rows": 5},
+        },
+    )
+    pr = FeatureFairness(
+        {"demographic_parity_difference": 0.25},
+        {
+            "north": {"f1_macro": 0.60, "rows": 60},
+            "south": {"f1_macro": 0.79, "rows": 60},
+            "tiny": {"f1_macro": 0.10, "rows": 5},
+        },
+    )
+
+    section, regressions = fairness_section(["region"], {"region": main}, {"region": pr}, gate)
+
+    assert regressions == ["demographic_parity_difference[region]", "f1_macro[region=north]"]
+    assert "| north | 60 | 0.8000 | 0.6000 | -0.2000 | ❌ regressed |" in section
+    assert "| tiny | 5 | 0.9000 | 0.1000 | -0.8000 | ⚪ too small to gate |" in section
+    assert "Worst gated group: **north**" in section
+
+
+def test_an_unchanged_pr_passes_and_no_feature_means_no_section():
+    gate = FairnessGate(metrics={"demographic_parity_difference": DIFFERENCE})
+    same = {"region": FeatureFairness({"demographic_parity_difference": 0.15}, {})}
+    section, regressions = fairness_section(["region"], same, same, gate)
+    assert regressions == [] and "✅ unchanged" in section
+    assert fairness_section([], same, same, gate) == ("", [])
+
+
+def test_metrics_json_keys_split_into_measures_and_groups():
+    _, fairness = split_metrics(
+        {
+            "f1_macro": 0.7,
+            "fairness.region.demographic_parity_ratio": 0.5,
+            "fairness.region.groups.north.f1_macro": 0.6,
+            "fairness.region.groups.north.rows": 58,
+        }
+    )
+    assert fairness["region"].measures == {"demographic_parity_ratio": 0.5}
+    assert fairness["region"].groups == {"north": {"f1_macro": 0.6, "rows": 58.0}}
+
+
+def test_a_base_from_before_fairness_is_read_in_todays_terms():
+    """The PR that brings fairness in is judged by main's slice gate, not refused."""
+    base = {
+        "evaluate": {"quality_floor": {"metric": "f1_macro", "minimum": 0.6}, "slice_by": "region"},
+        "review": {
+            "metrics": {"f1_macro": {"better": "higher", "max_drop": 0.01}},
+            "slices": {"metric": "f1_macro", "better": "higher", "max_drop": 0.05, "min_rows": 20},
+        },
+    }
+    current = without_slices(base)
+    assert EvaluateParams.model_validate(current["evaluate"]).sensitive_features == ["region"]
+    gate = ReviewParams.model_validate(current["review"]).fairness
+    assert (gate.groups.metric, gate.groups.max_drop, gate.min_rows) == ("f1_macro", 0.05, 20)
+    _, fairness = split_metrics(
+        {"slices.region.north.f1_macro": 0.7, "slices.region.(missing).f1_macro": 0.4}
+    )
+    assert fairness["region"].groups == {"north": {"f1_macro": 0.7}, "missing": {"f1_macro": 0.4}}
