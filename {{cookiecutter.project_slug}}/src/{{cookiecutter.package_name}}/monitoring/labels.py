@@ -72,9 +72,12 @@ def read_labels(source: str, target: str) -> pd.DataFrame:
 def read_logged_predictions(path: Path) -> pd.DataFrame:
     """The inference log's `id` and `prediction` columns (one JSON object a line)."""
     if not path.is_file():
-        raise UserError(f"{path} not found: pass the service's inference log (INFERENCE_LOG=<file>)")
+        raise UserError(
+            f"{path} not found: pass the service's inference log (INFERENCE_LOG=<file>)"
+        )
     try:
-        frame = pd.read_json(path, lines=True, dtype=False) if path.stat().st_size else None
+        empty = not path.stat().st_size
+        frame = None if empty else pd.read_json(path, lines=True, dtype=False)
     except ValueError as error:
         raise UserError(f"{path} is not JSON lines (one JSON object a line): {error}") from error
     if frame is None or ID not in frame.columns or "prediction" not in frame.columns:
@@ -112,11 +115,10 @@ def join_labels(log_path: Path, labels_source: str, target: str) -> Joined:
     labels = read_labels(labels_source, target)
     logged = read_logged_predictions(log_path)
     joined = labels.merge(logged, on=ID, how="inner", validate="one_to_one")
-    predicted = joined["prediction"]
+    predicted = joined["prediction"].astype(float if TASK == "regression" else str)
     return Joined(
         actual=as_targets(joined[LABEL], labels_source).reset_index(drop=True),
-        predicted=(predicted.astype(float) if TASK == "regression" else predicted.astype(str))
-        .reset_index(drop=True),
+        predicted=predicted.reset_index(drop=True),
         labels=len(labels),
         logged=len(logged),
         unknown_ids=len(labels) - len(joined),

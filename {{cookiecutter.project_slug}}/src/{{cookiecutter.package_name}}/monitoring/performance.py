@@ -149,7 +149,7 @@ def markdown(outcome: PerformanceOutcome) -> str:
             f"Not monitored: {', '.join(outcome.not_monitored)} (needs probabilities; the "
             "inference log holds predictions only)."
         )
-    lines.append("A drop is a fall beyond the PR review's tolerances (params.yaml `review.metrics`).")
+    lines.append("A drop is a fall beyond the review's tolerances (params.yaml `review.metrics`).")
     return "\n".join(lines) + "\n"
 
 
