@@ -1,13 +1,16 @@
-"""Drift detection and retraining, for real: a generated project with a trained model, the
-`drift` command on shifted and on fresh data, and the retrain workflow's steps executed in
-order in a clone, with `gh` as a recording stand-in.
+"""Drift detection, performance on delayed labels and retraining, for real: a generated
+project with a trained model, the `drift` command on shifted and on fresh data, labels joined
+with a real service's inference log, and the retrain workflow's steps executed in order in a
+clone, with `gh` as a recording stand-in.
 """
 
 from __future__ import annotations
 
+import csv
 import functools
 import json
 import re
+import statistics
 import time
 import urllib.request
 from pathlib import Path
@@ -273,11 +276,20 @@ def test_forced_run_retrains_and_opens_a_pr_without_drift(trained, tmp_path):
     sh(["git", "branch", "-D", f"retrain/{RUN_ID}"], origin)
 
 
-TEST_RECORDS = (
-    "import pandas as pd; "
-    "frame = pd.read_parquet('data/prepared/test.parquet').drop(columns=['churned']); "
-    "print(frame.to_json(orient='records'))"
+# The held-out split as a client would send it, and its true targets (the labels that
+# arrive later), printed by the project's own environment (the template's has no pandas).
+HELD_OUT = (
+    "import json, sys; import pandas as pd; target = sys.argv[1]; "
+    "frame = pd.read_parquet('data/prepared/test.parquet'); "
+    "records = json.loads(frame.drop(columns=[target]).to_json(orient='records')); "
+    "print(json.dumps({'records': records, 'targets': frame[target].tolist()}))"
 )
+TARGETS = {"classification": "churned", "regression": "price"}
+FIRST_GATED = {"classification": "accuracy", "regression": "rmse"}
+PREDICTION_SERIES = {
+    "classification": "_predictions_total{value=",
+    "regression": "_prediction_bucket{",
+}
 
 
 def wait_for_lines(path: Path, count: int, seconds: float = 30) -> int:
@@ -291,13 +303,48 @@ def wait_for_lines(path: Path, count: int, seconds: float = 30) -> int:
     return lines
 
 
-def test_a_real_service_logs_requests_that_drift_reads_back_and_exports_its_metrics(
-    trained, tmp_path: Path
+def predict(url: str, records: list[dict]) -> list[dict]:
+    body = json.dumps({"records": records}).encode()
+    headers = {"content-type": "application/json"}
+    request = urllib.request.Request(f"{url}/predict", data=body, headers=headers)
+    return json.loads(urllib.request.urlopen(request, timeout=60).read())
+
+
+def degraded(task: str, targets: list, every: int = 4) -> list:
+    """Every n-th label made wrong: the other class, or the price moved by two deviations."""
+    if task == "regression":
+        shift = 2 * statistics.pstdev(targets)
+        return [value + shift if i % every == 0 else value for i, value in enumerate(targets)]
+    classes = sorted(set(targets))
+    following = dict(zip(classes, classes[1:] + classes[:1], strict=True))
+    return [following[value] if i % every == 0 else value for i, value in enumerate(targets)]
+
+
+def write_labels(path: Path, ids: list[str], labels: list) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "label"])
+        writer.writerows(zip(ids, labels, strict=True))
+    return path
+
+
+def performance(project: Path, labels: Path, log: Path):
+    package = package_name(project)
+    command = ["uv", "run", "--locked", package, "performance", str(labels), "--log", str(log)]
+    return sh(command, project, check=False)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_a_real_service_logs_what_drift_and_delayed_labels_read_back_and_exports_its_metrics(
+    trained, task, tmp_path: Path
 ) -> None:
-    """A real `bentoml serve` with the inference log on: the held-out split is served, the
-    log is read back by `drift` (no drift: same distribution), and every metric name the
-    alerts and the dashboard use is in /metrics or in drift's .prom file."""
-    project = trained("classification")
+    """A real `bentoml serve` with the inference log on serves the held-out split; every
+    answer carries a prediction id, and the log records it. `drift` reads the log back (no
+    drift: same distribution). The true targets, sent back as labels keyed on those ids,
+    score as the review did (exit 0); with every 4th label wrong the model counts as degraded
+    (exit 3, the metric named). Every metric name the alerts and the dashboard use is in
+    /metrics or in the .prom files of drift and performance."""
+    project = trained(task)
     package = package_name(project)
     inference_log = tmp_path / "inference.jsonl"
     env = {
@@ -306,52 +353,75 @@ def test_a_real_service_logs_requests_that_drift_reads_back_and_exports_its_metr
         "INFERENCE_LOG": str(inference_log),
     }
     held_out = json.loads(
-        sh(["uv", "run", "--locked", "python", "-c", TEST_RECORDS], project).stdout
+        sh(["uv", "run", "--locked", "python", "-c", HELD_OUT, TARGETS[task]], project).stdout
     )
+    records, targets = held_out["records"], held_out["targets"]
     sh(["make", "bento"], project, timeout=300, env=env)
     port, log = free_port(), tmp_path / "serve.log"
     server = start_server(["make", "serve", f"PORT={port}"], project, env, log)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, server, log, timeout=120)
-        record = {
-            "tenure_months": 5,
-            "support_calls": 1,
-            "contract": "new",
-            "payment_method": "card",
-        }
-        request = urllib.request.Request(
-            f"{url}/predict",
-            data=json.dumps({"records": [record]}).encode(),
-            headers={"content-type": "application/json"},
-        )
-        urllib.request.urlopen(request, timeout=30).read()
-        for start in range(0, len(held_out), 60):
-            batch = json.dumps({"records": held_out[start : start + 60]}).encode()
-            urllib.request.urlopen(
-                urllib.request.Request(
-                    f"{url}/predict", data=batch, headers={"content-type": "application/json"}
-                ),
-                timeout=60,
-            ).read()
-        logged = wait_for_lines(inference_log, len(held_out) + 1)
+        unlabelled = predict(url, records[:1])  # a prediction whose label never arrives
+        answers = [
+            answer
+            for start in range(0, len(records), 60)
+            for answer in predict(url, records[start : start + 60])
+        ]
+        logged = wait_for_lines(inference_log, len(records) + 1)
         scraped = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
     finally:
         stop(server)
-    assert logged == len(held_out) + 1, f"{logged} of {len(held_out) + 1} requests logged"
+    assert logged == len(records) + 1, f"{logged} of {len(records) + 1} requests logged"
+    ids = [answer["id"] for answer in answers]
+    assert len(set(ids)) == len(records) and unlabelled[0]["id"] not in ids
     entries = [json.loads(line) for line in inference_log.read_text().splitlines()]
-    assert entries[-1]["features"] == held_out[-1]
+    assert [entry["id"] for entry in entries] == [unlabelled[0]["id"], *ids]
+    assert entries[-1]["features"] == records[-1]
     from_log = drift(project, inference_log)
     assert from_log.returncode == 0, from_log.stdout + from_log.stderr
     rows = json.loads((project / "reports/drift.json").read_text())["rows"]
-    assert rows["current"] == len(held_out) + 1
-    assert f'{package}_predictions_total{{value="' in scraped
+    assert rows["current"] == len(records) + 1
+    assert f"{package}{PREDICTION_SERIES[task]}" in scraped
+
+    healthy = performance(project, write_labels(tmp_path / "true.csv", ids, targets), inference_log)
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    result = json.loads((project / "reports/performance.json").read_text())
+    assert result["rows"] == {
+        "labelled": len(records),
+        "labels": len(records),
+        "logged": len(records) + 1,
+        "unknown_ids": 0,
+    }
+    reviewed = json.loads((project / "metrics.json").read_text())
+    for name, found in result["metrics"].items():
+        assert found["live"] == pytest.approx(reviewed[name]), name  # the same model, same rows
+    gauge = exported((project / "reports/performance.prom").read_text())
+
+    wrong = write_labels(tmp_path / "wrong.csv", ids, degraded(task, targets))
+    dropped = performance(project, wrong, inference_log)
+    assert dropped.returncode == 3, dropped.stdout + dropped.stderr
+    result = json.loads((project / "reports/performance.json").read_text())
+    assert FIRST_GATED[task] in result["dropped_metrics"], result
+    assert f"Performance drop in {FIRST_GATED[task]}" in dropped.stdout
+    print(
+        f"{task}: "
+        + "; ".join(
+            f"{name} reviewed {found['reviewed']:.4f}, every 4th label wrong {found['live']:.4f}"
+            for name, found in result["metrics"].items()
+        )
+    )
+
+    few = write_labels(tmp_path / "few.csv", ids[:50], targets[:50])
+    too_few = performance(project, few, inference_log)
+    assert too_few.returncode == 2 and "performance.min_rows=200" in too_few.stderr, too_few
+
     current = tmp_path / "shifted.csv"
-    windows(project, "shifted", "classification", str(current))
+    windows(project, "shifted", task, str(current))
     drift(project, current)
-    names = exported(scraped) | exported((project / "reports/drift.prom").read_text())
+    names = exported(scraped) | exported((project / "reports/drift.prom").read_text()) | gauge
     used = used_metrics(project, package)
     assert any(name.startswith("bentoml_") for name in used)
-    assert f"{package}_drift_detected" in used
+    assert {f"{package}_drift_detected", f"{package}_performance_drop"} <= used
     missing = {name for name in used if name not in names}
-    assert not missing, f"not exported by the service or drift: {sorted(missing)}"
+    assert not missing, f"not exported by the service, drift or performance: {sorted(missing)}"
