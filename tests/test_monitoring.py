@@ -362,7 +362,10 @@ def test_a_real_service_logs_what_drift_and_delayed_labels_read_back_and_exports
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, server, log, timeout=120)
-        unlabelled = predict(url, records[:1])  # a prediction whose label never arrives
+        # A prediction whose label never arrives, of a category the model never saw.
+        unseen = {**records[0], SHIFTED_COLUMNS[task][1]: "never-seen"}
+        unlabelled = predict(url, [unseen])
+        assert unlabelled[0]["warnings"], unlabelled
         answers = [
             answer
             for start in range(0, len(records), 60)
