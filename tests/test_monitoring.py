@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 from projects import build_main, package_name, project_env, sh, working_copy
-from real_services import start_pushgateway
+from real_services import query, start_prometheus, start_pushgateway, wait_for
 from servers import free_port, request, start_server, stop, wait_ready
 from workflow_runner import Artifacts, StepContext, WorkflowRun, recorded_calls, recording_gh
 
@@ -328,6 +328,41 @@ def write_labels(path: Path, ids: list[str], labels: list) -> Path:
     return path
 
 
+def pushed_gauge_fires(
+    project: Path, tmp_path: Path, target: str, alertname: str
+) -> tuple[list[dict], dict[str, list]]:
+    """`make <target>` pushes a gauge to a real Pushgateway, scraped by a real Prometheus with
+    the shipped configuration and rules: the alert's firing instances and the dashboard's
+    results (each panel expression evaluated, by panel title)."""
+    package = package_name(project)
+    gateway, gateway_url = start_pushgateway(tmp_path)
+    targets = {project.name: "127.0.0.1:9", "pushgateway": gateway_url.removeprefix("http://")}
+    prometheus, prometheus_url = start_prometheus(tmp_path, project / "monitoring", targets)
+    try:
+        sh(["make", target], project, env={**project_env(), "PUSHGATEWAY_URL": gateway_url})
+
+        def firing() -> list[dict]:
+            alerts = request(f"{prometheus_url}/api/v1/alerts")[1]["data"]["alerts"]
+            return [
+                alert
+                for alert in alerts
+                if alert["labels"]["alertname"] == alertname and alert["state"] == "firing"
+            ]
+
+        alerts = wait_for(firing, 60, f"{alertname} firing")
+        panels = json.loads((project / "monitoring/grafana-dashboard.json").read_text())["panels"]
+        shown = {
+            panel["title"]: query(prometheus_url, target["expr"])["result"]
+            for panel in panels
+            for target in panel["targets"]
+            if f"{package}_performance" in target["expr"]
+        }
+    finally:
+        stop(prometheus)
+        stop(gateway)
+    return alerts, shown
+
+
 def performance(project: Path, labels: Path, log: Path):
     package = package_name(project)
     command = ["uv", "run", "--locked", package, "performance", str(labels), "--log", str(log)]
@@ -407,6 +442,12 @@ def test_a_real_service_logs_what_drift_and_delayed_labels_read_back_and_exports
     result = json.loads((project / "reports/performance.json").read_text())
     assert FIRST_GATED[task] in result["dropped_metrics"], result
     assert f"Performance drop in {FIRST_GATED[task]}" in dropped.stdout
+    alerts, shown = pushed_gauge_fires(
+        project, tmp_path, "push-performance-metrics", "ModelPerformanceDrop"
+    )
+    assert [alert["labels"]["severity"] for alert in alerts] == ["ticket"]
+    (panel,) = shown.values()  # the dashboard's performance panel: one series a metric
+    assert {series["metric"]["metric"] for series in panel} == set(result["metrics"])
     print(
         f"{task}: "
         + "; ".join(
