@@ -123,6 +123,7 @@ def run_retrain_workflow(
     force: bool,
     configured: str = "true",
     pushgateway: str = "",
+    labels: dict[str, str] | None = None,
 ):
     """Clone main, land a current window in data/current/, run retrain.yml in the clone."""
     ci = working_copy(origin, workspace / "ci")
@@ -168,7 +169,7 @@ def run_retrain_workflow(
             "actions/create-github-app-token@": app_token,
             **Artifacts(ci, workspace / "artifacts").handlers(),
         },
-        variables={"RETRAIN_APP_ID": "12345", "PUSHGATEWAY_URL": pushgateway},
+        variables={"RETRAIN_APP_ID": "12345", "PUSHGATEWAY_URL": pushgateway, **(labels or {})},
         secrets={"RETRAIN_APP_PRIVATE_KEY": "stand-in-key"},
         env={
             "PATH": f"{bin_dir}:{project_env()['PATH']}",
@@ -181,6 +182,52 @@ def run_retrain_workflow(
     finally:
         run.cleanup()
     return run, recorded_calls(gh_log), ci
+
+
+# What a service would have logged for the held-out split (the model's own predictions, each
+# with an id), and labels for it with every 4th one flipped: a degraded model.
+DEGRADED_LABELS = """
+import json, sys
+import pandas as pd
+from {package}.pipeline.artifacts import load_model
+frame = pd.read_parquet("data/prepared/test.parquet")
+predicted = load_model().predict(frame.drop(columns=["churned"]))
+ids = [f"batch-{{index}}" for index in range(len(frame))]
+with open(sys.argv[1], "w") as log:
+    for id_, value in zip(ids, predicted):
+        log.write(json.dumps({{"id": id_, "prediction": value}}) + "\\n")
+flip = {{"yes": "no", "no": "yes"}}
+labels = [flip[v] if i % 4 == 0 else v for i, v in enumerate(frame["churned"])]
+pd.DataFrame({{"id": ids, "label": labels}}).to_csv(sys.argv[2], index=False)
+"""
+
+
+def test_a_performance_drop_opens_a_retrain_pr_that_states_the_reason(trained, tmp_path):
+    origin = trained("classification")
+    log, labels = tmp_path / "inference.jsonl", tmp_path / "labels.csv"
+    script = DEGRADED_LABELS.format(package=package_name(origin))
+    sh(["uv", "run", "--locked", "python", "-c", script, str(log), str(labels)], origin)
+    run, calls, _ = run_retrain_workflow(
+        origin,
+        tmp_path,
+        "subsample",  # no drift: the drop alone must retrain
+        force=False,
+        labels={"PERFORMANCE_LABELS": str(labels), "INFERENCE_LOG": str(log)},
+    )
+    assert run.jobs["retrain"]["result"] == "success", run.transcript()
+    assert run.step("Compare the current data with the training data").outputs == {
+        "drifted": "false"
+    }
+    assert run.step("Score the served model on labels that arrived since").outputs == {
+        "dropped": "true"
+    }
+    assert run.step("Retrain (dvc repro)").outcome == "success"
+    creates = [call for call in calls if call["args"][:2] == ["pr", "create"]]
+    assert len(creates) == 1, calls
+    body = creates[0]["body"]
+    assert "Reason: a performance drop in accuracy, f1_macro." in body
+    assert "<!-- mergeship-performance -->" in body and "## ✅ No drift" in body
+    sh(["git", "branch", "-D", f"retrain/{RUN_ID}"], origin)
 
 
 def remote_branches(origin: Path) -> list[str]:
