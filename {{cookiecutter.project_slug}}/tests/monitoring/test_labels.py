@@ -63,9 +63,10 @@ def test_a_bad_labels_file_says_what_to_fix(text, problem, tmp_path):
         read_labels(write_csv(tmp_path / "labels.csv", text), TARGET)
 
 
-def test_a_missing_labels_file_names_the_variable(tmp_path):
+@pytest.mark.parametrize("name", ["nowhere.csv", ""])
+def test_a_missing_labels_file_names_the_variable(name, tmp_path):
     with pytest.raises(UserError, match="LABELS=<csv of id,label>"):
-        read_labels(str(tmp_path / "nowhere.csv"), TARGET)
+        read_labels(str(tmp_path / name) if name else "", TARGET)
 
 
 def test_a_log_without_prediction_ids_is_refused(tmp_path):

@@ -40,6 +40,8 @@ class Joined:
 
 def read_labels(source: str, target: str) -> pd.DataFrame:
     """The labels CSV as columns `id` and `label`, from a path or an http(s) URL."""
+    if not source:
+        raise UserError("no labels given: pass LABELS=<csv of id,label> (a path or URL)")
     is_url = source.startswith(URL_SCHEMES)
     if not is_url and not Path(source).is_file():
         raise UserError(f"{source} not found: pass LABELS=<csv of id,label> (a path or URL)")
