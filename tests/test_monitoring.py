@@ -1,13 +1,16 @@
-"""Drift detection and retraining, for real: a generated project with a trained model, the
-`drift` command on shifted and on fresh data, and the retrain workflow's steps executed in
-order in a clone, with `gh` as a recording stand-in.
+"""Drift detection, performance on delayed labels and retraining, for real: a generated
+project with a trained model, the `drift` command on shifted and on fresh data, labels joined
+with a real service's inference log, and the retrain workflow's steps executed in order in a
+clone, with `gh` as a recording stand-in.
 """
 
 from __future__ import annotations
 
+import csv
 import functools
 import json
 import re
+import statistics
 import time
 import urllib.request
 from pathlib import Path
@@ -15,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 from projects import build_main, package_name, project_env, sh, working_copy
-from real_services import start_pushgateway
+from real_services import query, start_prometheus, start_pushgateway, wait_for
 from servers import free_port, request, start_server, stop, wait_ready
 from workflow_runner import Artifacts, StepContext, WorkflowRun, recorded_calls, recording_gh
 
@@ -120,6 +123,7 @@ def run_retrain_workflow(
     force: bool,
     configured: str = "true",
     pushgateway: str = "",
+    labels: dict[str, str] | None = None,
 ):
     """Clone main, land a current window in data/current/, run retrain.yml in the clone."""
     ci = working_copy(origin, workspace / "ci")
@@ -165,7 +169,7 @@ def run_retrain_workflow(
             "actions/create-github-app-token@": app_token,
             **Artifacts(ci, workspace / "artifacts").handlers(),
         },
-        variables={"RETRAIN_APP_ID": "12345", "PUSHGATEWAY_URL": pushgateway},
+        variables={"RETRAIN_APP_ID": "12345", "PUSHGATEWAY_URL": pushgateway, **(labels or {})},
         secrets={"RETRAIN_APP_PRIVATE_KEY": "stand-in-key"},
         env={
             "PATH": f"{bin_dir}:{project_env()['PATH']}",
@@ -178,6 +182,52 @@ def run_retrain_workflow(
     finally:
         run.cleanup()
     return run, recorded_calls(gh_log), ci
+
+
+# What a service would have logged for the held-out split (the model's own predictions, each
+# with an id), and labels for it with every 4th one flipped: a degraded model.
+DEGRADED_LABELS = """
+import json, sys
+import pandas as pd
+from {package}.pipeline.artifacts import load_model
+frame = pd.read_parquet("data/prepared/test.parquet")
+predicted = load_model().predict(frame.drop(columns=["churned"]))
+ids = [f"batch-{{index}}" for index in range(len(frame))]
+with open(sys.argv[1], "w") as log:
+    for id_, value in zip(ids, predicted):
+        log.write(json.dumps({{"id": id_, "prediction": value}}) + "\\n")
+flip = {{"yes": "no", "no": "yes"}}
+labels = [flip[v] if i % 4 == 0 else v for i, v in enumerate(frame["churned"])]
+pd.DataFrame({{"id": ids, "label": labels}}).to_csv(sys.argv[2], index=False)
+"""
+
+
+def test_a_performance_drop_opens_a_retrain_pr_that_states_the_reason(trained, tmp_path):
+    origin = trained("classification")
+    log, labels = tmp_path / "inference.jsonl", tmp_path / "labels.csv"
+    script = DEGRADED_LABELS.format(package=package_name(origin))
+    sh(["uv", "run", "--locked", "python", "-c", script, str(log), str(labels)], origin)
+    run, calls, _ = run_retrain_workflow(
+        origin,
+        tmp_path,
+        "subsample",  # no drift: the drop alone must retrain
+        force=False,
+        labels={"PERFORMANCE_LABELS": str(labels), "INFERENCE_LOG": str(log)},
+    )
+    assert run.jobs["retrain"]["result"] == "success", run.transcript()
+    assert run.step("Compare the current data with the training data").outputs == {
+        "drifted": "false"
+    }
+    assert run.step("Score the served model on labels that arrived since").outputs == {
+        "dropped": "true"
+    }
+    assert run.step("Retrain (dvc repro)").outcome == "success"
+    creates = [call for call in calls if call["args"][:2] == ["pr", "create"]]
+    assert len(creates) == 1, calls
+    body = creates[0]["body"]
+    assert "Reason: a performance drop in accuracy, f1_macro." in body
+    assert "<!-- mergeship-performance -->" in body and "## ✅ No drift" in body
+    sh(["git", "branch", "-D", f"retrain/{RUN_ID}"], origin)
 
 
 def remote_branches(origin: Path) -> list[str]:
@@ -273,11 +323,20 @@ def test_forced_run_retrains_and_opens_a_pr_without_drift(trained, tmp_path):
     sh(["git", "branch", "-D", f"retrain/{RUN_ID}"], origin)
 
 
-TEST_RECORDS = (
-    "import pandas as pd; "
-    "frame = pd.read_parquet('data/prepared/test.parquet').drop(columns=['churned']); "
-    "print(frame.to_json(orient='records'))"
+# The held-out split as a client would send it, and its true targets (the labels that
+# arrive later), printed by the project's own environment (the template's has no pandas).
+HELD_OUT = (
+    "import json, sys; import pandas as pd; target = sys.argv[1]; "
+    "frame = pd.read_parquet('data/prepared/test.parquet'); "
+    "records = json.loads(frame.drop(columns=[target]).to_json(orient='records')); "
+    "print(json.dumps({'records': records, 'targets': frame[target].tolist()}))"
 )
+TARGETS = {"classification": "churned", "regression": "price"}
+FIRST_GATED = {"classification": "accuracy", "regression": "rmse"}
+PREDICTION_SERIES = {
+    "classification": "_predictions_total{value=",
+    "regression": "_prediction_bucket{",
+}
 
 
 def wait_for_lines(path: Path, count: int, seconds: float = 30) -> int:
@@ -291,13 +350,83 @@ def wait_for_lines(path: Path, count: int, seconds: float = 30) -> int:
     return lines
 
 
-def test_a_real_service_logs_requests_that_drift_reads_back_and_exports_its_metrics(
-    trained, tmp_path: Path
+def predict(url: str, records: list[dict]) -> list[dict]:
+    body = json.dumps({"records": records}).encode()
+    headers = {"content-type": "application/json"}
+    request = urllib.request.Request(f"{url}/predict", data=body, headers=headers)
+    return json.loads(urllib.request.urlopen(request, timeout=60).read())
+
+
+def degraded(task: str, targets: list, every: int = 4) -> list:
+    """Every n-th label made wrong: the other class, or the price moved by two deviations."""
+    if task == "regression":
+        shift = 2 * statistics.pstdev(targets)
+        return [value + shift if i % every == 0 else value for i, value in enumerate(targets)]
+    classes = sorted(set(targets))
+    following = dict(zip(classes, classes[1:] + classes[:1], strict=True))
+    return [following[value] if i % every == 0 else value for i, value in enumerate(targets)]
+
+
+def write_labels(path: Path, ids: list[str], labels: list) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "label"])
+        writer.writerows(zip(ids, labels, strict=True))
+    return path
+
+
+def pushed_gauge_fires(
+    project: Path, tmp_path: Path, target: str, alertname: str
+) -> tuple[list[dict], dict[str, list]]:
+    """`make <target>` pushes a gauge to a real Pushgateway, scraped by a real Prometheus with
+    the shipped configuration and rules: the alert's firing instances and the dashboard's
+    results (each panel expression evaluated, by panel title)."""
+    package = package_name(project)
+    gateway, gateway_url = start_pushgateway(tmp_path)
+    targets = {project.name: "127.0.0.1:9", "pushgateway": gateway_url.removeprefix("http://")}
+    prometheus, prometheus_url = start_prometheus(tmp_path, project / "monitoring", targets)
+    try:
+        sh(["make", target], project, env={**project_env(), "PUSHGATEWAY_URL": gateway_url})
+
+        def firing() -> list[dict]:
+            alerts = request(f"{prometheus_url}/api/v1/alerts")[1]["data"]["alerts"]
+            return [
+                alert
+                for alert in alerts
+                if alert["labels"]["alertname"] == alertname and alert["state"] == "firing"
+            ]
+
+        alerts = wait_for(firing, 60, f"{alertname} firing")
+        panels = json.loads((project / "monitoring/grafana-dashboard.json").read_text())["panels"]
+        shown = {
+            panel["title"]: query(prometheus_url, target["expr"])["result"]
+            for panel in panels
+            for target in panel["targets"]
+            if f"{package}_performance" in target["expr"]
+        }
+    finally:
+        stop(prometheus)
+        stop(gateway)
+    return alerts, shown
+
+
+def performance(project: Path, labels: Path, log: Path):
+    package = package_name(project)
+    command = ["uv", "run", "--locked", package, "performance", str(labels), "--log", str(log)]
+    return sh(command, project, check=False)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_a_real_service_logs_what_drift_and_delayed_labels_read_back_and_exports_its_metrics(
+    trained, task, tmp_path: Path
 ) -> None:
-    """A real `bentoml serve` with the inference log on: the held-out split is served, the
-    log is read back by `drift` (no drift: same distribution), and every metric name the
-    alerts and the dashboard use is in /metrics or in drift's .prom file."""
-    project = trained("classification")
+    """A real `bentoml serve` with the inference log on serves the held-out split; every
+    answer carries a prediction id, and the log records it. `drift` reads the log back (no
+    drift: same distribution). The true targets, sent back as labels keyed on those ids,
+    score as the review did (exit 0); with every 4th label wrong the model counts as degraded
+    (exit 3, the metric named). Every metric name the alerts and the dashboard use is in
+    /metrics or in the .prom files of drift and performance."""
+    project = trained(task)
     package = package_name(project)
     inference_log = tmp_path / "inference.jsonl"
     env = {
@@ -306,52 +435,84 @@ def test_a_real_service_logs_requests_that_drift_reads_back_and_exports_its_metr
         "INFERENCE_LOG": str(inference_log),
     }
     held_out = json.loads(
-        sh(["uv", "run", "--locked", "python", "-c", TEST_RECORDS], project).stdout
+        sh(["uv", "run", "--locked", "python", "-c", HELD_OUT, TARGETS[task]], project).stdout
     )
+    records, targets = held_out["records"], held_out["targets"]
     sh(["make", "bento"], project, timeout=300, env=env)
     port, log = free_port(), tmp_path / "serve.log"
     server = start_server(["make", "serve", f"PORT={port}"], project, env, log)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, server, log, timeout=120)
-        record = {
-            "tenure_months": 5,
-            "support_calls": 1,
-            "contract": "new",
-            "payment_method": "card",
-        }
-        request = urllib.request.Request(
-            f"{url}/predict",
-            data=json.dumps({"records": [record]}).encode(),
-            headers={"content-type": "application/json"},
-        )
-        urllib.request.urlopen(request, timeout=30).read()
-        for start in range(0, len(held_out), 60):
-            batch = json.dumps({"records": held_out[start : start + 60]}).encode()
-            urllib.request.urlopen(
-                urllib.request.Request(
-                    f"{url}/predict", data=batch, headers={"content-type": "application/json"}
-                ),
-                timeout=60,
-            ).read()
-        logged = wait_for_lines(inference_log, len(held_out) + 1)
+        # A prediction whose label never arrives, of a category the model never saw.
+        unseen = {**records[0], SHIFTED_COLUMNS[task][1]: "never-seen"}
+        unlabelled = predict(url, [unseen])
+        assert unlabelled[0]["warnings"], unlabelled
+        answers = [
+            answer
+            for start in range(0, len(records), 60)
+            for answer in predict(url, records[start : start + 60])
+        ]
+        logged = wait_for_lines(inference_log, len(records) + 1)
         scraped = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
     finally:
         stop(server)
-    assert logged == len(held_out) + 1, f"{logged} of {len(held_out) + 1} requests logged"
+    assert logged == len(records) + 1, f"{logged} of {len(records) + 1} requests logged"
+    ids = [answer["id"] for answer in answers]
+    assert len(set(ids)) == len(records) and unlabelled[0]["id"] not in ids
     entries = [json.loads(line) for line in inference_log.read_text().splitlines()]
-    assert entries[-1]["features"] == held_out[-1]
+    assert [entry["id"] for entry in entries] == [unlabelled[0]["id"], *ids]
+    assert entries[-1]["features"] == records[-1]
     from_log = drift(project, inference_log)
     assert from_log.returncode == 0, from_log.stdout + from_log.stderr
     rows = json.loads((project / "reports/drift.json").read_text())["rows"]
-    assert rows["current"] == len(held_out) + 1
-    assert f'{package}_predictions_total{{value="' in scraped
+    assert rows["current"] == len(records) + 1
+    assert f"{package}{PREDICTION_SERIES[task]}" in scraped
+
+    healthy = performance(project, write_labels(tmp_path / "true.csv", ids, targets), inference_log)
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    result = json.loads((project / "reports/performance.json").read_text())
+    assert result["rows"] == {
+        "labelled": len(records),
+        "labels": len(records),
+        "logged": len(records) + 1,
+        "unknown_ids": 0,
+    }
+    reviewed = json.loads((project / "metrics.json").read_text())
+    for name, found in result["metrics"].items():
+        assert found["live"] == pytest.approx(reviewed[name]), name  # the same model, same rows
+    gauge = exported((project / "reports/performance.prom").read_text())
+
+    wrong = write_labels(tmp_path / "wrong.csv", ids, degraded(task, targets))
+    dropped = performance(project, wrong, inference_log)
+    assert dropped.returncode == 3, dropped.stdout + dropped.stderr
+    result = json.loads((project / "reports/performance.json").read_text())
+    assert FIRST_GATED[task] in result["dropped_metrics"], result
+    assert f"Performance drop in {FIRST_GATED[task]}" in dropped.stdout
+    alerts, shown = pushed_gauge_fires(
+        project, tmp_path, "push-performance-metrics", "ModelPerformanceDrop"
+    )
+    assert [alert["labels"]["severity"] for alert in alerts] == ["ticket"]
+    (panel,) = shown.values()  # the dashboard's performance panel: one series a metric
+    assert {series["metric"]["metric"] for series in panel} == set(result["metrics"])
+    print(
+        f"{task}: "
+        + "; ".join(
+            f"{name} reviewed {found['reviewed']:.4f}, every 4th label wrong {found['live']:.4f}"
+            for name, found in result["metrics"].items()
+        )
+    )
+
+    few = write_labels(tmp_path / "few.csv", ids[:50], targets[:50])
+    too_few = performance(project, few, inference_log)
+    assert too_few.returncode == 2 and "performance.min_rows=200" in too_few.stderr, too_few
+
     current = tmp_path / "shifted.csv"
-    windows(project, "shifted", "classification", str(current))
+    windows(project, "shifted", task, str(current))
     drift(project, current)
-    names = exported(scraped) | exported((project / "reports/drift.prom").read_text())
+    names = exported(scraped) | exported((project / "reports/drift.prom").read_text()) | gauge
     used = used_metrics(project, package)
     assert any(name.startswith("bentoml_") for name in used)
-    assert f"{package}_drift_detected" in used
+    assert {f"{package}_drift_detected", f"{package}_performance_drop"} <= used
     missing = {name for name in used if name not in names}
-    assert not missing, f"not exported by the service or drift: {sorted(missing)}"
+    assert not missing, f"not exported by the service, drift or performance: {sorted(missing)}"

@@ -90,7 +90,9 @@ MONITORING_PACKAGE = {
     "drift",
     "drift_stats",
     "inference_log",
+    "labels",
     "metrics_push",
+    "performance",
     "retrain",
 }
 # The generated tests mirror the package's folders.
@@ -113,7 +115,9 @@ TESTS = {
 MONITORING_TESTS = {
     "monitoring/test_drift.py",
     "monitoring/test_inference_log.py",
+    "monitoring/test_labels.py",
     "monitoring/test_metrics_push.py",
+    "monitoring/test_performance.py",
 }
 # Per deploy_target: what deploy/ holds, and what its deploy action calls.
 DEPLOY_FILES = {

@@ -195,6 +195,12 @@ class DriftParams(Section):
     min_rows: int = Field(default=200, ge=1)  # fewer current rows is an error
 
 
+class PerformanceParams(Section):
+    """`performance`: how many labelled predictions make a verdict worth trusting."""
+
+    min_rows: int = Field(default=200, ge=1)  # fewer joined rows is an error
+
+
 class Params(Section):
     data: DataParams
     train: TrainParams
@@ -202,6 +208,7 @@ class Params(Section):
     review: ReviewParams
     serve: ServeParams = ServeParams()
     drift: DriftParams = DriftParams()
+    performance: PerformanceParams = PerformanceParams()
 
     def logged(self) -> dict[str, Any]:
         """What MLflow logs: the validated data and train sections."""

@@ -1,4 +1,4 @@
-"""The drift gauge reaches a Pushgateway, and every way it cannot is a clear error."""
+"""The drift and performance gauges reach a Pushgateway; every way they cannot is a clear error."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}.errors import (
     UserError,
 )
 from {{ cookiecutter.package_name }}.monitoring.metrics_push import (
-    push_drift_metrics,
+    push_metrics,
 )
 
 GAUGE = f"# TYPE {PACKAGE}_drift_detected gauge\n{PACKAGE}_drift_detected 1\n"
@@ -64,20 +64,21 @@ def gauge(tmp_path: Path) -> Path:
     return path
 
 
-def test_the_gauge_replaces_the_jobs_group_on_the_gateway(gateway, gauge, monkeypatch):
+@pytest.mark.parametrize("check", ["drift", "performance"])
+def test_the_gauge_replaces_the_jobs_group_on_the_gateway(check, gateway, gauge, monkeypatch):
     monkeypatch.setenv("PUSHGATEWAY_URL", gateway.url + "/")
-    message = push_drift_metrics(gauge)
+    message = push_metrics(gauge, check)
     method, path, content_type, body = gateway.received[0]
-    assert (method, path) == ("PUT", f"/metrics/job/{PACKAGE}_drift")
+    assert (method, path) == ("PUT", f"/metrics/job/{PACKAGE}_{check}")
     assert content_type.startswith("text/plain") and body == GAUGE.encode()
-    assert f"{gateway.url}/metrics/job/{PACKAGE}_drift" in message
+    assert f"{gateway.url}/metrics/job/{PACKAGE}_{check}" in message
 
 
 @pytest.mark.parametrize("gateway", [400], indirect=True)
 def test_a_refused_push_names_the_status_and_the_gateways_reason(gateway, gauge, monkeypatch):
     monkeypatch.setenv("PUSHGATEWAY_URL", gateway.url)
     with pytest.raises(UserError, match=r"refused the metrics \(400\): bad metric"):
-        push_drift_metrics(gauge)
+        push_metrics(gauge, "drift")
 
 
 def test_an_unreachable_gateway_is_named(gauge, monkeypatch):
@@ -86,7 +87,7 @@ def test_an_unreachable_gateway_is_named(gauge, monkeypatch):
         port = probe.getsockname()[1]
     monkeypatch.setenv("PUSHGATEWAY_URL", f"http://127.0.0.1:{port}")
     with pytest.raises(UserError, match=rf"127.0.0.1:{port} is unreachable"):
-        push_drift_metrics(gauge)
+        push_metrics(gauge, "drift")
 
 
 @pytest.mark.parametrize(
@@ -96,10 +97,11 @@ def test_an_unreachable_gateway_is_named(gauge, monkeypatch):
 def test_a_missing_or_malformed_url_is_refused_before_any_request(url, problem, gauge, monkeypatch):
     monkeypatch.setenv("PUSHGATEWAY_URL", url)
     with pytest.raises(UserError, match=problem):
-        push_drift_metrics(gauge)
+        push_metrics(gauge, "drift")
 
 
-def test_a_missing_gauge_file_says_to_run_the_drift_check(tmp_path, monkeypatch):
+@pytest.mark.parametrize("check", ["drift", "performance"])
+def test_a_missing_gauge_file_says_to_run_the_check(check, tmp_path, monkeypatch):
     monkeypatch.setenv("PUSHGATEWAY_URL", "http://127.0.0.1:9091")
-    with pytest.raises(UserError, match="run `make drift`"):
-        push_drift_metrics(tmp_path / "drift.prom")
+    with pytest.raises(UserError, match=f"run `make {check}`"):
+        push_metrics(tmp_path / f"{check}.prom", check)

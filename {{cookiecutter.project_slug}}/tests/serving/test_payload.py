@@ -16,6 +16,7 @@ from {{ cookiecutter.package_name }}.pipeline.columns import (
 )
 from {{ cookiecutter.package_name }}.serving.payload import (
     example_record,
+    prediction_ids,
     record_model,
     request_model,
     to_frame,
@@ -105,3 +106,10 @@ def test_text_longer_than_the_contract_allows_is_refused(contract):
     column = next(c for c in contract if c.kind is str)
     record = {**example_record(contract), column.name: "x" * (column.max_length + 1)}
     assert field_errors(contract, record) == [("records", 0, column.name)]
+
+
+def test_prediction_ids_are_unique_within_and_across_batches():
+    first, second = prediction_ids(3), prediction_ids(3)
+    assert len(set(first) | set(second)) == 6
+    assert [i.rsplit("-", 1)[1] for i in first] == ["0", "1", "2"]
+    assert len({i.rsplit("-", 1)[0] for i in first}) == 1  # one batch, one prefix

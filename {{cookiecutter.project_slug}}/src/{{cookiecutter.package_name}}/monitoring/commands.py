@@ -24,6 +24,27 @@ COMMANDS: tuple[Command, ...] = (
         "monitoring.metrics_push:push_drift_metrics_command",
     ),
     Command(
+        "performance",
+        "score logged predictions against labels that arrived later; exit 3 on a drop",
+        "monitoring.performance:performance_command",
+        (
+            argument("labels", help="CSV of id,label: a path or an http(s) URL"),
+            argument(
+                "--log",
+                type=Path,
+                help="inference log (default: INFERENCE_LOG, else serve.inference_log)",
+            ),
+            argument("--output", type=Path, help="Markdown report (reports/performance.md)"),
+            argument("--json", type=Path, help="JSON result (reports/performance.json)"),
+            argument("--report-only", action="store_true", help="exit 0 on a drop (CI reads it)"),
+        ),
+    ),
+    Command(
+        "push-performance-metrics",
+        "push reports/performance.prom to the Pushgateway at PUSHGATEWAY_URL",
+        "monitoring.metrics_push:push_performance_metrics_command",
+    ),
+    Command(
         "retrain-pr",
         "commit retrained outputs on a new branch and open a PR (GH_TOKEN: App token/PAT)",
         "monitoring.retrain:retrain_pr_command",

@@ -1,6 +1,8 @@
-"""The inference log: each served record's features and prediction, as JSON lines for drift.
+"""The inference log: each served record's features, prediction and prediction id, as JSON
+lines for drift and performance.
 
-`make drift CURRENT=<log>` reads it back. The request path only enqueues, once per batch;
+`make drift CURRENT=<log>` reads it back; `make performance LABELS=<csv>` joins labels that
+arrive later with it on the prediction id. The request path only enqueues, once per batch;
 one background thread writes a line per record. The queue is bounded (in batches), so when
 the disk falls behind new records are dropped and counted, never buffered without limit. Off
 unless `serve.inference_log` or the INFERENCE_LOG environment variable names a file.
@@ -37,16 +39,22 @@ class InferenceLog:
         )
         self.writer.start()
 
-    def record(self, record: BaseModel, columns: list[ColumnSpec], prediction: Any) -> None:
+    def record(
+        self, record: BaseModel, columns: list[ColumnSpec], prediction: Any, prediction_id: str
+    ) -> None:
         """Never blocks the request: a full queue drops the entry and counts it."""
-        self.record_batch([record], columns, [prediction])
+        self.record_batch([record], columns, [prediction], [prediction_id])
 
     def record_batch(
-        self, records: Sequence[BaseModel], columns: list[ColumnSpec], predictions: Sequence[Any]
+        self,
+        records: Sequence[BaseModel],
+        columns: list[ColumnSpec],
+        predictions: Sequence[Any],
+        ids: Sequence[str],
     ) -> None:
         """One queue entry per batch; the writer thread turns it into one line per record."""
         try:
-            self.pending.put_nowait((time.time(), records, columns, predictions))
+            self.pending.put_nowait((time.time(), records, columns, predictions, ids))
         except queue.Full:
             for _ in records:
                 self.on_drop()
@@ -57,10 +65,15 @@ class InferenceLog:
         with self.path.open("a") as handle:
             while (entry := pending.get()) is not STOP:
                 if isinstance(entry, tuple):
-                    served, records, columns, predictions = entry
+                    served, records, columns, predictions, ids = entry
                     lines = [
-                        {"time": served, "features": as_features(r, columns), "prediction": p}
-                        for r, p in zip(records, predictions, strict=True)
+                        {
+                            "id": i,
+                            "time": served,
+                            "features": as_features(r, columns),
+                            "prediction": p,
+                        }
+                        for r, p, i in zip(records, predictions, ids, strict=True)
                     ]
                 else:
                     lines = [entry]

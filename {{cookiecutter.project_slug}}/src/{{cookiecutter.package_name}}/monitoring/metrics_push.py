@@ -1,6 +1,6 @@
-"""Ship the drift gauge (reports/drift.prom) to a Prometheus Pushgateway.
+"""Ship the drift and performance gauges (reports/*.prom) to a Prometheus Pushgateway.
 
-The drift check runs in a short-lived CI job that Prometheus cannot scrape, so the job pushes
+The checks run in a short-lived CI job that Prometheus cannot scrape, so the job pushes
 its verdict instead; the alert rules in monitoring/alerts.yaml read it from there. Only the
 standard library talks HTTP, and every failure names the URL and what to do.
 """
@@ -20,9 +20,10 @@ from pathlib import Path
 
 from ..config import PACKAGE
 from ..errors import UserError
-from . import DRIFT_RESULT
+from . import DRIFT_RESULT, PERFORMANCE_RESULT
 
 DRIFT_METRICS = DRIFT_RESULT.with_suffix(".prom")
+PERFORMANCE_METRICS = PERFORMANCE_RESULT.with_suffix(".prom")
 TEXT_FORMAT = "text/plain; version=0.0.4"
 TIMEOUT_SECONDS = 10.0
 
@@ -37,14 +38,15 @@ def grouping_url(base: str, job: str) -> str:
     return f"{base.rstrip('/')}/metrics/job/{urllib.parse.quote(job, safe='')}"
 
 
-def push_drift_metrics(path: Path = DRIFT_METRICS) -> str:
-    """PUT the gauge file, replacing the job's previous values (a stale PSI must not linger)."""
+def push_metrics(path: Path, check: str) -> str:
+    """PUT the gauge file of one check (drift, performance) to the job `<package>_<check>`,
+    replacing the job's previous values (a stale PSI or metric must not linger)."""
     base = os.environ.get("PUSHGATEWAY_URL", "")
     if not base:
         raise UserError("set PUSHGATEWAY_URL (e.g. http://pushgateway:9091) to push the metrics")
     if not path.is_file():
-        raise UserError(f"{path} not found: run `make drift` (or `make drift-report`) first")
-    url = grouping_url(base, f"{PACKAGE}_drift")
+        raise UserError(f"{path} not found: run `make {check}` (or `make {check}-report`) first")
+    url = grouping_url(base, f"{PACKAGE}_{check}")
     body = path.read_bytes()
     request = urllib.request.Request(
         url, data=body, method="PUT", headers={"Content-Type": TEXT_FORMAT}
@@ -62,4 +64,8 @@ def push_drift_metrics(path: Path = DRIFT_METRICS) -> str:
 
 
 def push_drift_metrics_command(context: Context) -> str:
-    return push_drift_metrics()
+    return push_metrics(DRIFT_METRICS, "drift")
+
+
+def push_performance_metrics_command(context: Context) -> str:
+    return push_metrics(PERFORMANCE_METRICS, "performance")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..commands import Context
 
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from ..errors import UserError
 from ..review.compare import publish, review
 from ..shell import call, run
 from ..vcs import uncommitted
-from . import DRIFT_REPORT
+from . import DRIFT_REPORT, DRIFT_RESULT, PERFORMANCE_REPORT, PERFORMANCE_RESULT
 
 PR_BODY = Path("reports/retrain-pr.md")
 BOT = "retrain-bot"
@@ -35,11 +36,33 @@ def commit_identity() -> list[str]:
     return [] if configured.returncode == 0 or has_env else BOT_IDENTITY
 
 
+def verdict(path: Path, key: str) -> list[str]:
+    """The names a check's JSON result flags under `key` (drifted columns, dropped metrics)."""
+    return json.loads(path.read_text()).get(key, []) if path.exists() else []
+
+
+def reason() -> str:
+    """Why this retraining runs: input drift, a performance drop, or a forced run."""
+    found = []
+    if drifted := verdict(DRIFT_RESULT, "drifted_columns"):
+        found.append(f"input drift in {', '.join(drifted)}")
+    if dropped := verdict(PERFORMANCE_RESULT, "dropped_metrics"):
+        found.append(f"a performance drop in {', '.join(dropped)}")
+    return " and ".join(found) or "a forced run (no drift, no performance drop)"
+
+
 def pr_body(review_markdown: str) -> str:
     drift = DRIFT_REPORT.read_text() if DRIFT_REPORT.exists() else "No drift report: forced run.\n"
+    reports = [drift]
+    if PERFORMANCE_REPORT.exists():
+        reports.append(PERFORMANCE_REPORT.read_text())
     return (
-        "Automated retraining. This PR goes through the same review and gate as any other; "
-        "merge it only if you accept the new model.\n\n" + drift + "\n" + review_markdown
+        f"Automated retraining. Reason: {reason()}.\n\n"
+        "This PR goes through the same review and gate as any other; "
+        "merge it only if you accept the new model.\n\n"
+        + "\n".join(reports)
+        + "\n"
+        + review_markdown
     )
 
 

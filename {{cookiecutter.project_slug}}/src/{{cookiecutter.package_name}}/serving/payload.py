@@ -11,6 +11,7 @@ The contract is read with plain YAML (pipeline/columns.py), so the bento needs n
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -75,10 +76,22 @@ def request_model(record: type[BaseModel], max_records: int) -> type[BaseModel]:
 
 
 class Prediction(BaseModel):
-    """One record's prediction, and why it may deserve less trust."""
+    """One record's prediction, its id (labels that arrive later join on it), and why it may
+    deserve less trust."""
 
+    id: str
     prediction: str | bool | int | float
     warnings: list[str] = Field(default_factory=list)
+
+
+def prediction_ids(count: int) -> list[str]:
+    """Ids for one batch: a random uuid4 hex for the batch, then `-<index>` per record.
+
+    One uuid per batch, not per record, keeps the request path cheap; the ids are unique
+    across batches, server workers and restarts, so the inference log can key labels on them.
+    """
+    prefix = f"{uuid.uuid4().hex}-"
+    return [f"{prefix}{index}" for index in range(count)]
 
 
 def to_frame(records: Sequence[BaseModel], columns: Sequence[ColumnSpec]) -> pd.DataFrame:

@@ -34,7 +34,14 @@ from ..pipeline.columns import read_contract
 from ..pipeline.lockfile import model_tag
 from .body_limit import BodyLimit, max_body_bytes
 from .http_guard import HttpGuard
-from .payload import Prediction, record_model, request_model, to_frame, unknown_categories
+from .payload import (
+    Prediction,
+    prediction_ids,
+    record_model,
+    request_model,
+    to_frame,
+    unknown_categories,
+)
 from .prediction_metrics import observe, prediction_metric
 
 # What the model needs at serving time, pinned to the versions it was trained with; bentoml
@@ -97,7 +104,8 @@ class Predictor:
         max_latency_ms=PARAMS.serve.max_latency_ms,
     )
     def predict(self, records: list[Any]) -> list[Prediction]:
-        """Predict every record; `warnings` lists values the model ignores (unknown categories).
+        """Predict every record; `id` names the prediction (labels join on it later) and
+        `warnings` lists values the model ignores (unknown categories).
 
         BentoML validates each request against the contract before batching, so one bad
         request never fails the others merged into the same batch.
@@ -109,13 +117,14 @@ class Predictor:
         for column, count in Counter(c for found in unknown.values() for c in found).items():
             self.unknown.labels(column=column).inc(count)
         observe(self.predicted, predictions)
+        ids = prediction_ids(len(predictions))
         if self.log is not None:
-            self.log.record_batch(records, FEATURES, predictions)
+            self.log.record_batch(records, FEATURES, predictions, ids)
         return [
-            Prediction(prediction=prediction, warnings=list(unknown[index].values()))
+            Prediction(id=id_, prediction=prediction, warnings=list(unknown[index].values()))
             if index in unknown
-            else Prediction(prediction=prediction)
-            for index, prediction in enumerate(predictions)
+            else Prediction(id=id_, prediction=prediction)
+            for index, (id_, prediction) in enumerate(zip(ids, predictions, strict=True))
         ]
 
 

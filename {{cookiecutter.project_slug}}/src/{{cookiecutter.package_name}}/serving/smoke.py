@@ -41,7 +41,7 @@ def _wait_ready(url: str, timeout: float) -> None:
 
 
 def smoke(params: Params) -> str:
-    """Wait for /readyz, then POST one record to /predict and expect one prediction."""
+    """Wait for /readyz, then POST one record to /predict and expect one prediction and its id."""
     url = os.environ.get("SERVICE_URL", DEFAULT_URL).rstrip("/")
     _wait_ready(url, float(os.environ.get("SMOKE_TIMEOUT", READY_TIMEOUT_SECONDS)))
     features, _ = read_contract(params.data.schema_file, params.data.target)
@@ -56,9 +56,11 @@ def smoke(params: Params) -> str:
         raise UserError(f"{url}/predict answered {error.code}: {error.read()[:500]!r}") from error
     except (urllib.error.URLError, OSError) as error:
         raise UserError(f"{url}/predict did not answer: {error}") from error
-    if not (isinstance(answer, list) and len(answer) == 1 and "prediction" in answer[0]):
+    if not (
+        isinstance(answer, list) and len(answer) == 1 and {"id", "prediction"} <= set(answer[0])
+    ):
         raise UserError(f"{url}/predict answered an unexpected body: {answer!r}")
-    return f"{url} is ready and predicts: {answer[0]['prediction']!r}"
+    return f"{url} is ready and predicts: {answer[0]['prediction']!r} (id {answer[0]['id']})"
 
 
 def smoke_command(context: Context) -> str:

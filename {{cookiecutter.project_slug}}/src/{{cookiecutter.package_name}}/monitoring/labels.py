@@ -1,0 +1,127 @@
+"""Labels that arrive after the prediction, joined with the inference log on the prediction id.
+
+The service answers every prediction with an `id` and the inference log records it. Whoever
+learns the true outcome later (a churn confirmed, a sale closed) sends back a CSV with an
+`id` column and a `label` column (or one named after the target); this module reads it from a
+file or an http(s) URL and pairs each label with the logged prediction. Labels whose id the
+log does not hold are counted, not fatal: the log may have rotated, or another replica served
+them. Ambiguous input (a repeated id, no label column) is an error that says what to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import TASK
+from ..errors import UserError
+
+ID = "id"
+LABEL = "label"
+URL_SCHEMES = ("http://", "https://")
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Logged predictions that have a label, and what did not join."""
+
+    actual: pd.Series
+    predicted: pd.Series
+    labels: int  # rows in the labels file
+    logged: int  # predictions in the inference log
+    unknown_ids: int  # labels whose id the log does not hold
+
+    @property
+    def rows(self) -> int:
+        return len(self.actual)
+
+
+def read_labels(source: str, target: str) -> pd.DataFrame:
+    """The labels CSV as columns `id` and `label`, from a path or an http(s) URL."""
+    if not source:
+        raise UserError("no labels given: pass LABELS=<csv of id,label> (a path or URL)")
+    is_url = source.startswith(URL_SCHEMES)
+    if not is_url and not Path(source).is_file():
+        raise UserError(f"{source} not found: pass LABELS=<csv of id,label> (a path or URL)")
+    try:
+        frame = pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""])
+    except (OSError, ValueError, pd.errors.ParserError) as error:
+        raise UserError(f"{source} could not be read as CSV: {error}") from error
+    column = next((name for name in (LABEL, target) if name in frame.columns), None)
+    if ID not in frame.columns or column is None:
+        raise UserError(
+            f"{source} needs the columns `{ID}` and `{LABEL}` (or `{target}`); "
+            f"it has: {', '.join(map(str, frame.columns)) or 'none'}"
+        )
+    labels = frame[[ID, column]].rename(columns={column: LABEL})
+    missing = labels[ID].isna() | labels[LABEL].isna()
+    if missing.any():
+        first = int(missing.to_numpy().argmax()) + 2  # 1-based, after the header line
+        raise UserError(
+            f"{source}: {int(missing.sum())} rows lack an id or a label (first at line {first})"
+        )
+    repeated = labels[ID][labels[ID].duplicated()].unique()
+    if len(repeated):
+        raise UserError(
+            f"{source}: {len(repeated)} ids have more than one label (e.g. {repeated[0]}); "
+            "keep one label per prediction id"
+        )
+    return labels
+
+
+def read_logged_predictions(path: Path) -> pd.DataFrame:
+    """The inference log's `id` and `prediction` columns (one JSON object a line)."""
+    if not path.is_file():
+        raise UserError(
+            f"{path} not found: pass the service's inference log (INFERENCE_LOG=<file>)"
+        )
+    try:
+        empty = not path.stat().st_size
+        frame = None if empty else pd.read_json(path, lines=True, dtype=False)
+    except ValueError as error:
+        raise UserError(f"{path} is not JSON lines (one JSON object a line): {error}") from error
+    if frame is None or ID not in frame.columns or "prediction" not in frame.columns:
+        raise UserError(
+            f"{path} holds no predictions with an id: is it an inference log of a service "
+            "that answers with prediction ids (serve.inference_log)?"
+        )
+    logged = frame[[ID, "prediction"]].dropna(subset=[ID])
+    logged = logged.assign(**{ID: logged[ID].astype(str)})
+    repeated = logged[ID][logged[ID].duplicated()].unique()
+    if len(repeated):
+        raise UserError(
+            f"{path}: {len(repeated)} prediction ids appear more than once (e.g. {repeated[0]}); "
+            "was a log concatenated twice?"
+        )
+    return logged
+
+
+def as_targets(values: pd.Series, source: str) -> pd.Series:
+    """Labels as the task compares them: numbers for regression, text for classification."""
+    if TASK == "regression":
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = values[numbers.isna()]
+        if len(bad):
+            raise UserError(
+                f"{source}: {len(bad)} labels are not numbers (e.g. {bad.iloc[0]!r}); "
+                "a regression label is the target's value"
+            )
+        return numbers.astype(float)
+    return values.astype(str)
+
+
+def join_labels(log_path: Path, labels_source: str, target: str) -> Joined:
+    """Pair each label with its logged prediction, on the prediction id."""
+    labels = read_labels(labels_source, target)
+    logged = read_logged_predictions(log_path)
+    joined = labels.merge(logged, on=ID, how="inner", validate="one_to_one")
+    predicted = joined["prediction"].astype(float if TASK == "regression" else str)
+    return Joined(
+        actual=as_targets(joined[LABEL], labels_source).reset_index(drop=True),
+        predicted=predicted.reset_index(drop=True),
+        labels=len(labels),
+        logged=len(logged),
+        unknown_ids=len(labels) - len(joined),
+    )

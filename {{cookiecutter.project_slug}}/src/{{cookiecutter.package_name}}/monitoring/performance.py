@@ -1,0 +1,207 @@
+"""The `performance` command: does the served model still score as well as the reviewed one?
+
+Labels that arrived after the predictions (monitoring/labels.py) are scored with the evaluate
+stage's own metrics and compared with the reviewed metrics.json under the PR gate's rules and
+tolerances (`review.metrics`): a drop the review would have refused is a drop here too. Only
+metrics computed from predictions alone are monitored: the log holds no probabilities, so
+roc_auc is left out and the report says so. The CLI exits 0 when it holds and 3 on a drop,
+as `drift` does, so a workflow can decide to retrain.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..commands import Context
+
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import METRICS_FILE, PACKAGE, Params
+from ..errors import UserError
+from ..modeling.metrics import score_predictions
+from ..review.compare import publish
+from ..review.gate import MetricRow, describe, judge_metrics
+from . import PERFORMANCE_REPORT, PERFORMANCE_RESULT
+from .labels import Joined, join_labels
+
+DROPPED = "regressed"
+
+
+@dataclass(frozen=True)
+class PerformanceOutcome:
+    log: str
+    labels: str
+    joined: Joined
+    rows: list[MetricRow]
+    not_monitored: list[str]  # gated in review.metrics, not computable from predictions
+
+    @property
+    def dropped(self) -> list[str]:
+        return [row.name for row in self.rows if row.status == DROPPED]
+
+    def as_json(self) -> dict:
+        return {
+            "drop": bool(self.dropped),
+            "dropped_metrics": self.dropped,
+            "log": self.log,
+            "labels": self.labels,
+            "rows": {
+                "labelled": self.joined.rows,
+                "labels": self.joined.labels,
+                "logged": self.joined.logged,
+                "unknown_ids": self.joined.unknown_ids,
+            },
+            "metrics": {
+                row.name: {"reviewed": row.main, "live": row.pr, "status": row.status}
+                for row in self.rows
+            },
+            "not_monitored": self.not_monitored,
+        }
+
+
+def reviewed_metrics(path: Path = METRICS_FILE) -> dict[str, float]:
+    """The top-level numbers of the reviewed metrics.json (slices are not monitored)."""
+    if not path.is_file():
+        raise UserError(f"{path} not found: run `make pipeline` (or `make pull-data`) first")
+    try:
+        tree = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise UserError(f"{path} is not valid JSON: {error}") from error
+    return {
+        name: float(value)
+        for name, value in tree.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
+
+
+def assess(
+    params: Params, log_path: Path, labels_source: str, reviewed: Path = METRICS_FILE
+) -> PerformanceOutcome:
+    """Join, score and judge the live metrics against the reviewed ones."""
+    baseline = reviewed_metrics(reviewed)
+    joined = join_labels(log_path, labels_source, params.data.target)
+    if joined.rows < params.performance.min_rows:
+        raise UserError(
+            f"{joined.rows} labelled predictions ({joined.labels} labels, {joined.unknown_ids} "
+            f"with an id not in {log_path}); performance needs at least "
+            f"performance.min_rows={params.performance.min_rows} to tell a drop from noise. "
+            "Wait for more labels or use a longer log."
+        )
+    live = {
+        name: value
+        for name, value in score_predictions(joined.actual, joined.predicted.to_numpy()).items()
+        if math.isfinite(value)
+    }
+    tolerances = {
+        name: tolerance for name, tolerance in params.review.metrics.items() if name in live
+    }
+    rows = judge_metrics(
+        {name: baseline[name] for name in tolerances if name in baseline},
+        {name: live[name] for name in tolerances},
+        tolerances,
+    )
+    return PerformanceOutcome(
+        log=str(log_path),
+        labels=labels_source,
+        joined=joined,
+        rows=rows,
+        not_monitored=[name for name in params.review.metrics if name not in live],
+    )
+
+
+def number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def markdown(outcome: PerformanceOutcome) -> str:
+    joined = outcome.joined
+    if outcome.dropped:
+        title = f"## ⚠️ Performance drop in {', '.join(outcome.dropped)}"
+    else:
+        title = f"## ✅ Performance holds on {len(outcome.rows)} metrics"
+    lines = [
+        "<!-- mergeship-performance -->",
+        title,
+        "",
+        f"{joined.rows} predictions of `{outcome.log}` ({joined.logged} logged) joined on their "
+        f"id with {joined.labels} labels of `{outcome.labels}`; {joined.unknown_ids} labels "
+        "had an id the log does not hold.",
+        "",
+        "| metric | reviewed (metrics.json) | live | Δ | rule | status |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for row in outcome.rows:
+        delta = "-" if row.delta is None else f"{row.delta:+.4f}"
+        mark = "⚠️ dropped" if row.status == DROPPED else row.status
+        lines.append(
+            f"| {row.name} | {number(row.main)} | {number(row.pr)} | {delta} "
+            f"| {describe(row.tolerance)} | {mark} |"
+        )
+    lines.append("")
+    if outcome.not_monitored:
+        lines.append(
+            f"Not monitored: {', '.join(outcome.not_monitored)} (needs probabilities; the "
+            "inference log holds predictions only)."
+        )
+    lines.append("A drop is a fall beyond the review's tolerances (params.yaml `review.metrics`).")
+    return "\n".join(lines) + "\n"
+
+
+def write_prometheus(outcome: PerformanceOutcome, path: Path) -> Path:
+    """The verdict and the live metrics as Prometheus text, for the Pushgateway."""
+    lines = [
+        f"# HELP {PACKAGE}_performance_drop 1 when the last labelled check fell beyond tolerance",
+        f"# TYPE {PACKAGE}_performance_drop gauge",
+        f"{PACKAGE}_performance_drop {int(bool(outcome.dropped))}",
+        f"# HELP {PACKAGE}_performance_metric Metrics of the served model on labelled predictions",
+        f"# TYPE {PACKAGE}_performance_metric gauge",
+    ]
+    for row in outcome.rows:
+        if row.pr is not None:
+            label = "{" + f'metric="{row.name}"' + "}"  # no doubled braces: Jinja
+            lines.append(f"{PACKAGE}_performance_metric{label} {row.pr}")
+    lines += [
+        f"# HELP {PACKAGE}_performance_labelled_rows Predictions the last check could score",
+        f"# TYPE {PACKAGE}_performance_labelled_rows gauge",
+        f"{PACKAGE}_performance_labelled_rows {outcome.joined.rows}",
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def inference_log(given: Path | None, params: Params) -> Path:
+    """The log to join: --log, else INFERENCE_LOG, else serve.inference_log (as the service)."""
+    named = given or os.environ.get("INFERENCE_LOG") or params.serve.inference_log
+    if not named:
+        raise UserError(
+            "name the inference log to join the labels with: INFERENCE_LOG=<file> "
+            "(or serve.inference_log in params.yaml)"
+        )
+    return Path(named)
+
+
+def performance_command(context: Context) -> int:
+    """Report the live metrics; exit 3 on a drop (unless --report-only), and tell a workflow."""
+    args = context.args
+    outcome = assess(context.params, inference_log(args.log, context.params), args.labels)
+    text = markdown(outcome)
+    publish(text, args.output or PERFORMANCE_REPORT)
+    result = args.json or PERFORMANCE_RESULT
+    result.parent.mkdir(parents=True, exist_ok=True)
+    result.write_text(json.dumps(outcome.as_json(), indent=2) + "\n")
+    write_prometheus(outcome, result.with_suffix(".prom"))
+    if github_output := os.environ.get("GITHUB_OUTPUT"):
+        with open(github_output, "a") as handle:
+            handle.write(f"dropped={'true' if outcome.dropped else 'false'}\n")
+    print(text)
+    if outcome.dropped and not args.report_only:
+        print(f"error: performance drop in {', '.join(outcome.dropped)}", file=sys.stderr)
+        return 3
+    return 0

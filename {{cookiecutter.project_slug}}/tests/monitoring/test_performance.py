@@ -1,0 +1,90 @@
+"""Labelled predictions are judged against the reviewed metrics under the review's rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.config import (
+    TASK,
+)
+from {{ cookiecutter.package_name }}.errors import (
+    UserError,
+)
+from {{ cookiecutter.package_name }}.modeling.metrics import (
+    score_predictions,
+)
+from {{ cookiecutter.package_name }}.monitoring.performance import (
+    assess,
+)
+
+
+def degraded(actual: pd.Series, share_every: int = 4) -> pd.Series:
+    """Every n-th label made wrong: another class, or the value moved by two deviations."""
+    wrong = actual.copy()
+    rows = np.arange(len(actual)) % share_every == 0
+    if TASK == "regression":
+        wrong[rows] = wrong[rows] + 2 * actual.std()
+    else:
+        classes = sorted(actual.unique())
+        following = dict(zip(classes, classes[1:] + classes[:1], strict=True))
+        wrong[rows] = wrong[rows].map(following)
+    return wrong
+
+
+def predictions_of(actual: pd.Series) -> pd.Series:
+    """A model's predictions: right for classification, a tenth of a deviation off for
+    regression (a perfect rmse of 0 would leave no relative drop to measure)."""
+    if TASK != "regression":
+        return actual
+    signs = np.where(np.arange(len(actual)) % 2 == 0, 1.0, -1.0)
+    return actual + signs * 0.1 * actual.std()
+
+
+@pytest.fixture
+def served(raw, params, tmp_path) -> tuple[Path, pd.Series, Path]:
+    """A log of a model's predictions, and those predictions' metrics as reviewed."""
+    actual = raw[params.data.target].reset_index(drop=True)
+    predicted = predictions_of(actual)
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        "".join(
+            json.dumps({"id": f"b-{index}", "prediction": value}) + "\n"
+            for index, value in enumerate(predicted.tolist())
+        )
+    )
+    reviewed = tmp_path / "metrics.json"
+    reviewed.write_text(json.dumps(score_predictions(actual, predicted.to_numpy())))
+    return log, actual, reviewed
+
+
+def labels_file(path: Path, actual: pd.Series, rows: int | None = None) -> str:
+    frame = pd.DataFrame({"id": [f"b-{i}" for i in range(len(actual))], "label": actual})
+    frame.head(rows).to_csv(path, index=False)
+    return str(path)
+
+
+def test_labels_that_agree_with_the_review_hold(served, params, tmp_path):
+    log, actual, reviewed = served
+    outcome = assess(params, log, labels_file(tmp_path / "l.csv", actual), reviewed)
+    assert outcome.dropped == []
+    assert {row.name for row in outcome.rows} == set(params.review.metrics) - {"roc_auc"}
+    assert outcome.not_monitored == [name for name in params.review.metrics if name == "roc_auc"]
+
+
+def test_labels_wrong_for_a_quarter_of_rows_are_a_drop(served, params, tmp_path):
+    log, actual, reviewed = served
+    outcome = assess(params, log, labels_file(tmp_path / "l.csv", degraded(actual)), reviewed)
+    first_gated = next(iter(params.review.metrics))  # accuracy, or rmse
+    assert first_gated in outcome.dropped
+
+
+def test_too_few_labelled_rows_name_the_minimum(served, params, tmp_path):
+    log, actual, reviewed = served
+    few = labels_file(tmp_path / "l.csv", actual, rows=params.performance.min_rows - 1)
+    with pytest.raises(UserError, match=f"performance.min_rows={params.performance.min_rows}"):
+        assess(params, log, few, reviewed)
