@@ -12,13 +12,13 @@ from {{ cookiecutter.package_name }}.pipeline.contract import (
     infer_contract,
     validate_frame,
 )
-from {{ cookiecutter.package_name }}.pipeline.memory import (
-    megabytes,
-)
 from {{ cookiecutter.package_name }}.pipeline.data import (
     labelled_rows,
     read_table,
     unlabelled_note,
+)
+from {{ cookiecutter.package_name }}.pipeline.memory import (
+    megabytes,
 )
 
 

@@ -108,9 +108,8 @@ def examples(group: pd.DataFrame) -> str:
     """The first few distinct failing values with a row of each: a report on a million bad
     rows stays a few lines long."""
     firsts = group.drop_duplicates("failure_case").head(MAX_EXAMPLES)
-    return ", ".join(
-        f"{case!r} at row {row}" for case, row in zip(firsts["failure_case"], firsts["index"])
-    )
+    pairs = zip(firsts["failure_case"], firsts["index"], strict=True)
+    return ", ".join(f"{case!r} at row {row}" for case, row in pairs)
 
 
 def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema, source: Path) -> None:
