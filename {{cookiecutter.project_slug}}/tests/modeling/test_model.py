@@ -59,11 +59,14 @@ def fitted_on_threads(params, features, target, threads: int, monkeypatch: pytes
     4 threads really run, even on a 2-core machine.
     """
     model = build_model(params, features)
-    if "n_jobs" in model.named_steps["model"].get_params():
+    jobs = model.named_steps["model"].get_params().get("n_jobs")
+    if jobs is not None:
         model.set_params(model__n_jobs=threads)
     monkeypatch.setenv("OMP_NUM_THREADS", str(threads))
     with threadpool_limits(limits=threads):
         model.fit(features, target)
+    if jobs is not None:  # n_jobs is a setting saved with the model, as configured (-1)
+        model.set_params(model__n_jobs=jobs)
     mapper = getattr(model.named_steps["model"], "_bin_mapper", None)
     if mapper is not None:  # gradient boosting records the threads it used: it did use them
         assert mapper.n_threads == threads
