@@ -57,6 +57,7 @@ PACKAGE_TREE = {
         "data",
         "evaluate",
         "lockfile",
+        "memory",
         "sanity",
         "tracking",
         "train",
