@@ -38,14 +38,15 @@ def project_env(scratch: Path) -> dict[str, str]:
     return {**env, **GIT_IDENTITY}
 
 
-def generate(scratch: Path, remote: Path) -> Path:
-    """Render the template with its defaults and a local-directory DVC remote at `remote`."""
+def generate(scratch: Path, remote: Path, **options: str) -> Path:
+    """Render the template with its defaults, or `options`, and a local-directory DVC remote
+    at `remote`."""
     return Path(
         cookiecutter(
             str(TEMPLATE),
             no_input=True,
             output_dir=str(scratch),
-            extra_context={"dvc_remote_url": str(remote)},
+            extra_context={"dvc_remote_url": str(remote), **options},
         )
     )
 

@@ -108,7 +108,8 @@ def test_mlflow_store_holds_the_run_and_the_registered_model(built, task):
             "select version from model_versions where name = ?", (package,)
         ).fetchall()
     assert status == ("FINISHED",)
-    assert params["train.model"] == "random_forest"
+    default_model = {"classification": "random_forest", "regression": "gradient_boosting"}[task]
+    assert params["train.model"] == default_model
     test_metric = {"classification": "f1_macro", "regression": "r2"}[task]
     assert f"train_{test_metric}" in metrics
     assert [str(v[0]) for v in versions] == [run_record["registered_version"]]

@@ -58,6 +58,7 @@ PACKAGE_TREE = {
         "evaluate",
         "fairness",
         "lockfile",
+        "memory",
         "sanity",
         "tracking",
         "train",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
 
 from {{ cookiecutter.package_name }}.modeling.metrics import (
     score,
@@ -48,3 +50,37 @@ def test_retraining_saves_a_byte_identical_model(model, splits, params, tmp_path
     np.testing.assert_array_equal(
         load_model(first).predict(test_features), model.predict(test_features)
     )
+
+
+def fitted_on_threads(params, features, target, threads: int, monkeypatch: pytest.MonkeyPatch):
+    """Fit as the train stage does, on `threads` threads: joblib's n_jobs and OpenMP's.
+
+    sklearn caps OpenMP at the core count unless OMP_NUM_THREADS is set, so it is set here:
+    4 threads really run, even on a 2-core machine.
+    """
+    model = build_model(params, features)
+    jobs = model.named_steps["model"].get_params().get("n_jobs")
+    if jobs is not None:
+        model.set_params(model__n_jobs=threads)
+    monkeypatch.setenv("OMP_NUM_THREADS", str(threads))
+    with threadpool_limits(limits=threads):
+        model.fit(features, target)
+    if jobs is not None:  # n_jobs is a setting saved with the model, as configured (-1)
+        model.set_params(model__n_jobs=jobs)
+    mapper = getattr(model.named_steps["model"], "_bin_mapper", None)
+    if mapper is not None:  # gradient boosting records the threads it used: it did use them
+        assert mapper.n_threads == threads
+    return model
+
+
+def test_the_model_file_does_not_depend_on_the_thread_count(splits, params, tmp_path, monkeypatch):
+    """dvc.lock holds the model's md5: a CI runner with other cores must reproduce it."""
+    features, target = splits["train"]
+    files = [
+        save_model(
+            fitted_on_threads(params, features, target, threads, monkeypatch),
+            tmp_path / f"{run}-{threads}-threads.skops",
+        )
+        for run, threads in enumerate([4, 4, 1])
+    ]
+    assert len({file.read_bytes() for file in files}) == 1

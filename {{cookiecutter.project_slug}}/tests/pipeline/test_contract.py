@@ -77,6 +77,18 @@ def test_value_outside_declared_range_is_rejected(raw, contract, params):
     assert f"column '{column}': check in_range" in report and "fails on 2 rows" in report
 
 
+def test_report_on_many_bad_rows_stays_short(raw, contract, params):
+    """A large bad file gives counts and a few examples per check, not a row-by-row dump."""
+    column = first_column(raw, "numeric", params.data.target)
+    bad = raw.copy()
+    bad[column] = raw[column].max() * 10 + np.arange(1, len(raw) + 1)
+    report = rejection(bad, contract, params)
+    line = next(line for line in report.splitlines() if f"column '{column}'" in line)
+    assert f"fails on {len(raw)} rows" in line
+    assert line.count(" at row ") == 3
+    assert len(report.splitlines()) <= 3
+
+
 def test_unknown_category_is_rejected(raw, contract, params):
     column = first_column(raw, "categorical", params.data.target)
     bad = raw.copy()

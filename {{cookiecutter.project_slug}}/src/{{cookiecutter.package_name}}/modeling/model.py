@@ -71,10 +71,14 @@ def check_hyperparameter_names(name: str, names: list[str]) -> None:
 
 
 def build_estimator(name: str, hyperparameters: dict[str, Any], seed: int) -> Any:
-    """The estimator, seeded from data.seed unless the hyperparameters set random_state."""
+    """The estimator, seeded from data.seed and on every core, unless the hyperparameters set
+    random_state or n_jobs. A seeded forest is the same whatever n_jobs is."""
     settings = dict(hyperparameters)
-    if "random_state" in accepted_hyperparameters(name):
+    accepted = accepted_hyperparameters(name)
+    if "random_state" in accepted:
         settings.setdefault("random_state", seed)
+    if "n_jobs" in accepted:
+        settings.setdefault("n_jobs", -1)
     return estimator_class(name)(**settings)
 
 

@@ -5,7 +5,8 @@ Loading trusts skops' own safe defaults plus the exact type names in
 (`builtins.eval`, `numpy.vectorize`, ...) is refused at every load, naming the type.
 
 Saving is byte-for-byte deterministic: the same data, params and code give the same file,
-hence the same DVC hash, so CI can check that the committed dvc.lock is what it reproduces.
+hence the same DVC hash, so CI can check that the committed dvc.lock is what it reproduces,
+on a machine with any number of cores.
 """
 
 from __future__ import annotations
@@ -71,11 +72,25 @@ def checked_types(untrusted: list[str], source: object) -> list[str]:
     return untrusted
 
 
+def without_thread_counts(model: Pipeline) -> Pipeline:
+    """Forget the thread count a fit recorded, so the file does not depend on the machine.
+
+    HistGradientBoosting's bin mapper stores the number of OpenMP threads it was fitted
+    with; None means "all available" when the model is used, which is what a served model
+    wants anyway. The fitted trees and bins do not depend on the thread count.
+    """
+    for _, step in model.steps:
+        mapper = getattr(step, "_bin_mapper", None)
+        if mapper is not None and hasattr(mapper, "n_threads"):
+            mapper.n_threads = None
+    return model
+
+
 def save_model(model: Pipeline, path: Path = MODEL_FILE) -> Path:
     """Write the model, unless it holds an untrusted type: then nothing is written."""
     import skops.io as sio
 
-    data = canonical_skops(sio.dumps(model))
+    data = canonical_skops(sio.dumps(without_thread_counts(model)))
     checked_types(sio.get_untrusted_types(data=data), "the trained model")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..commands import Context
 
 MAX_CATEGORIES = 50
+MAX_EXAMPLES = 3  # failing values shown per check; the count covers them all
 SCHEMA_CHECKS = {
     "column_in_dataframe": "missing from the data",
     "column_in_schema": "not in the contract (run `make schema` if the column is new on purpose)",
@@ -83,7 +84,7 @@ def load_contract(path: Path) -> pa.DataFrameSchema:
 
 
 def describe_failures(failures: pd.DataFrame) -> list[str]:
-    """Turn pandera's failure cases into one line per (column, check)."""
+    """Turn pandera's failure cases into one line per (column, check), whatever their number."""
     lines = []
     schema_level = (failures["schema_context"] == "DataFrameSchema").to_numpy()
     for row in failures[schema_level].itertuples():
@@ -96,12 +97,19 @@ def describe_failures(failures: pd.DataFrame) -> list[str]:
     ]
     for (column, check), group in per_row.groupby(["column", "check"], sort=False):
         rows = group["index"].nunique()
-        example = group.iloc[0]
         lines.append(
             f"column '{column}': check {check} fails on {rows} row{'s' if rows != 1 else ''}"
-            f" (e.g. {example.failure_case!r} at row {example['index']})"
+            f" (e.g. {examples(group)})"
         )
     return lines
+
+
+def examples(group: pd.DataFrame) -> str:
+    """The first few distinct failing values with a row of each: a report on a million bad
+    rows stays a few lines long."""
+    firsts = group.drop_duplicates("failure_case").head(MAX_EXAMPLES)
+    pairs = zip(firsts["failure_case"], firsts["index"], strict=True)
+    return ", ".join(f"{case!r} at row {row}" for case, row in pairs)
 
 
 def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema, source: Path) -> None:

@@ -14,14 +14,19 @@ import pandas as pd
 
 from ..config import PREPARED_DIR, TASK, TEST_SPLIT, TRAIN_SPLIT, Params
 from ..errors import UserError
+from .memory import check_fits, memory_guard
 
 
 def read_table(path: Path, target: str | None = None) -> pd.DataFrame:
-    """Read a CSV or Parquet table; name the file and the fix when it cannot be used."""
+    """Read a CSV or Parquet table; name the file and the fix when it cannot be used, or
+    when it is too large for the memory available."""
     if not path.exists():
         raise UserError(f"{path} not found: run `make pull-data`, or copy your CSV there")
+    if path.suffix != ".parquet":  # the splits are smaller than the CSV they come from
+        check_fits(path)
     try:
-        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        with memory_guard(path):
+            frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     except pd.errors.EmptyDataError as error:
         raise UserError(
             f"{path} is empty: it needs a header row and at least one data row"

@@ -24,12 +24,23 @@ from .artifacts import load_model
 from .data import read_table, split_features
 from .fairness import fairness_metrics
 
+# Plot data beyond this many test rows is an evenly spaced subset: a scatter of 200k points
+# says no more than one of 5k, and DVC renders and diffs it far faster. Metrics use every row.
+MAX_PLOT_ROWS = 5000
+
+
+def plotted(frame: pd.DataFrame) -> pd.DataFrame:
+    """At most MAX_PLOT_ROWS rows, evenly spaced: the same rows on every run."""
+    if len(frame) <= MAX_PLOT_ROWS:
+        return frame
+    return frame.iloc[np.linspace(0, len(frame) - 1, MAX_PLOT_ROWS).round().astype(int)]
+
 
 def write_plots(model: Any, features: pd.DataFrame, actual: pd.Series) -> None:
     PLOTS_DIR.mkdir(parents=True, exist_ok=True)
     predicted = model.predict(features)
     if TASK == "regression":
-        frame = pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted})
+        frame = plotted(pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted}))
         frame.to_csv(PLOTS_DIR / "predictions.csv", index=False)
         frame.assign(residual=frame.actual - frame.predicted).to_csv(
             PLOTS_DIR / "residuals.csv", index=False
@@ -38,8 +49,8 @@ def write_plots(model: Any, features: pd.DataFrame, actual: pd.Series) -> None:
     from sklearn.metrics import roc_curve
     from sklearn.preprocessing import label_binarize
 
-    pd.DataFrame(
-        {"actual": actual.astype(str).to_numpy(), "predicted": predicted.astype(str)}
+    plotted(
+        pd.DataFrame({"actual": actual.astype(str).to_numpy(), "predicted": predicted.astype(str)})
     ).to_csv(PLOTS_DIR / "confusion.csv", index=False)
     probabilities = model.predict_proba(features)
     classes = model.classes_
