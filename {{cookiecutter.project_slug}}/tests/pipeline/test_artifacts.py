@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }}.modeling.model import (
     TRUSTED_TYPES,
 )
 from {{ cookiecutter.package_name }}.pipeline.artifacts import (
+    for_serving,
     load_model,
     save_model,
 )
@@ -65,3 +66,14 @@ def test_nothing_is_trusted_by_prefix():
 def test_this_projects_model_loads_under_the_allowlist(model, tmp_path):
     path = save_model(model, tmp_path / "model.skops")
     assert isinstance(load_model(path), Pipeline)
+
+
+def test_a_served_model_predicts_on_one_thread_and_the_same(model, splits, tmp_path):
+    """Serving's batches are small: joblib threads would cost more than they give."""
+    features, _ = splits["test"]
+    loaded = load_model(save_model(model, tmp_path / "model.skops"))
+    expected = loaded.predict(features)
+    served = for_serving(loaded)
+    for _, step in served.steps:
+        assert step.get_params(deep=False).get("n_jobs", 1) == 1
+    np.testing.assert_array_equal(served.predict(features), expected)

@@ -86,6 +86,20 @@ def without_thread_counts(model: Pipeline) -> Pipeline:
     return model
 
 
+def for_serving(model: Pipeline) -> Pipeline:
+    """Predict on one thread: a served model call is a small batch, and the server's workers
+    are its parallelism.
+
+    Training uses every core (n_jobs=-1), and the file keeps that setting; at serving time
+    joblib's threads would cost more than the batch (measured on 2 cores: a 100-tree forest
+    took 28.6 ms per call of 1 to 100 rows with n_jobs=-1, 9.3 to 11.5 ms with 1).
+    """
+    for _, step in model.steps:
+        if "n_jobs" in step.get_params(deep=False):
+            step.set_params(n_jobs=1)
+    return model
+
+
 def save_model(model: Pipeline, path: Path = MODEL_FILE) -> Path:
     """Write the model, unless it holds an untrusted type: then nothing is written."""
     import skops.io as sio

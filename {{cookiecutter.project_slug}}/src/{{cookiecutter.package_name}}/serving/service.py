@@ -29,7 +29,7 @@ import bentoml
 from pydantic import BaseModel
 
 from ..config import PACKAGE, load_params
-from ..pipeline.artifacts import load_model
+from ..pipeline.artifacts import for_serving, load_model
 from ..pipeline.columns import read_contract
 from ..pipeline.lockfile import model_tag
 from .body_limit import BodyLimit, max_body_bytes
@@ -78,7 +78,7 @@ class Predictor:
     model_ref = bentoml.models.BentoModel(model_tag())
 
     def __init__(self) -> None:
-        self.model = load_model(Path(self.model_ref.path_of(MODEL_FILENAME)))
+        self.model = for_serving(load_model(Path(self.model_ref.path_of(MODEL_FILENAME))))
         import prometheus_client  # here, in the worker: BentoML set up multiprocess metrics
 
         self.unknown = prometheus_client.Counter(
