@@ -95,6 +95,7 @@ MONITORING_PACKAGE = {
     "metrics_push",
     "performance",
     "retrain",
+    "verdict",
 }
 # The generated tests mirror the package's folders.
 TESTS = {

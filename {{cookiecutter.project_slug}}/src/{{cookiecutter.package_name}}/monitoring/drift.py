@@ -12,10 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..commands import Context
 
-import json
 import math
-import os
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,9 +22,9 @@ from ..config import PACKAGE, TASK, TRAIN_SPLIT, DriftParams, Params
 from ..errors import UserError
 from ..pipeline.columns import read_contract
 from ..pipeline.data import read_table
-from ..review.compare import publish
 from . import DRIFT_REPORT, DRIFT_RESULT
 from .drift_stats import Comparison, compare_categorical, compare_numeric, missing_rate
+from .verdict import conclude
 
 JSON_LINES = {".jsonl", ".ndjson", ".json"}
 PREDICTION = "(prediction)"
@@ -232,12 +229,6 @@ def markdown(outcome: DriftOutcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_json(outcome: DriftOutcome, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(outcome.as_json(), indent=2) + "\n")
-    return path
-
-
 def write_prometheus(outcome: DriftOutcome, path: Path) -> Path:
     """The verdict as Prometheus text, for a Pushgateway or a textfile collector to export."""
     lines = [
@@ -260,15 +251,14 @@ def drift_command(context: Context) -> int:
     """Report drift; exit 3 on drift (unless --report-only), and tell a workflow either way."""
     args = context.args
     outcome = detect(context.params, args.current)
-    text = markdown(outcome)
-    publish(text, args.output or DRIFT_REPORT)
-    result = write_json(outcome, args.json or DRIFT_RESULT)
-    write_prometheus(outcome, result.with_suffix(".prom"))
-    if github_output := os.environ.get("GITHUB_OUTPUT"):
-        with open(github_output, "a") as handle:
-            handle.write(f"drifted={'true' if outcome.drifted else 'false'}\n")
-    print(text)
-    if outcome.drifted and not args.report_only:
-        print(f"error: drift in {', '.join(outcome.drifted)}", file=sys.stderr)
-        return 3
-    return 0
+    return conclude(
+        text=markdown(outcome),
+        report=args.output or DRIFT_REPORT,
+        result=outcome.as_json(),
+        result_file=args.json or DRIFT_RESULT,
+        write_gauges=lambda path: write_prometheus(outcome, path),
+        flag="drifted",
+        failed=outcome.drifted,
+        failure="drift",
+        report_only=args.report_only,
+    )

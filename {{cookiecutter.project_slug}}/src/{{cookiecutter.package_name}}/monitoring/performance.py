@@ -18,17 +18,16 @@ if TYPE_CHECKING:
 import json
 import math
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import METRICS_FILE, PACKAGE, Params
 from ..errors import UserError
 from ..modeling.metrics import score_predictions
-from ..review.compare import publish
 from ..review.gate import MetricRow, describe, judge_metrics
 from . import PERFORMANCE_REPORT, PERFORMANCE_RESULT
 from .labels import Joined, join_labels
+from .verdict import conclude
 
 DROPPED = "regressed"
 
@@ -191,17 +190,14 @@ def performance_command(context: Context) -> int:
     """Report the live metrics; exit 3 on a drop (unless --report-only), and tell a workflow."""
     args = context.args
     outcome = assess(context.params, inference_log(args.log, context.params), args.labels)
-    text = markdown(outcome)
-    publish(text, args.output or PERFORMANCE_REPORT)
-    result = args.json or PERFORMANCE_RESULT
-    result.parent.mkdir(parents=True, exist_ok=True)
-    result.write_text(json.dumps(outcome.as_json(), indent=2) + "\n")
-    write_prometheus(outcome, result.with_suffix(".prom"))
-    if github_output := os.environ.get("GITHUB_OUTPUT"):
-        with open(github_output, "a") as handle:
-            handle.write(f"dropped={'true' if outcome.dropped else 'false'}\n")
-    print(text)
-    if outcome.dropped and not args.report_only:
-        print(f"error: performance drop in {', '.join(outcome.dropped)}", file=sys.stderr)
-        return 3
-    return 0
+    return conclude(
+        text=markdown(outcome),
+        report=args.output or PERFORMANCE_REPORT,
+        result=outcome.as_json(),
+        result_file=args.json or PERFORMANCE_RESULT,
+        write_gauges=lambda path: write_prometheus(outcome, path),
+        flag="dropped",
+        failed=outcome.dropped,
+        failure="performance drop",
+        report_only=args.report_only,
+    )
