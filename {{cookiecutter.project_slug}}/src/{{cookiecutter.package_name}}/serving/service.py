@@ -48,7 +48,14 @@ from .prediction_metrics import observe, prediction_metric
 # What the model needs at serving time, pinned to the versions it was trained with; bentoml
 # adds itself. No dvc, mlflow or pandera: the contract is read as plain YAML.
 SERVING_PACKAGES = (
-    "scikit-learn", "skops", "pandas", "numpy", "scipy", "threadpoolctl", "pyyaml", "pydantic"
+    "scikit-learn",
+    "skops",
+    "pandas",
+    "numpy",
+    "scipy",
+    "threadpoolctl",
+    "pyyaml",
+    "pydantic",
 )
 MODEL_FILENAME = "model.skops"
 MONITORED = find_spec(f"{PACKAGE}.monitoring") is not None
