@@ -62,9 +62,14 @@ def run(command: list[str], cwd: Path, check: bool = True, **kwargs) -> subproce
     return result
 
 
+# Not in a user's shell nor on GitHub's runners: with it, Python writes no __pycache__ into
+# src/, which would hide what DVC sees there (and every process would recompile its imports).
+NOT_A_USERS_SHELL = {"VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE"}
+
+
 def project_env() -> dict[str, str]:
     """The environment a user's shell would have: no template venv, a git identity."""
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    env = {key: value for key, value in os.environ.items() if key not in NOT_A_USERS_SHELL}
     return {**env, **GIT_IDENTITY}
 
 

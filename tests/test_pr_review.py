@@ -207,7 +207,6 @@ def dropped_gated_metric(project: Path) -> None:
 
 unchanged = scenario("unchanged", "origin", touch_readme, pipeline=False)
 better_params = scenario("better-params", "origin", switch_to_logistic_regression)
-shuffled_labels = scenario("shuffled-labels", "origin", shuffle_labels, push_data=True)
 north_corrupted = scenario(
     "north-corrupted", "origin", lambda project: shuffle_labels(project, "north"), push_data=True
 )
@@ -290,8 +289,11 @@ def test_pr_with_better_params_passes_and_shows_the_improvement(better_params):
     assert_one_sticky_comment(run, report)
 
 
-def test_pr_with_shuffled_labels_fails_the_gate_naming_the_metrics(shuffled_labels):
-    run, report, _ = shuffled_labels
+def test_pr_with_shuffled_labels_fails_the_gate_naming_the_metrics(loosened_gate):
+    """Shuffled labels fail whatever the PR's own tolerances say: the loosened-gate PR is
+    this attack at its strongest, so one scenario serves both tests (a PR branch costs a
+    minute of CI)."""
+    run, report, _ = loosened_gate
     gate = run.step(GATE)
     assert gate.outcome == "failure"
     assert run.jobs["review"]["result"] == "failure", run.transcript()
