@@ -6,6 +6,7 @@ start); fixtures stay here.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from projects import render_project
+from projects import build_main, built_once, main_name, render_project
 from projects import run as run  # re-exported: test_render.py and test_setup_shim.py import it here
 
 Render = Callable[..., Path]
@@ -37,14 +38,41 @@ def tools_on_path() -> None:
 
 
 @pytest.fixture(scope="session")
-def render(tmp_path_factory: pytest.TempPathFactory) -> Render:
-    """Render a combination once per session; later calls reuse it (read-only use only)."""
+def render(shared_dir: Path) -> Render:
+    """Render a combination once per session, whichever worker asks first; later calls, in
+    any worker, reuse it (read-only use only): test_render and test_workflows ask for the
+    same combinations, and a render costs seconds (the post-gen hook locks the project)."""
     cache: dict[tuple[tuple[str, str], ...], Path] = {}
 
     def _render(**options: str) -> Path:
         key = tuple(sorted(options.items()))
         if key not in cache:
-            cache[key] = render_project(tmp_path_factory.mktemp("render"), **options)
+            name = "render-" + hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+            cache[key] = built_once(shared_dir, name, lambda root: render_project(root, **options))
         return cache[key]
 
     return _render
+
+
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory all xdist workers of this session share: the parent of each worker's
+    base temp under xdist, the base temp itself without it."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def shared_main(shared_dir: Path) -> Callable[[str], Path]:
+    """main for a task (generated with the default options, set up, pipeline run, committed,
+    outputs pushed), built once per session for every module and worker: each build costs
+    about 50 s of CPU. Read it, never change it: tests change a copy (projects.copy_main)."""
+
+    def _main(task: str) -> Path:
+        return built_once(
+            shared_dir,
+            f"main-{task}",
+            lambda root: build_main(root, project_name=main_name(task), task=task),
+        )
+
+    return _main

@@ -7,9 +7,12 @@ Plain functions, no fixtures (those stay in conftest.py); tests import them by n
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import yaml
@@ -108,10 +111,17 @@ def working_copy(
     """A clone that reuses origin's environment: its .venv is copied (as CI's setup cache
     would restore it) and `uv sync` re-points it, unless the caller's setup step will."""
     clone(origin, target, branch=branch, shallow=shallow)
-    shutil.copytree(origin / ".venv", target / ".venv", symlinks=True)
+    link_venv(origin / ".venv", target / ".venv")
     if sync:
         sh(["uv", "sync", "--locked", "--quiet"], target)
     return target
+
+
+def link_venv(source: Path, target: Path) -> None:
+    """Copy a project's .venv as hard links: 0.3 s instead of 2.5 s for its 1 GB. Safe to
+    share, because neither uv nor Python edits an installed file in place: they write a new
+    file and rename it over the old one."""
+    shutil.copytree(source, target, symlinks=True, copy_function=os.link)
 
 
 def build_main(root: Path, message: str = "main: first model", **options: str) -> Path:
@@ -122,6 +132,77 @@ def build_main(root: Path, message: str = "main: first model", **options: str) -
     sh(["make", "pipeline"], project)
     commit_all(project, message)
     sh(["make", "push-data"], project)
+    return project
+
+
+def main_name(task: str) -> str:
+    """The project name of the session's shared main for a task (see shared_main)."""
+    return f"Acme {task}"
+
+
+def main_package(task: str) -> str:
+    return main_name(task).lower().replace(" ", "_")
+
+
+@contextlib.contextmanager
+def exclusive(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a file: one xdist worker at a time gets past it."""
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def built_once(shared: Path, name: str, build: Callable[[Path], Path]) -> Path:
+    """`build(root)` once per test session, by whichever xdist worker asks first; the others
+    wait for it and get its result, or its failure, instead of building their own."""
+    root = shared / name
+    done, failed = shared / f"{name}.built", shared / f"{name}.failed"
+    with exclusive(shared / f"{name}.lock"):
+        if done.exists():
+            return Path(done.read_text())
+        if failed.exists():
+            raise AssertionError(
+                f"building {name} failed earlier this session:\n{failed.read_text()}"
+            )
+        root.mkdir(parents=True)
+        try:
+            result = build(root)
+        except Exception as error:
+            failed.write_text(str(error)[-4000:])
+            raise
+        done.write_text(str(result))
+        return result
+
+
+# Local MLflow state records absolute paths (artifact locations) and is in .gitignore, so a
+# copy of main does not take it: like a clone, the copy starts its own on its first run.
+LOCAL_TRACKING = {"mlflow.db", "mlruns", "mlartifacts", "mlflow_run.json"}
+
+
+def copy_main(main: Path, root: Path) -> Path:
+    """A private copy of a built main under `root`: the project and its own copy of the DVC
+    remote, as a user who moves both would have (the remote's new path set in
+    .dvc/config.local), then `make setup` to re-point the environment. Tests may change, commit
+    and push in the copy without touching main or each other."""
+    root.mkdir(parents=True, exist_ok=True)
+    remote, copied_remote = main.parent / "dvc-remote", root / "dvc-remote"
+    shutil.copytree(remote, copied_remote)
+    project = root / main.name
+
+    def left_behind(directory: str, names: list[str]) -> set[str]:
+        if Path(directory) == main:
+            return {".venv"} | (LOCAL_TRACKING & set(names))
+        return {"tmp"} if Path(directory) == main / ".dvc" else LOCAL_TRACKING & set(names)
+
+    shutil.copytree(main, project, symlinks=True, ignore=left_behind)
+    link_venv(main / ".venv", project / ".venv")
+    sh(["make", "setup"], project)
+    # DVC's place for a machine's own settings: .dvc/config.local, untracked, over .dvc/config.
+    sh(["uv", "run", "--locked", "dvc", "remote", "modify", "--local", "storage", "url",
+        str(copied_remote)], project)  # fmt: skip
     return project
 
 

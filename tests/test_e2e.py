@@ -1,7 +1,8 @@
 """A generated project works for real: setup, pipeline, tests, DVC remote, fresh clone, MLflow.
 
-Slow by nature (each project installs ~200 packages and trains), so each task's project is
-built once per session and shared; tests that change it work on a clone.
+Slow by nature (each project installs ~200 packages and trains), so each task's main is
+built once per session for every module (conftest.shared_main); this module tests a copy of
+it, and tests that change the copy work on a clone.
 """
 
 from __future__ import annotations
@@ -13,19 +14,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-from projects import build_main, clone, package_name, project_env, sh, working_copy
+from projects import clone, copy_main, package_name, project_env, sh, working_copy
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory):
-    """Per task: generate, setup, pipeline, test, commit, push to a local-directory remote."""
+def built(tmp_path_factory: pytest.TempPathFactory, shared_main):
+    """Per task: main (generated, set up, pipeline run, committed, pushed to a local-directory
+    remote), copied, and its own tests run in it."""
 
     @functools.cache
     def _built(task: str) -> Path:
-        root = tmp_path_factory.mktemp(f"e2e-{task}")
-        project = build_main(root, project_name=f"Shop {task}", task=task)
+        project = copy_main(shared_main(task), tmp_path_factory.mktemp(f"e2e-{task}"))
         sh(["make", "test"], project)
         return project
 
@@ -91,8 +92,8 @@ def test_fresh_clone_pulls_and_reuses_every_stage(built, task, tmp_path):
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_mlflow_store_holds_the_run_and_the_registered_model(built, task):
-    project = built(task)
+def test_mlflow_store_holds_the_run_and_the_registered_model(shared_main, task):
+    project = shared_main(task)  # read only: the store of the run that trained main
     package = package_name(project)
     run_record = json.loads((project / "models/mlflow_run.json").read_text())
     with sqlite3.connect(project / "mlflow.db") as db:

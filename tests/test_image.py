@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
-from projects import IN_PROCESS, commit_all, generate, package_name, project_env, sh
+from projects import IN_PROCESS, copy_main, package_name, project_env, sh
 from real_services import (
     deployment_run_options,
     query,
@@ -61,15 +61,11 @@ class Running:
 
 
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """A generated project with its pipeline run and committed, bentos in its own store."""
+def trained(tmp_path_factory: pytest.TempPathFactory, shared_main) -> tuple[Path, dict[str, str]]:
+    """A copy of main (pipeline run and committed), bentos in a store of its own."""
     root = tmp_path_factory.mktemp("image")
     env = {**project_env(), "BENTOML_HOME": str(root / "bentoml"), "BENTOML_DO_NOT_TRACK": "true"}
-    project = generate(root, project_name="Ship image")
-    sh(["make", "setup"], project, env=env)
-    sh(["make", "pipeline"], project, env=env)
-    commit_all(project, "Reviewed model")
-    return project, env
+    return copy_main(shared_main("classification"), root), env
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from projects import build_main, package_name, project_env, sh, working_copy
+from projects import copy_main, package_name, project_env, sh, working_copy
 from real_services import query, start_prometheus, start_pushgateway, wait_for
 from servers import free_port, request, start_server, stop, wait_ready
 from workflow_runner import Artifacts, StepContext, WorkflowRun, recorded_calls, recording_gh
@@ -36,13 +36,12 @@ RUN_ID = "4242"
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory):
-    """Per task: generate, set up, run the pipeline, commit and push to a local remote."""
+def trained(tmp_path_factory: pytest.TempPathFactory, shared_main):
+    """Per task: a copy of main (set up, pipeline run, committed, pushed to a local remote)."""
 
     @functools.cache
     def _trained(task: str) -> Path:
-        root = tmp_path_factory.mktemp(f"monitor-{task}")
-        return build_main(root, project_name=f"Watch {task}", task=task)
+        return copy_main(shared_main(task), tmp_path_factory.mktemp(f"monitor-{task}"))
 
     return _trained
 
@@ -276,9 +275,10 @@ def test_no_drift_and_not_forced_opens_nothing_and_pushes_the_gauge(trained, tmp
     assert remote_branches(origin) == before
     # The alert rule's gauge reached the gateway, under the job the rules expect.
     assert status == 200
-    gauge = 'watch_classification_drift_detected{instance="",job="watch_classification_drift"} 0'
+    package = package_name(origin)
+    gauge = f'{package}_drift_detected{{instance="",job="{package}_drift"}} 0'
     assert gauge in exposed.splitlines(), exposed
-    assert "watch_classification_drift_detected" in used_metrics(origin, "watch_classification")
+    assert f"{package}_drift_detected" in used_metrics(origin, package)
 
 
 METRIC = re.compile(r"\b((?:bentoml|{package})_[a-z_]+)")

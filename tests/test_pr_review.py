@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from projects import build_main, commit_all, generate, project_env, sh, working_copy
+from projects import (
+    commit_all,
+    copy_main,
+    package_name,
+    project_env,
+    sh,
+    working_copy,
+)
 from workflow_runner import Artifacts, StepContext, WorkflowRun, recorded_calls, recording_gh
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("review")]
@@ -27,20 +34,19 @@ PR_NUMBER = 7
 
 
 @pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def origin(tmp_path_factory: pytest.TempPathFactory, shared_main) -> Path:
     """main with its pipeline run, committed, and its outputs pushed to the DVC remote."""
-    root = tmp_path_factory.mktemp("review-origin")
-    return build_main(root, project_name="Review Demo", task="classification")
+    return copy_main(shared_main("classification"), tmp_path_factory.mktemp("review-origin"))
 
 
 @pytest.fixture(scope="module")
-def origin_without_metrics(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """main as generated: no pipeline run yet, so no metrics.json to compare with."""
-    root = tmp_path_factory.mktemp("review-first")
-    project = generate(root, project_name="First Review", task="classification")
-    sh(["make", "setup"], project)
-    commit_all(project, "main: generated project")
-    sh(["make", "push-data"], project)  # the sample data, so clones can pull it
+def origin_without_metrics(tmp_path_factory: pytest.TempPathFactory, shared_main) -> Path:
+    """main before its first model: what the pipeline wrote is removed (no dvc.lock, no
+    metrics.json to compare with); the sample data stays pushed, so clones can pull it."""
+    project = copy_main(shared_main("classification"), tmp_path_factory.mktemp("review-first"))
+    outputs = ["dvc.lock", "metrics.json", "plots", "reports/validation.json"]
+    sh(["git", "rm", "-r", "-q", *outputs], project)
+    commit_all(project, "main: before its first model")
     return project
 
 
@@ -343,13 +349,14 @@ def test_pr_without_its_dvc_lock_fails_with_the_fix(lock_not_committed):
 
 def test_review_in_a_shallow_clone_names_the_fix(origin, tmp_path):
     shallow = working_copy(origin, tmp_path / "shallow", shallow=True)
-    result = sh(["uv", "run", "--locked", "review_demo", "review"], shallow, check=False)
+    command = ["uv", "run", "--locked", package_name(origin), "review"]
+    result = sh(command, shallow, check=False)
     assert result.returncode == 2
     assert "shallow clone" in result.stderr and "fetch-depth: 0" in result.stderr
 
 
 def test_review_against_a_missing_base_names_it(origin):
-    command = ["uv", "run", "--locked", "review_demo", "review", "--base", "no-such-branch"]
+    command = ["uv", "run", "--locked", package_name(origin), "review", "--base", "no-such-branch"]
     result = sh(command, origin, check=False)
     assert result.returncode == 2
     assert "base revision no-such-branch does not exist" in result.stderr

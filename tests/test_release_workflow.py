@@ -22,7 +22,15 @@ from typing import Any
 
 import pytest
 import yaml
-from projects import build_main, commit_all, project_env, reviewed_md5, sh, working_copy
+from projects import (
+    commit_all,
+    copy_main,
+    main_package,
+    project_env,
+    reviewed_md5,
+    sh,
+    working_copy,
+)
 from servers import free_port
 from workflow_runner import Artifacts, StepContext, WorkflowRun
 
@@ -30,7 +38,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("release")]
 
 REPOSITORY = "Acme/Release-Demo"  # mixed case: registry names must be lowercased
 IMAGE = "ghcr.io/acme/release-demo"
-SLUG, PACKAGE = "release-demo", "release_demo"
+PACKAGE = main_package("classification")  # the shared main's (conftest.shared_main)
+SLUG = PACKAGE.replace("_", "-")
 KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\n"
 REAL_KUBECTL = shutil.which("kubectl")
 
@@ -147,16 +156,10 @@ def stop_servers(pids: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """main after a reviewed merge: pipeline run, committed, outputs pushed to the remote."""
-    return build_main(
-        tmp_path_factory.mktemp("release-origin"),
-        "main: reviewed model",
-        project_name="Release Demo",
-        task="classification",
-        deploy_target="kubernetes",
-        monitoring="yes",
-    )
+def origin(tmp_path_factory: pytest.TempPathFactory, shared_main) -> Path:
+    """main after a reviewed merge (the default options: deploy to Kubernetes, monitoring):
+    pipeline run, committed, outputs pushed to the remote."""
+    return copy_main(shared_main("classification"), tmp_path_factory.mktemp("release-origin"))
 
 
 def fresh_clone(origin: Path, target: Path) -> Path:

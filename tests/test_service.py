@@ -21,8 +21,7 @@ import pytest
 import yaml
 from projects import (
     IN_PROCESS,
-    commit_all,
-    generate,
+    copy_main,
     package_name,
     project_env,
     reviewed_md5,
@@ -52,8 +51,9 @@ def predict(url: str, records: list[dict[str, Any]]) -> tuple[int, Any]:
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Per task: generate, pipeline, commit, `make bento`, `make serve` on a free port."""
+def served(tmp_path_factory: pytest.TempPathFactory, shared_main) -> Iterator[Any]:
+    """Per task: a copy of main (pipeline run, committed), `make bento`, `make serve` on a
+    free port."""
     running: dict[str, Served | Exception] = {}
     servers: list[subprocess.Popen] = []
 
@@ -71,11 +71,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     def start_service(task: str) -> Served:
         root = tmp_path_factory.mktemp(f"service-{task}")
-        project = generate(root, project_name=f"Serve {task}", task=task)
+        project = copy_main(shared_main(task), root)
         env = served_env(root)
-        sh(["make", "setup"], project, env=env)
-        sh(["make", "pipeline"], project, env=env)
-        commit_all(project, "Reviewed model")
         start = time.monotonic()
         sh(["make", "bento"], project, env=env)
         timings = {"make bento (s)": time.monotonic() - start}
