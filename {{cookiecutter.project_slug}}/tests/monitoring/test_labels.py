@@ -83,3 +83,19 @@ def test_a_log_with_repeated_ids_is_refused(tmp_path):
     labels = write_csv(tmp_path / "labels.csv", "id,label\nbatch-0,1\n")
     with pytest.raises(UserError, match="2 prediction ids appear more than once"):
         join_labels(log, labels, TARGET)
+
+
+def test_a_log_line_that_is_not_json_is_named(tmp_path):
+    log = write_log(tmp_path / "log.jsonl", [1, 0])
+    log.write_text(log.read_text() + "{truncated\n")
+    labels = write_csv(tmp_path / "labels.csv", "id,label\nbatch-0,1\n")
+    with pytest.raises(UserError, match=r"not JSON lines .*line 3"):
+        join_labels(log, labels, TARGET)
+
+
+def test_a_last_line_still_being_written_is_left_for_the_next_run(tmp_path):
+    log = write_log(tmp_path / "log.jsonl", [1, 0])
+    log.write_text(log.read_text() + '{"id": "batch-2", "predic')
+    labels = write_csv(tmp_path / "labels.csv", "id,label\nbatch-0,1\nbatch-1,0\n")
+    joined = join_labels(log, labels, TARGET)
+    assert (joined.rows, joined.logged) == (2, 2)

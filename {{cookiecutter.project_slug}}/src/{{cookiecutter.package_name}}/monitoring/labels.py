@@ -10,6 +10,7 @@ them. Ambiguous input (a repeated id, no label column) is an error that says wha
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,23 +73,38 @@ def read_labels(source: str, target: str) -> pd.DataFrame:
 
 
 def read_logged_predictions(path: Path) -> pd.DataFrame:
-    """The inference log's `id` and `prediction` columns (one JSON object a line)."""
+    """The inference log's `id` and `prediction`, read a line at a time.
+
+    Each line also holds the served record's features; only these two fields are kept, so
+    memory grows with the number of predictions, not with the size of the log.
+    """
     if not path.is_file():
         raise UserError(
             f"{path} not found: pass the service's inference log (INFERENCE_LOG=<file>)"
         )
-    try:
-        empty = not path.stat().st_size
-        frame = None if empty else pd.read_json(path, lines=True, dtype=False)
-    except ValueError as error:
-        raise UserError(f"{path} is not JSON lines (one JSON object a line): {error}") from error
-    if frame is None or ID not in frame.columns or "prediction" not in frame.columns:
+    ids: list[str] = []
+    predictions: list[object] = []
+    with path.open(encoding="utf-8") as log:
+        for number, line in enumerate(log, start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError as error:
+                if not line.endswith("\n"):
+                    break  # the last line, which a running service is still writing
+                raise UserError(
+                    f"{path} is not JSON lines (one JSON object a line): line {number}: {error}"
+                ) from error
+            if isinstance(entry, dict) and entry.get(ID) is not None and "prediction" in entry:
+                ids.append(str(entry[ID]))
+                predictions.append(entry["prediction"])
+    if not ids:
         raise UserError(
             f"{path} holds no predictions with an id: is it an inference log of a service "
             "that answers with prediction ids (serve.inference_log)?"
         )
-    logged = frame[[ID, "prediction"]].dropna(subset=[ID])
-    logged = logged.assign(**{ID: logged[ID].astype(str)})
+    logged = pd.DataFrame({ID: ids, "prediction": predictions})
     repeated = logged[ID][logged[ID].duplicated()].unique()
     if len(repeated):
         raise UserError(
