@@ -20,6 +20,10 @@ from {{ cookiecutter.package_name }}.modeling.metrics import (
 )
 from {{ cookiecutter.package_name }}.monitoring.performance import (
     assess,
+    write_prometheus,
+)
+from {{ cookiecutter.package_name }}.pipeline.fairness import (
+    fairness_metrics,
 )
 
 
@@ -88,3 +92,43 @@ def test_too_few_labelled_rows_name_the_minimum(served, params, tmp_path):
     few = labels_file(tmp_path / "l.csv", actual, rows=params.performance.min_rows - 1)
     with pytest.raises(UserError, match=f"performance.min_rows={params.performance.min_rows}"):
         assess(params, log, few, reviewed)
+
+
+def test_one_groups_labels_going_wrong_is_named_by_its_group(raw, params, tmp_path):
+    """Each group is judged as the review judges it: live against reviewed, review.fairness."""
+    if not params.evaluate.sensitive_features or params.review.fairness.groups is None:
+        pytest.skip("no sensitive feature, or no per-group gate, in params.yaml")
+    column = params.evaluate.sensitive_features[0]
+    rows = raw.dropna(subset=[params.data.target]).reset_index(drop=True)
+    actual = rows[params.data.target]
+    predicted = predictions_of(actual)
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        "".join(
+            json.dumps({"id": f"b-{i}", "features": {column: group}, "prediction": value}) + "\n"
+            for i, (group, value) in enumerate(zip(rows[column], predicted.tolist(), strict=True))
+        )
+    )
+    gate = params.review.fairness
+    groups = fairness_metrics(actual, predicted.to_numpy(), rows, [column], gate.min_rows)
+    reviewed = tmp_path / "metrics.json"
+    reviewed.write_text(
+        json.dumps(score_predictions(actual, predicted.to_numpy()) | {"fairness": groups})
+    )
+    holds = assess(params, log, labels_file(tmp_path / "right.csv", actual), reviewed)
+    assert holds.dropped == [] and holds.unfair == []
+    assert "| reviewed" in holds.fairness and "| live" in holds.fairness
+
+    group = rows[column].dropna().value_counts().index[0]  # the largest group
+    in_group = (rows[column] == group).to_numpy()
+    others = tmp_path / "others.csv"  # no label has arrived for that group yet: not a drop
+    pd.DataFrame({"id": [f"b-{i}" for i in range(len(rows))], "label": actual})[~in_group].to_csv(
+        others, index=False
+    )
+    assert assess(params, log, str(others), reviewed).dropped == []
+    wrong = actual.where(~in_group, degraded(actual, share_every=1))
+    outcome = assess(params, log, labels_file(tmp_path / "wrong.csv", wrong), reviewed)
+    assert f"{gate.groups.metric}[{column}={group}]" in outcome.unfair
+    assert set(outcome.unfair) <= set(outcome.dropped)
+    gauges = write_prometheus(outcome, tmp_path / "performance.prom").read_text()
+    assert f'group="{group}",metric="{gate.groups.metric}"' in gauges

@@ -6,11 +6,13 @@ learns the true outcome later (a churn confirmed, a sale closed) sends back a CS
 file or an http(s) URL and pairs each label with the logged prediction. Labels whose id the
 log does not hold are counted, not fatal: the log may have rotated, or another replica served
 them. Ambiguous input (a repeated id, no label column) is an error that says what to fix.
+The logged values of the sensitive features come along, so each group can be scored too.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,7 @@ class Joined:
 
     actual: pd.Series
     predicted: pd.Series
+    features: pd.DataFrame  # the logged values of the columns asked for, row for row
     labels: int  # rows in the labels file
     logged: int  # predictions in the inference log
     unknown_ids: int  # labels whose id the log does not hold
@@ -72,18 +75,17 @@ def read_labels(source: str, target: str) -> pd.DataFrame:
     return labels
 
 
-def read_logged_predictions(path: Path) -> pd.DataFrame:
-    """The inference log's `id` and `prediction`, read a line at a time.
-
-    Each line also holds the served record's features; only these two fields are kept, so
-    memory grows with the number of predictions, not with the size of the log.
-    """
+def read_logged_predictions(path: Path, columns: Sequence[str] = ()) -> pd.DataFrame:
+    """The inference log's `id`, `prediction` and the features in `columns`, read a line at
+    a time: only these fields are kept, so memory grows with the number of predictions, not
+    with the size of the log (each line holds every feature of the served record)."""
     if not path.is_file():
         raise UserError(
             f"{path} not found: pass the service's inference log (INFERENCE_LOG=<file>)"
         )
     ids: list[str] = []
     predictions: list[object] = []
+    features: dict[str, list[object]] = {column: [] for column in columns}
     with path.open(encoding="utf-8") as log:
         for number, line in enumerate(log, start=1):
             if not line.strip():
@@ -99,12 +101,15 @@ def read_logged_predictions(path: Path) -> pd.DataFrame:
             if isinstance(entry, dict) and entry.get(ID) is not None and "prediction" in entry:
                 ids.append(str(entry[ID]))
                 predictions.append(entry["prediction"])
+                logged_features = entry.get("features") or {}
+                for column, values in features.items():
+                    values.append(logged_features.get(column))
     if not ids:
         raise UserError(
             f"{path} holds no predictions with an id: is it an inference log of a service "
             "that answers with prediction ids (serve.inference_log)?"
         )
-    logged = pd.DataFrame({ID: ids, "prediction": predictions})
+    logged = pd.DataFrame({ID: ids, "prediction": predictions, **features})
     repeated = logged[ID][logged[ID].duplicated()].unique()
     if len(repeated):
         raise UserError(
@@ -128,15 +133,19 @@ def as_targets(values: pd.Series, source: str) -> pd.Series:
     return values.astype(str)
 
 
-def join_labels(log_path: Path, labels_source: str, target: str) -> Joined:
-    """Pair each label with its logged prediction, on the prediction id."""
+def join_labels(
+    log_path: Path, labels_source: str, target: str, columns: Sequence[str] = ()
+) -> Joined:
+    """Pair each label with its logged prediction, on the prediction id, and with the
+    logged values of `columns`."""
     labels = read_labels(labels_source, target)
-    logged = read_logged_predictions(log_path)
+    logged = read_logged_predictions(log_path, [c for c in columns if c not in (ID, LABEL)])
     joined = labels.merge(logged, on=ID, how="inner", validate="one_to_one")
     predicted = joined["prediction"].astype(float if TASK == "regression" else str)
     return Joined(
         actual=as_targets(joined[LABEL], labels_source).reset_index(drop=True),
         predicted=predicted.reset_index(drop=True),
+        features=joined[[c for c in columns if c in joined.columns]].reset_index(drop=True),
         labels=len(labels),
         logged=len(logged),
         unknown_ids=len(labels) - len(joined),

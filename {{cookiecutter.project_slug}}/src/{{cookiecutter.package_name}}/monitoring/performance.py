@@ -2,7 +2,9 @@
 
 Labels that arrived after the predictions (monitoring/labels.py) are scored with the evaluate
 stage's own metrics and compared with the reviewed metrics.json under the PR gate's rules and
-tolerances (`review.metrics`): a drop the review would have refused is a drop here too. Only
+tolerances (`review.metrics`): a drop the review would have refused is a drop here too. Each
+group of every sensitive feature (`evaluate.sensitive_features`, whose values the log holds)
+is scored and judged too, under `review.fairness`, exactly as the review judges a PR. Only
 metrics computed from predictions alone are monitored: the log holds no probabilities, so
 roc_auc is left out and the report says so. The CLI exits 0 when it holds and 3 on a drop,
 as `drift` does, so a workflow can decide to retrain.
@@ -21,10 +23,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import METRICS_FILE, PACKAGE, Params
+from ..config import METRICS_FILE, PACKAGE, FairnessGate, Params
 from ..errors import UserError
 from ..modeling.metrics import score_predictions
+from ..pipeline.fairness import fairness_metrics
+from ..review.diffs import FeatureFairness, split_metrics
+from ..review.fairness import fairness_section
 from ..review.gate import MetricRow, describe, judge_metrics
+from ..review.rules import flatten
 from . import PERFORMANCE_REPORT, PERFORMANCE_RESULT
 from .labels import Joined, join_labels
 from .verdict import conclude
@@ -39,10 +45,13 @@ class PerformanceOutcome:
     joined: Joined
     rows: list[MetricRow]
     not_monitored: list[str]  # gated in review.metrics, not computable from predictions
+    fairness: str  # the Fairness section, reviewed against live, as the review shows it
+    unfair: list[str]  # what it found, named as the review names it: f1_macro[region=north]
+    groups: dict[str, FeatureFairness]  # live, per sensitive feature
 
     @property
     def dropped(self) -> list[str]:
-        return [row.name for row in self.rows if row.status == DROPPED]
+        return [row.name for row in self.rows if row.status == DROPPED] + self.unfair
 
     def as_json(self) -> dict:
         return {
@@ -61,21 +70,58 @@ class PerformanceOutcome:
                 for row in self.rows
             },
             "not_monitored": self.not_monitored,
+            "fairness_regressions": self.unfair,
         }
 
 
-def reviewed_metrics(path: Path = METRICS_FILE) -> dict[str, float]:
-    """The top-level numbers of the reviewed metrics.json (slices are not monitored)."""
+def reviewed_metrics(
+    path: Path = METRICS_FILE,
+) -> tuple[dict[str, float], dict[str, FeatureFairness]]:
+    """The reviewed metrics.json: its top-level numbers, and per sensitive feature its groups
+    and measures, read as the review reads them."""
     if not path.is_file():
         raise UserError(f"{path} not found: run `make pipeline` (or `make pull-data`) first")
     try:
         tree = json.loads(path.read_text())
     except json.JSONDecodeError as error:
         raise UserError(f"{path} is not valid JSON: {error}") from error
+    if not isinstance(tree, dict):
+        raise UserError(f"{path} holds no metrics object")
+    return split_metrics(dotted(tree))
+
+
+def dotted(tree: dict) -> dict:
+    """Nested keys joined with dots, as `dvc metrics diff` flattens them for the review."""
     return {
-        name: float(value)
-        for name, value in tree.items()
-        if isinstance(value, int | float) and not isinstance(value, bool)
+        key: value for name, branch in tree.items() for key, value in flatten(branch, name).items()
+    }
+
+
+def live_fairness(joined: Joined, columns: list[str], min_rows: int) -> dict[str, FeatureFairness]:
+    """Each sensitive feature's groups and measures on the labelled predictions, for the
+    features the log holds values of (a log from before they were logged holds none)."""
+    logged = joined.features
+    present = [column for column in columns if column in logged and logged[column].notna().any()]
+    if not present:
+        return {}
+    tree = fairness_metrics(
+        joined.actual, joined.predicted.to_numpy(), joined.features, present, min_rows
+    )
+    return split_metrics(dotted({"fairness": tree}))[1]
+
+
+def as_reviewed(
+    reviewed: dict[str, FeatureFairness], live: dict[str, FeatureFairness]
+) -> dict[str, FeatureFairness]:
+    """The reviewed numbers of what the labels could score: a group no label arrived for,
+    or a measure too few rows allow, is not a drop (the review would call it missing)."""
+    return {
+        column: FeatureFairness(
+            measures={k: v for k, v in reviewed[column].measures.items() if k in scored.measures},
+            groups={k: v for k, v in reviewed[column].groups.items() if k in scored.groups},
+        )
+        for column, scored in live.items()
+        if column in reviewed
     }
 
 
@@ -83,8 +129,9 @@ def assess(
     params: Params, log_path: Path, labels_source: str, reviewed: Path = METRICS_FILE
 ) -> PerformanceOutcome:
     """Join, score and judge the live metrics against the reviewed ones."""
-    baseline = reviewed_metrics(reviewed)
-    joined = join_labels(log_path, labels_source, params.data.target)
+    baseline, reviewed_groups = reviewed_metrics(reviewed)
+    columns = params.evaluate.sensitive_features
+    joined = join_labels(log_path, labels_source, params.data.target, columns)
     if joined.rows < params.performance.min_rows:
         raise UserError(
             f"{joined.rows} labelled predictions ({joined.labels} labels, {joined.unknown_ids} "
@@ -105,12 +152,20 @@ def assess(
         {name: live[name] for name in tolerances},
         tolerances,
     )
+    gate = params.review.fairness or FairnessGate()
+    groups = live_fairness(joined, columns, gate.min_rows)
+    section, unfair = fairness_section(
+        list(groups), as_reviewed(reviewed_groups, groups), groups, gate, sides=("reviewed", "live")
+    )
     return PerformanceOutcome(
         log=str(log_path),
         labels=labels_source,
         joined=joined,
         rows=rows,
         not_monitored=[name for name in params.review.metrics if name not in live],
+        fairness=section,
+        unfair=unfair,
+        groups=groups,
     )
 
 
@@ -148,7 +203,12 @@ def markdown(outcome: PerformanceOutcome) -> str:
             f"Not monitored: {', '.join(outcome.not_monitored)} (needs probabilities; the "
             "inference log holds predictions only)."
         )
-    lines.append("A drop is a fall beyond the review's tolerances (params.yaml `review.metrics`).")
+    if outcome.fairness:
+        lines += [outcome.fairness, ""]
+    lines.append(
+        "A drop is a fall beyond the review's tolerances (params.yaml `review.metrics`, and "
+        "`review.fairness` for groups)."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -166,6 +226,17 @@ def write_prometheus(outcome: PerformanceOutcome, path: Path) -> Path:
             label = "{" + f'metric="{row.name}"' + "}"  # no doubled braces: Jinja
             lines.append(f"{PACKAGE}_performance_metric{label} {row.pr}")
     lines += [
+        f"# HELP {PACKAGE}_performance_group_metric Metrics of the served model per group",
+        f"# TYPE {PACKAGE}_performance_group_metric gauge",
+    ]
+    for column, feature in outcome.groups.items():
+        for group, metrics in feature.groups.items():
+            for name, value in metrics.items():
+                if name != "rows" and math.isfinite(value):
+                    where = f'feature="{column}",group="{escaped(group)}",metric="{name}"'
+                    label = "{" + where + "}"  # no doubled braces: Jinja
+                    lines.append(f"{PACKAGE}_performance_group_metric{label} {value}")
+    lines += [
         f"# HELP {PACKAGE}_performance_labelled_rows Predictions the last check could score",
         f"# TYPE {PACKAGE}_performance_labelled_rows gauge",
         f"{PACKAGE}_performance_labelled_rows {outcome.joined.rows}",
@@ -173,6 +244,11 @@ def write_prometheus(outcome: PerformanceOutcome, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def escaped(value: str) -> str:
+    """A Prometheus label value: backslash, double quote and newline escaped."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def inference_log(given: Path | None, params: Params) -> Path:

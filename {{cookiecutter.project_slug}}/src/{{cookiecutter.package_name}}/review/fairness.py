@@ -105,13 +105,19 @@ def judge_feature(
     return FeatureReview(column, measures, groups, worst_group(groups, gate.groups.better))
 
 
-def table(review: FeatureReview, metric: str | None) -> str:
-    """Measures, then the gated metric per group, main against the PR."""
+# What the two sides of a table are called: main and the PR in a review; the reviewed model
+# and the live one in the performance check on delayed labels.
+SIDES = ("main", "PR")
+
+
+def table(review: FeatureReview, metric: str | None, sides: tuple[str, str] = SIDES) -> str:
+    """Measures, then the gated metric per group, main against the PR (or `sides`)."""
+    old, new = sides
     icons = ICONS | {BEYOND: "❌ beyond limit"}
     lines = [
         f"#### `{review.column}`",
         "",
-        "| measure | main | PR | Δ | limit | status |",
+        f"| measure | {old} | {new} | Δ | limit | status |",
         "|---|---:|---:|---:|---|---|",
     ]
     lines += [
@@ -122,7 +128,7 @@ def table(review: FeatureReview, metric: str | None) -> str:
     if review.groups:
         lines += [
             "",
-            f"| {review.column} | rows | main {metric} | PR {metric} | Δ | status |",
+            f"| {review.column} | rows | {old} {metric} | {new} {metric} | Δ | status |",
             "|---|---:|---:|---:|---:|---|",
         ]
         lines += [
@@ -143,6 +149,7 @@ def fairness_section(
     main: dict[str, FeatureFairness],
     pr: dict[str, FeatureFairness],
     gate: FairnessGate | None,
+    sides: tuple[str, str] = SIDES,
 ) -> tuple[str, list[str]]:
     """The report's Fairness section and the regressions it found, per sensitive feature."""
     gate = gate or FairnessGate()
@@ -160,6 +167,6 @@ def fairness_section(
         f"### Fairness\n\nGroups under {gate.min_rows} rows are shown but not judged, "
         "and left out of the measures."
     )
-    section = "\n\n".join([intro, *(table(review, metric) for review in reviews)])
+    section = "\n\n".join([intro, *(table(review, metric, sides) for review in reviews)])
     regressions = [name for review in reviews for name in review.regressions(metric or "")]
     return section, regressions
