@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from threadpoolctl import ThreadpoolController
 
 from ..config import PACKAGE, load_params
-from ..pipeline.artifacts import for_serving, load_model
+from ..pipeline.artifacts import for_serving, load_model, one_warning_filter
 from ..pipeline.columns import read_contract
 from ..pipeline.lockfile import model_tag
 from .body_limit import BodyLimit, max_body_bytes
@@ -125,7 +125,7 @@ class Predictor:
         request never fails the others merged into the same batch.
         """
         frame = to_frame(records, FEATURES)
-        with self.threads.limit(limits=1, user_api="openmp"):
+        with self.threads.limit(limits=1, user_api="openmp"), one_warning_filter():
             predictions = self.model.predict(frame).tolist()
         # Per batch, not per record: one set difference per categorical column, one metric
         # update per class or bucket, one inference log entry.
