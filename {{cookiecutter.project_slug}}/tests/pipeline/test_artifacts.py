@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from {{ cookiecutter.package_name }}.modeling.model import (
 from {{ cookiecutter.package_name }}.pipeline.artifacts import (
     for_serving,
     load_model,
+    one_warning_filter,
     save_model,
 )
 
@@ -77,3 +79,18 @@ def test_a_served_model_predicts_on_one_thread_and_the_same(model, splits, tmp_p
     for _, step in served.steps:
         assert step.get_params(deep=False).get("n_jobs", 1) == 1
     np.testing.assert_array_equal(served.predict(features), expected)
+
+
+def test_a_served_model_call_meets_one_warnings_filter_and_silence(model, splits):
+    """sklearn re-applies every filter per tree; one filter is cheap and still keeps the
+    per-tree joblib warning quiet. The process's filters come back after the call."""
+    features, _ = splits["test"]
+    expected = model.predict(features)
+    with warnings.catch_warnings(record=True) as caught:
+        before = list(warnings.filters)
+        with one_warning_filter():
+            assert len(warnings.filters) == 1
+            predicted = model.predict(features)
+        assert warnings.filters == before
+    assert not caught
+    np.testing.assert_array_equal(predicted, expected)

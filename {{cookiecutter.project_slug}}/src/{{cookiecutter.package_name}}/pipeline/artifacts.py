@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sklearn.pipeline import Pipeline
@@ -98,6 +101,23 @@ def for_serving(model: Pipeline) -> Pipeline:
         if "n_jobs" in step.get_params(deep=False):
             step.set_params(n_jobs=1)
     return model
+
+
+@contextmanager
+def one_warning_filter() -> Iterator[None]:
+    """Run a served model call under a single warnings filter, restoring the process's after.
+
+    scikit-learn's joblib wrapper re-applies every active warnings filter once per task (per
+    tree of a forest, per ColumnTransformer branch); the serving process has a dozen filters
+    from its imports. Measured on the sample model, one `predict` of 8 rows: 8.0 ms under
+    the serving process's 12 filters, 5.8 ms under this one (44 filters made the forest alone
+    11 ms). Zero filters would not do: sklearn then warns on every tree. The filter list is
+    process-wide: meanwhile a warning from another thread meets this filter (shown, not
+    raised or hidden), so keep it around the model call alone.
+    """
+    with warnings.catch_warnings():
+        warnings.filters[:] = [("default", None, Warning, None, 0)]
+        yield
 
 
 def save_model(model: Pipeline, path: Path = MODEL_FILE) -> Path:

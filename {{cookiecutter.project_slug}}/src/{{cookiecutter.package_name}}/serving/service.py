@@ -4,7 +4,12 @@ POST /predict takes `{"records": [...]}`: one record or up to `serve.max_batch_s
 record is checked against the data contract before it reaches the model, so a bad payload
 gets HTTP 400 naming the field, never a 500. The endpoint is batchable: concurrent requests
 are merged into one DataFrame and one `model.predict` call (adaptive batching), which is
-where the throughput comes from. GET /livez, /readyz and /metrics come with BentoML.
+where the throughput comes from. The API is `async def` although nothing in it awaits: BentoML
+then calls it on the event loop instead of handing each batch to a worker thread, so the
+model call and the HTTP handling no longer contend for the GIL across threads (2 cores, c16,
+three runs each, the warnings-filter trim in both: 384-454 req/s against 260-334 sync). The
+event loop waits meanwhile, as it did for the GIL. GET /livez, /readyz and /metrics come with
+BentoML.
 Around it all, http_guard.py answers 415 to non-JSON bodies, gives every error one JSON shape
 and makes /docs.json say so; `make fuzz` checks that contract with schemathesis.
 
@@ -18,6 +23,7 @@ needs.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections import Counter
 from importlib.metadata import version
@@ -30,7 +36,7 @@ from pydantic import BaseModel
 from threadpoolctl import ThreadpoolController
 
 from ..config import PACKAGE, load_params
-from ..pipeline.artifacts import for_serving, load_model
+from ..pipeline.artifacts import for_serving, load_model, one_warning_filter
 from ..pipeline.columns import read_contract
 from ..pipeline.lockfile import model_tag
 from .body_limit import BodyLimit, max_body_bytes
@@ -89,8 +95,8 @@ class Predictor:
 
     def __init__(self) -> None:
         self.model = for_serving(load_model(Path(self.model_ref.path_of(MODEL_FILENAME))))
-        # One OpenMP thread per model call, set per call: limits are per thread, and BentoML
-        # runs predict in a pool. Gradient boosting otherwise wakes every core for each of its
+        # One OpenMP thread per model call, set per call: limits are per thread, and predict
+        # runs on the event loop's. Gradient boosting otherwise wakes every core for each of its
         # trees: 26 ms per call of 1-16 rows on 2 cores, against 6 ms on one (18 us to set).
         self.threads = ThreadpoolController()
         import prometheus_client  # here, in the worker: BentoML set up multiprocess metrics
@@ -109,6 +115,11 @@ class Predictor:
                 f"{PACKAGE}_inference_log_dropped", "Inference log entries dropped: queue full"
             )
             self.log = open_log(PARAMS.serve, dropped.inc)
+        # Everything loaded so far (BentoML, pandas, sklearn, the model: about 200,000 objects)
+        # lives as long as the worker. Frozen, the cyclic GC stops re-scanning it: a full
+        # collection took 62-76 ms before, nothing after, and on 2 cores at c16 the p99 fell
+        # from 220-247 ms to 73-110 ms.
+        gc.freeze()
 
     @bentoml.api(
         route="/predict",
@@ -117,15 +128,17 @@ class Predictor:
         max_batch_size=PARAMS.serve.max_batch_size,
         max_latency_ms=PARAMS.serve.max_latency_ms,
     )
-    def predict(self, records: list[Any]) -> list[Prediction]:
+    async def predict(self, records: list[Any]) -> list[Prediction]:
         """Predict every record; `id` names the prediction (labels join on it later) and
         `warnings` lists values the model ignores (unknown categories).
 
         BentoML validates each request against the contract before batching, so one bad
-        request never fails the others merged into the same batch.
+        request never fails the others merged into the same batch. Nothing here awaits: the
+        batch runs on the event loop (see the module docstring), and the inference log only
+        queues it for its own thread.
         """
         frame = to_frame(records, FEATURES)
-        with self.threads.limit(limits=1, user_api="openmp"):
+        with self.threads.limit(limits=1, user_api="openmp"), one_warning_filter():
             predictions = self.model.predict(frame).tolist()
         # Per batch, not per record: one set difference per categorical column, one metric
         # update per class or bucket, one inference log entry.
