@@ -3,8 +3,10 @@
 Three servers, one at a time, on 127.0.0.1, one worker each, in the same run:
 - bentoml: the generated service (`make bento`) of the model one `make pipeline` trained;
 - empty: an empty BentoML service with the same request shape (the project's record model,
-  batchable, with the project's serve.max_batch_size, max_latency_ms and workers) that
-  returns its input, so the gap to it is what the generated service adds on top of BentoML;
+  batchable and async like the generated API, its imports frozen out of the GC as the
+  generated service freezes its own, with the project's serve.max_batch_size, max_latency_ms
+  and workers) that returns its input, so the gap to it is what the generated service adds
+  on top of BentoML;
 - mlflow: `mlflow models serve` of the version the train stage registered.
 Each gets the same held-out test records: single-record requests from one client (service
 time), N of them at concurrency C, a batch run, and, for the generated service, 10,000
@@ -58,6 +60,7 @@ json.dump({{"records": records, "expected": expected}}, sys.stdout)
 # the generated service, returning its input. Written into the scratch project and served
 # from there, so it imports the generated package.
 EMPTY_SERVICE = """
+import gc
 from typing import Any
 
 import bentoml
@@ -74,11 +77,14 @@ Request = request_model(record_model(FEATURES), SERVE.max_batch_size)
 
 @bentoml.service(name="empty", workers=SERVE.workers)
 class Empty:
+    def __init__(self) -> None:
+        gc.freeze()  # as the generated service does once loaded: no GC rescans of imports
+
     @bentoml.api(
         route="/predict", input_spec=Request, batchable=True,
         max_batch_size=SERVE.max_batch_size, max_latency_ms=SERVE.max_latency_ms,
     )
-    def predict(self, records: list[Any]) -> list[Any]:
+    async def predict(self, records: list[Any]) -> list[Any]:
         return records
 """
 
