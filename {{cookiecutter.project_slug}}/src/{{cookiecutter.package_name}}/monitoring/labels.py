@@ -139,13 +139,14 @@ def join_labels(
     """Pair each label with its logged prediction, on the prediction id, and with the
     logged values of `columns`."""
     labels = read_labels(labels_source, target)
-    logged = read_logged_predictions(log_path, [c for c in columns if c not in (ID, LABEL)])
+    kept = [column for column in columns if column not in (ID, LABEL, "prediction")]
+    logged = read_logged_predictions(log_path, kept)
     joined = labels.merge(logged, on=ID, how="inner", validate="one_to_one")
     predicted = joined["prediction"].astype(float if TASK == "regression" else str)
     return Joined(
         actual=as_targets(joined[LABEL], labels_source).reset_index(drop=True),
         predicted=predicted.reset_index(drop=True),
-        features=joined[[c for c in columns if c in joined.columns]].reset_index(drop=True),
+        features=joined[kept].reset_index(drop=True),
         labels=len(labels),
         logged=len(logged),
         unknown_ids=len(labels) - len(joined),

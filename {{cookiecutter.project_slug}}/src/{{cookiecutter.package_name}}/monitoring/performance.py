@@ -27,10 +27,10 @@ from ..config import METRICS_FILE, PACKAGE, FairnessGate, Params
 from ..errors import UserError
 from ..modeling.metrics import score_predictions
 from ..pipeline.fairness import fairness_metrics
+from ..pipeline.tracking import flatten
 from ..review.diffs import FeatureFairness, split_metrics
 from ..review.fairness import fairness_section
 from ..review.gate import MetricRow, describe, judge_metrics
-from ..review.rules import flatten
 from . import PERFORMANCE_REPORT, PERFORMANCE_RESULT
 from .labels import Joined, join_labels
 from .verdict import conclude
@@ -87,14 +87,7 @@ def reviewed_metrics(
         raise UserError(f"{path} is not valid JSON: {error}") from error
     if not isinstance(tree, dict):
         raise UserError(f"{path} holds no metrics object")
-    return split_metrics(dotted(tree))
-
-
-def dotted(tree: dict) -> dict:
-    """Nested keys joined with dots, as `dvc metrics diff` flattens them for the review."""
-    return {
-        key: value for name, branch in tree.items() for key, value in flatten(branch, name).items()
-    }
+    return split_metrics(flatten(tree))  # keys joined by dots, as `dvc metrics diff` does
 
 
 def live_fairness(joined: Joined, columns: list[str], min_rows: int) -> dict[str, FeatureFairness]:
@@ -107,7 +100,7 @@ def live_fairness(joined: Joined, columns: list[str], min_rows: int) -> dict[str
     tree = fairness_metrics(
         joined.actual, joined.predicted.to_numpy(), joined.features, present, min_rows
     )
-    return split_metrics(dotted({"fairness": tree}))[1]
+    return split_metrics(flatten({"fairness": tree}))[1]
 
 
 def as_reviewed(
