@@ -111,6 +111,29 @@ def test_inference_log_lines_with_a_features_object_are_flattened(tmp_path: Path
     assert list(read_current(log).columns) == ["x", "c"]
 
 
+def test_an_inference_log_being_written_is_read_up_to_its_last_whole_line(tmp_path: Path):
+    log = tmp_path / "inference.jsonl"
+    whole = "".join(json.dumps({"features": {"x": i}, "prediction": 1}) + "\n" for i in range(3))
+    log.write_text(whole + '{"features": {"x": 3}, "predic')  # the service is mid-write
+    assert read_current(log)["x"].tolist() == [0, 1, 2]
+
+
+def test_a_bad_line_inside_an_inference_log_is_named_by_number(tmp_path: Path):
+    log = tmp_path / "inference.jsonl"
+    log.write_text('{"features": {"x": 1}}\n{"features": \n{"features": {"x": 2}}\n')
+    with pytest.raises(UserError, match="line 2"):
+        read_current(log)
+
+
+def test_inference_log_entries_lacking_a_field_get_a_missing_value(tmp_path: Path):
+    log = tmp_path / "inference.jsonl"
+    entries = [{"features": {"x": 1.5}}, {"features": {"c": "a"}}, {"features": {"x": 2.5}}]
+    log.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
+    current = read_current(log)
+    assert current["x"].tolist()[::2] == [1.5, 2.5] and pd.isna(current["x"][1])
+    assert current["c"].isna().tolist() == [True, False, True]
+
+
 def test_an_empty_inference_log_is_a_clear_error(tmp_path: Path):
     log = tmp_path / "empty.jsonl"
     log.write_text("")

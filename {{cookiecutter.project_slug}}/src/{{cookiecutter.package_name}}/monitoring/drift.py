@@ -24,6 +24,7 @@ from ..pipeline.columns import read_contract
 from ..pipeline.data import read_table
 from . import DRIFT_REPORT, DRIFT_RESULT
 from .drift_stats import Comparison, compare_categorical, compare_numeric, missing_rate
+from .inference_log import read_entries
 from .verdict import conclude
 
 JSON_LINES = {".jsonl", ".ndjson", ".json"}
@@ -66,18 +67,32 @@ class DriftOutcome:
 
 
 def read_current(path: Path) -> pd.DataFrame:
-    """A table, or an inference log: one JSON object a line, flat or with a `features` object."""
+    """A table, or an inference log: one JSON object a line, flat or with a `features` object.
+
+    A log is read a line at a time into one list per column (an inference log's lines repeat
+    every feature's name: a whole-file JSON reader holds them all at once). A line of the log
+    that is still being written is left out; another bad line is named by number.
+    """
     if path.suffix not in JSON_LINES:
         return read_table(path)
     if not path.exists():
         raise UserError(f"{path} not found: pass the inference log or table to compare")
-    try:
-        frame = pd.read_json(path, lines=True) if path.stat().st_size else pd.DataFrame()
-    except ValueError as error:
-        raise UserError(f"{path} is not JSON lines (one JSON object a line): {error}") from error
-    if "features" in frame.columns and frame["features"].map(lambda v: isinstance(v, dict)).all():
-        frame = pd.json_normalize(frame["features"].tolist())
-    return frame
+    columns: dict[str, list[object]] = {}
+    rows = 0
+    for number, entry in enumerate(read_entries(path), start=1):
+        if not isinstance(entry, dict):
+            raise UserError(f"{path}: entry {number} is not a JSON object: {entry!r:.80}")
+        values = entry["features"] if isinstance(entry.get("features"), dict) else entry
+        for name, value in values.items():
+            column = columns.get(str(name))
+            if column is None:  # first seen here: missing in every entry before
+                column = columns[str(name)] = [None] * rows
+            column.append(value)
+        rows += 1
+        for column in columns.values():
+            if len(column) < rows:  # a field this entry lacks
+                column.append(None)
+    return pd.DataFrame(columns, index=pd.RangeIndex(rows))
 
 
 def judge(column: ColumnDrift, params: DriftParams) -> list[str]:

@@ -6,6 +6,7 @@ arrive later with it on the prediction id. The request path only enqueues, once 
 one background thread writes a line per record. The queue is bounded (in batches), so when
 the disk falls behind new records are dropped and counted, never buffered without limit. Off
 unless `serve.inference_log` or the INFERENCE_LOG environment variable names a file.
+`read_entries` is the one reader of that format, for both commands.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from ..config import ServeParams
+from ..errors import UserError
 from ..pipeline.columns import ColumnSpec
 from ..serving.payload import as_features
 
@@ -88,3 +90,28 @@ class InferenceLog:
 def open_log(params: ServeParams, on_drop: Callable[[], None]) -> InferenceLog | None:
     target = os.environ.get("INFERENCE_LOG") or params.inference_log
     return InferenceLog(Path(target), params.inference_log_queue, on_drop) if target else None
+
+
+def read_entries(path: Path) -> Iterator[Any]:
+    """Each line's JSON value, a line at a time, so a reader keeps only what it needs.
+
+    A line that is not JSON is an error naming its number, except the last one when it has
+    no newline yet: a running service is still writing it, so it is left for the next read.
+    Blank lines are skipped.
+    """
+    if not path.is_file():
+        raise UserError(
+            f"{path} not found: pass the service's inference log (INFERENCE_LOG=<file>)"
+        )
+    with path.open(encoding="utf-8") as log:
+        for number, line in enumerate(log, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except ValueError as error:
+                if not line.endswith("\n"):
+                    return
+                raise UserError(
+                    f"{path} is not JSON lines (one JSON object a line): line {number}: {error}"
+                ) from error

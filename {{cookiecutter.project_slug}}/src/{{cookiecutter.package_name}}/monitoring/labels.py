@@ -11,7 +11,6 @@ The logged values of the sensitive features come along, so each group can be sco
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import pandas as pd
 
 from ..config import TASK
 from ..errors import UserError
+from .inference_log import read_entries
 
 ID = "id"
 LABEL = "label"
@@ -79,31 +79,16 @@ def read_logged_predictions(path: Path, columns: Sequence[str] = ()) -> pd.DataF
     """The inference log's `id`, `prediction` and the features in `columns`, read a line at
     a time: only these fields are kept, so memory grows with the number of predictions, not
     with the size of the log (each line holds every feature of the served record)."""
-    if not path.is_file():
-        raise UserError(
-            f"{path} not found: pass the service's inference log (INFERENCE_LOG=<file>)"
-        )
     ids: list[str] = []
     predictions: list[object] = []
     features: dict[str, list[object]] = {column: [] for column in columns}
-    with path.open(encoding="utf-8") as log:
-        for number, line in enumerate(log, start=1):
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-            except ValueError as error:
-                if not line.endswith("\n"):
-                    break  # the last line, which a running service is still writing
-                raise UserError(
-                    f"{path} is not JSON lines (one JSON object a line): line {number}: {error}"
-                ) from error
-            if isinstance(entry, dict) and entry.get(ID) is not None and "prediction" in entry:
-                ids.append(str(entry[ID]))
-                predictions.append(entry["prediction"])
-                logged_features = entry.get("features") or {}
-                for column, values in features.items():
-                    values.append(logged_features.get(column))
+    for entry in read_entries(path):
+        if isinstance(entry, dict) and entry.get(ID) is not None and "prediction" in entry:
+            ids.append(str(entry[ID]))
+            predictions.append(entry["prediction"])
+            logged_features = entry.get("features") or {}
+            for column, values in features.items():
+                values.append(logged_features.get(column))
     if not ids:
         raise UserError(
             f"{path} holds no predictions with an id: is it an inference log of a service "
