@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cookiecutter.main import cookiecutter
@@ -49,6 +52,16 @@ def generate(scratch: Path, remote: Path, **options: str) -> Path:
             extra_context={"dvc_remote_url": str(remote), **options},
         )
     )
+
+
+@contextmanager
+def scratch_project(**options: str) -> Iterator[tuple[Path, dict[str, str], str]]:
+    """A project generated into a temporary directory (removed after), with its DVC remote
+    beside it: the project's path, the env to drive it, and its package name."""
+    with tempfile.TemporaryDirectory() as directory:
+        scratch = Path(directory)
+        project = generate(scratch, scratch / "storage", **options)
+        yield project, project_env(scratch), next((project / "src").iterdir()).name
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> str:

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-from pathlib import Path
 
-from generated_project import CommandFailed, generate, project_env, run, timed
+from generated_project import CommandFailed, run, scratch_project, timed
 
 # Writes LINES log lines and a labels CSV from the project's own contract, in its package.
 WRITE_LOG = """
@@ -87,12 +85,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=500_000, help="inference log lines")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        scratch = Path(directory)
-        env = project_env(scratch)
-        project = generate(scratch, scratch / "storage")
-        package = next((project / "src").iterdir()).name
-        log, labels = scratch / "inference.jsonl", scratch / "labels.csv"
+    with scratch_project() as (project, env, package):
+        log, labels = project.parent / "inference.jsonl", project.parent / "labels.csv"
         python = ["uv", "run", "--locked", "python", "-c"]
         try:
             seconds, _ = timed(["make", "setup"], project, env)

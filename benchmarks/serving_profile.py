@@ -17,11 +17,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
-from generated_project import CommandFailed, commit_all, generate, project_env, run, timed
+from generated_project import CommandFailed, commit_all, run, scratch_project, timed
 from http_load import Server, free_port, load, summarize
 
 READY_TIMEOUT_SECONDS = 240.0
@@ -159,11 +158,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=3000, help="single-record requests")
     parser.add_argument("--concurrency", type=int, default=16, help="client threads")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        scratch = Path(directory)
-        env = project_env(scratch)
-        project = generate(scratch, scratch / "storage")
-        package = next((project / "src").iterdir()).name
+    with scratch_project() as (project, env, package):
         try:
             for target in ("setup", "pipeline"):
                 seconds, _ = timed(["make", target], project, env)
