@@ -91,6 +91,10 @@ TYPOS = {
         lambda tree: tree["data"].update(test_size=1.5),
         ["data.test_size: Input should be less than 1"],
     ),
+    "a request timeout inside the batching budget": (
+        lambda tree: tree["serve"].update(request_timeout_s=5, max_latency_ms=10000),
+        ["serve: request_timeout_s (5.0) must exceed max_latency_ms (10000 ms)"],
+    ),
     "an unknown section": (
         lambda tree: tree.update(reveiw={}),
         ["reveiw: unknown key; valid keys here: data, train, evaluate, review, serve, drift"],

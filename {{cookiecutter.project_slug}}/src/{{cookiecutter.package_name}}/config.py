@@ -178,9 +178,20 @@ class ServeParams(Section):
 
     max_batch_size: int = Field(default=1000, ge=1)  # records per request and per batch
     max_latency_ms: int = Field(default=10000, ge=1)  # how long batching may hold a request
+    request_timeout_s: float = Field(default=20.0, gt=0)  # unanswered this long: HTTP 504
     workers: int = Field(default=1, ge=1)  # server processes: one per core it may use
     inference_log: str = ""  # JSON-lines file of served records for `make drift`; "" is off
     inference_log_queue: int = Field(default=10000, ge=1)  # entries waiting before drops
+
+    @model_validator(mode="after")
+    def _timeout_outlasts_batching(self) -> Self:
+        if self.request_timeout_s * 1000 <= self.max_latency_ms:
+            raise ValueError(
+                f"request_timeout_s ({self.request_timeout_s}) must exceed max_latency_ms "
+                f"({self.max_latency_ms} ms): a request may wait that long for its batch, "
+                "then needs time for the model call"
+            )
+        return self
 
 
 class DriftParams(Section):

@@ -84,6 +84,7 @@ def test_openapi_document_requires_the_body_and_references_one_error_shape(clien
     operation = spec["paths"]["/predict"]["post"]
     assert operation["requestBody"]["required"] is True
     assert operation["responses"]["400"] == {"$ref": "#/components/responses/400"}
+    assert operation["responses"]["504"] == {"$ref": "#/components/responses/504"}
     assert spec["paths"]["/readyz"]["get"]["responses"]["503"]["$ref"].endswith("/503")
     refs = {
         r["content"]["application/json"]["schema"]["$ref"]

@@ -62,6 +62,7 @@ ERROR_RESPONSES = {
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not `application/json`",
     HTTPStatus.INTERNAL_SERVER_ERROR: "A bug in the service; the server log has the traceback",
     HTTPStatus.SERVICE_UNAVAILABLE: "Not ready yet, or overloaded: retry later",
+    HTTPStatus.GATEWAY_TIMEOUT: "Not answered within serve.request_timeout_s: retry later",
 }
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
 
@@ -133,6 +134,7 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
                     HTTPStatus.REQUEST_ENTITY_TOO_LARGE,  # body_limit.py
                     HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                     HTTPStatus.SERVICE_UNAVAILABLE,  # batching sheds load beyond max_latency_ms
+                    HTTPStatus.GATEWAY_TIMEOUT,  # BentoML's traffic timeout
                 ):
                     responses[str(status.value)] = _ref(status)
             elif path == "/metrics":

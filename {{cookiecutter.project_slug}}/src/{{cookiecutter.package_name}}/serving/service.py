@@ -89,7 +89,16 @@ IMAGE = bentoml.images.Image(
 ).python_packages(*(f"{name}=={version(name)}" for name in SERVING_PACKAGES))
 
 
-@bentoml.service(name=PACKAGE, image=IMAGE, workers=PARAMS.serve.workers)
+# BentoML answers 504 to a request still unanswered after traffic.timeout, by a timer per
+# request that it never cancels: each request's context (its trace span, futures) stays in
+# memory that long, answered or not, so a worker holds timeout x request rate of them.
+# BentoML's 60 s default is replaced by serve.request_timeout_s (params.yaml).
+@bentoml.service(
+    name=PACKAGE,
+    image=IMAGE,
+    workers=PARAMS.serve.workers,
+    traffic={"timeout": PARAMS.serve.request_timeout_s},
+)
 class Predictor:
     model_ref = bentoml.models.BentoModel(model_tag())
 
