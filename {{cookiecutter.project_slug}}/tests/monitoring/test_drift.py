@@ -125,6 +125,13 @@ def test_a_bad_line_inside_an_inference_log_is_named_by_number(tmp_path: Path):
         read_current(log)
 
 
+def test_a_line_that_is_json_but_not_an_object_is_named_by_number(tmp_path: Path):
+    log = tmp_path / "inference.jsonl"
+    log.write_text('{"features": {"x": 1}}\n\n[1, 2]\n')
+    with pytest.raises(UserError, match="line 3 is not a JSON object"):
+        read_current(log)
+
+
 def test_inference_log_entries_lacking_a_field_get_a_missing_value(tmp_path: Path):
     log = tmp_path / "inference.jsonl"
     entries = [{"features": {"x": 1.5}}, {"features": {"c": "a"}}, {"features": {"x": 2.5}}]

@@ -79,9 +79,9 @@ def read_current(path: Path) -> pd.DataFrame:
         raise UserError(f"{path} not found: pass the inference log or table to compare")
     columns: dict[str, list[object]] = {}
     rows = 0
-    for number, entry in enumerate(read_entries(path), start=1):
+    for number, entry in read_entries(path):
         if not isinstance(entry, dict):
-            raise UserError(f"{path}: entry {number} is not a JSON object: {entry!r:.80}")
+            raise UserError(f"{path}: line {number} is not a JSON object: {entry!r:.80}")
         values = entry["features"] if isinstance(entry.get("features"), dict) else entry
         for name, value in values.items():
             column = columns.get(str(name))

@@ -92,8 +92,9 @@ def open_log(params: ServeParams, on_drop: Callable[[], None]) -> InferenceLog |
     return InferenceLog(Path(target), params.inference_log_queue, on_drop) if target else None
 
 
-def read_entries(path: Path) -> Iterator[Any]:
-    """Each line's JSON value, a line at a time, so a reader keeps only what it needs.
+def read_entries(path: Path) -> Iterator[tuple[int, Any]]:
+    """Each line's number and JSON value, a line at a time, so a reader keeps only what it
+    needs and can name the line it refuses.
 
     A line that is not JSON is an error naming its number, except the last one when it has
     no newline yet: a running service is still writing it, so it is left for the next read.
@@ -108,10 +109,11 @@ def read_entries(path: Path) -> Iterator[Any]:
             if not line.strip():
                 continue
             try:
-                yield json.loads(line)
+                entry = json.loads(line)
             except ValueError as error:
                 if not line.endswith("\n"):
                     return
                 raise UserError(
                     f"{path} is not JSON lines (one JSON object a line): line {number}: {error}"
                 ) from error
+            yield number, entry

@@ -82,7 +82,7 @@ def read_logged_predictions(path: Path, columns: Sequence[str] = ()) -> pd.DataF
     ids: list[str] = []
     predictions: list[object] = []
     features: dict[str, list[object]] = {column: [] for column in columns}
-    for entry in read_entries(path):
+    for _, entry in read_entries(path):
         if isinstance(entry, dict) and entry.get(ID) is not None and "prediction" in entry:
             ids.append(str(entry[ID]))
             predictions.append(entry["prediction"])
