@@ -1,14 +1,16 @@
 """Serving: the generated project's bento against BentoML's own ceiling and `mlflow models serve`.
 
-Four servers, one at a time, on 127.0.0.1, one worker each, in the same run:
+Five servers, one at a time, on 127.0.0.1, one worker each, in the same run:
 - bentoml: the generated service (`make bento`) of the model one `make pipeline` trained;
 - empty: BentoML's ceiling as issue 14 defines it, an empty service with the same request
   shape (the project's record model, batchable, with the project's serve.max_batch_size,
   max_latency_ms and workers) that returns its input, written the way BentoML's docs write a
   service (a sync API, the GC left alone);
 - empty-tuned: the same, given what the generated service uses on top of that (an async API
-  and its imports frozen out of the GC), so the gap to it is only what the generated code
-  and its model add;
+  and its imports frozen out of the GC);
+- empty-unbatched: the same as empty-tuned but not batchable, BentoML's fastest path for this
+  request shape, which the generated service also takes since it batches on its own
+  (serving/batching.py): the gap to it is only what the generated code and its model add;
 - mlflow: `mlflow models serve` of the version the train stage registered.
 Each gets the same held-out test records: single-record requests from one client (service
 time), N of them at concurrency C, a batch run, and, for the generated service, 10,000
@@ -60,8 +62,8 @@ json.dump({{"records": records, "expected": expected}}, sys.stdout)
 
 # BentoML's ceiling for this request shape: the project's own request model, batchable like
 # the generated service, returning its input. Written into the scratch project and served
-# from there, so it imports the generated package. {define} and {freeze} make the two
-# ceilings: as issue 14 defined it, and tuned as the generated service is.
+# from there, so it imports the generated package. {define}, {freeze} and {batchable} make
+# the ceilings: as issue 14 defined it, tuned as the generated service is, and unbatched.
 EMPTY_SERVICE = """
 import gc
 from typing import Any
@@ -85,16 +87,17 @@ class Empty:
             gc.freeze()  # as the generated service does once loaded: no GC rescans of imports
 
     @bentoml.api(
-        route="/predict", input_spec=Request, batchable=True,
+        route="/predict", input_spec=Request, batchable={batchable},
         max_batch_size=SERVE.max_batch_size, max_latency_ms=SERVE.max_latency_ms,
     )
     {define} predict(self, records: list[Any]) -> list[Any]:
         return records
 """
-# module name -> (how `predict` is defined, whether the GC is frozen)
+# module name -> (how `predict` is defined, whether the GC is frozen, whether BentoML batches)
 CEILINGS = {
-    "empty": ("def", False),
-    "empty-tuned": ("async def", True),
+    "empty": ("def", False, True),
+    "empty-tuned": ("async def", True, True),
+    "empty-unbatched": ("async def", True, False),
 }
 
 
@@ -212,8 +215,10 @@ def ceiling_module(name: str) -> str:
 
 
 def write_ceilings(project: Path, package: str) -> None:
-    for name, (define, freeze) in CEILINGS.items():
-        source = EMPTY_SERVICE.format(package=package, define=define, freeze=freeze)
+    for name, (define, freeze, batchable) in CEILINGS.items():
+        source = EMPTY_SERVICE.format(
+            package=package, define=define, freeze=freeze, batchable=batchable
+        )
         (project / f"{ceiling_module(name)}.py").write_text(source)
 
 

@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -139,6 +140,24 @@ def predict_requests_total(url: str, code: str) -> float:
     return sum(float(value) for value in pattern.findall(text))
 
 
+def model_calls(url: str, package: str) -> tuple[float, float]:
+    """(model calls, records predicted) so far, from the service's batch-size histogram."""
+    status, text = request(f"{url}/metrics")
+    assert status == 200
+    pattern = rf"^{package}_batch_records_(count|sum)(?:{{[^}}]*}})? ([0-9.e+]+)$"
+    totals = {"count": 0.0, "sum": 0.0}
+    for kind, value in re.findall(pattern, text, re.MULTILINE):  # a line per worker
+        totals[kind] += float(value)
+    return totals["count"], totals["sum"]
+
+
+def answer_media_type(url: str, records: list[dict[str, Any]]) -> str:
+    body = json.dumps({"records": records}).encode()
+    headers = {"Content-Type": "application/json"}
+    with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=60) as answer:
+        return answer.headers.get_content_type()
+
+
 class ServedModel:
     """What every task's service must do. One class per task, so `--dist loadscope` keeps a
     task's tests, and its one project and server, on one worker."""
@@ -154,13 +173,25 @@ class ServedModel:
         assert status == 200, body
         assert [item["prediction"] for item in body] == expected
 
-        # One request per record, 16 at a time: adaptive batching merges them into shared
-        # batches, and every answer must still go back to its own request.
+        # One request per record, 16 at a time: the batcher merges them into shared model
+        # calls, and every answer must still go back to its own request.
+        package = package_name(service.project)
+        calls_before, records_before = model_calls(service.url, package)
         with ThreadPoolExecutor(max_workers=16) as pool:
             answers = list(pool.map(lambda record: predict(service.url, [record]), records))
         assert [status for status, _ in answers] == [200] * len(records)
         assert [body[0]["prediction"] for _, body in answers] == expected
+        calls, records_predicted = model_calls(service.url, package)
+        assert records_predicted - records_before == len(records), "each record predicted once"
+        print(f"{self.task}: {len(records)} requests in {calls - calls_before:.0f} model calls")
+        assert calls - calls_before < len(records), "concurrent requests share model calls"
         print(f"{self.task}: {service.timings}")
+
+    def test_answers_are_declared_json(self, served):
+        service = served(self.task)
+        assert answer_media_type(f"{service.url}/predict", [valid_record(service)]) == (
+            "application/json"
+        )
 
     def test_health_endpoints_answer(self, served):
         service = served(self.task)

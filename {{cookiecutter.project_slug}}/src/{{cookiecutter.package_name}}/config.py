@@ -177,7 +177,7 @@ class ServeParams(Section):
     """Limits of the prediction service; a request beyond them gets HTTP 400, not a crash."""
 
     max_batch_size: int = Field(default=1000, ge=1)  # records per request and per batch
-    max_latency_ms: int = Field(default=10000, ge=1)  # how long batching may hold a request
+    max_latency_ms: int = Field(default=10000, ge=1)  # how long a request may wait for the model
     request_timeout_s: float = Field(default=20.0, gt=0)  # unanswered this long: HTTP 504
     workers: int = Field(default=1, ge=1)  # server processes: one per core it may use
     inference_log: str = ""  # JSON-lines file of served records for `make drift`; "" is off
