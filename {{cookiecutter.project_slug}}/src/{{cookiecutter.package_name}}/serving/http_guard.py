@@ -134,7 +134,7 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
                     HTTPStatus.REQUEST_ENTITY_TOO_LARGE,  # body_limit.py
                     HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                     HTTPStatus.SERVICE_UNAVAILABLE,  # batching sheds load beyond max_latency_ms
-                    HTTPStatus.GATEWAY_TIMEOUT,  # BentoML's traffic timeout
+                    HTTPStatus.GATEWAY_TIMEOUT,  # request_timeout.py
                 ):
                     responses[str(status.value)] = _ref(status)
             elif path == "/metrics":

@@ -39,6 +39,7 @@ from ..config import PACKAGE, load_params
 from ..pipeline.artifacts import for_serving, load_model, one_warning_filter
 from ..pipeline.columns import read_contract
 from ..pipeline.lockfile import model_tag
+from . import request_timeout
 from .batching import ContinuousBatcher, Overloaded
 from .body_limit import BodyLimit, max_body_bytes
 from .http_guard import HttpGuard
@@ -94,10 +95,11 @@ IMAGE = bentoml.images.Image(
 ).python_packages(*(f"{name}=={version(name)}" for name in SERVING_PACKAGES))
 
 
-# BentoML answers 504 to a request still unanswered after traffic.timeout, by a timer per
-# request that it never cancels: each request's context (its trace span, futures) stays in
-# memory that long, answered or not, so a worker holds timeout x request rate of them.
-# BentoML's 60 s default is replaced by serve.request_timeout_s (params.yaml).
+# A request still unanswered after serve.request_timeout_s gets 504, from request_timeout.py's
+# middleware in place of BentoML's, which keeps every request in memory that long.
+request_timeout.install()
+
+
 @bentoml.service(
     name=PACKAGE,
     image=IMAGE,

@@ -1,0 +1,86 @@
+"""HTTP 504 for a request not answered in time, without keeping every request in memory.
+
+BentoML's TimeoutMiddleware (`traffic.timeout`, BentoML 1.4) arms one timer per request with
+`loop.call_later` and never cancels it. The timer keeps a copy of the request's context,
+which holds its trace span and all the span refers to, until it fires, whether the request
+was answered or not. Under load these pile up and age into the oldest GC generation, so
+every full collection scans them all. Measured on 2 cores, five runs of 3,000 requests at c16
+back to back with the 20 s timeout: BentoML's let the oldest generation grow to 263,000
+objects, full collections took up to 323 ms, and the p99 climbed 89, 201, 369, 381, 376 ms
+(req/s 451 down to 359); with this one, full collections stayed under 3 ms and the p99 at
+46-50 ms (452-524 req/s).
+
+`RequestTimeout` answers the same 504, and in the one error shape (http_guard.py), which
+BentoML's does not: it sits outside the service's own middlewares. Its timer runs in an empty
+context and is cancelled when the answer starts, so an answered request leaves nothing
+behind. `install()` puts it where BentoML builds its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.responses import Response
+
+from .http_guard import error_body
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class RequestTimeout:
+    """Answer 504 when the app has not started answering within `timeout` seconds, and cancel
+    it; BentoML's middleware contract (`timeout` keyword, same status)."""
+
+    def __init__(self, app: App, timeout: float) -> None:
+        self.app = app
+        self.timeout = timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        started: asyncio.Future[bool] = loop.create_future()  # True: answering; False: late
+        timer = loop.call_later(
+            self.timeout, _settle, started, False, context=contextvars.Context()
+        )
+
+        async def sending(message: Message) -> None:
+            _settle(started, True)
+            timer.cancel()
+            await send(message)
+
+        answer = asyncio.ensure_future(self.app(scope, receive, sending))
+        answer.add_done_callback(lambda _: (_settle(started, True), timer.cancel()))
+        try:
+            in_time = await started
+        except asyncio.CancelledError:  # the client went away
+            answer.cancel()
+            timer.cancel()
+            raise
+        if in_time:
+            await answer
+            return
+        answer.cancel()
+        late = f"Not answered within {self.timeout:g} seconds (serve.request_timeout_s)"
+        await Response(error_body(late), 504, media_type="application/json")(scope, receive, send)
+
+
+def _settle(started: asyncio.Future[bool], answering: bool) -> None:
+    if not started.done():
+        started.set_result(answering)
+
+
+def install() -> None:
+    """Make BentoML build `RequestTimeout` where it builds its TimeoutMiddleware: it imports
+    the class from this module each time it assembles a service's middlewares."""
+    from bentoml._internal.server.http import traffic
+
+    traffic.TimeoutMiddleware = RequestTimeout  # type: ignore[misc]
