@@ -76,10 +76,12 @@ PACKAGE_TREE = {
     },
     "serving": {
         "__init__",
+        "batching",
         "body_limit",
         "http_guard",
         "payload",
         "prediction_metrics",
+        "request_timeout",
         "service",
         "smoke",
     },
@@ -110,9 +112,11 @@ TESTS = {
     "review/test_comment.py",
     "review/test_fairness_gate.py",
     "review/test_gate.py",
+    "serving/test_batching.py",
     "serving/test_http_guard.py",
     "serving/test_payload.py",
     "serving/test_prediction_metrics.py",
+    "serving/test_request_timeout.py",
 }
 MONITORING_TESTS = {
     "monitoring/test_drift.py",

@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 # A request read from its socket in one pass of the event loop reaches the batcher in the
 # next (the first pass parses it and schedules its handler), so a batch closes after two
@@ -33,13 +34,13 @@ class Overloaded(RuntimeError):
 
 
 @dataclass
-class Waiting[Item, Result]:
-    items: Sequence[Item]
-    answer: asyncio.Future[list[Result]]
+class Waiting:
+    items: Sequence[Any]
+    answer: asyncio.Future[list[Any]]
     since: float = field(default_factory=time.monotonic)
 
 
-class ContinuousBatcher[Item, Result]:
+class ContinuousBatcher:
     """`await batcher(items)` answers with `run`'s results for those items, in order, from
     one call of `run` over this request's items and those of every request waiting with it.
 
@@ -50,20 +51,20 @@ class ContinuousBatcher[Item, Result]:
 
     def __init__(
         self,
-        run: Callable[[list[Item]], list[Result]],
+        run: Callable[[list[Any]], list[Any]],
         max_batch_size: int,
         max_wait_s: float,
     ) -> None:
         self.run = run
         self.max_batch_size = max_batch_size
         self.max_wait_s = max_wait_s
-        self.queue: deque[Waiting[Item, Result]] = deque()
+        self.queue: deque[Waiting] = deque()
         self.queued_records = 0
         self.worker: asyncio.Task[None] | None = None
 
-    async def __call__(self, items: Sequence[Item]) -> list[Result]:
+    async def __call__(self, items: Sequence[Any]) -> list[Any]:
         loop = asyncio.get_running_loop()
-        waiting: Waiting[Item, Result] = Waiting(items, loop.create_future())
+        waiting: Waiting = Waiting(items, loop.create_future())
         self.queue.append(waiting)
         self.queued_records += len(items)
         if self.worker is None or self.worker.done():
@@ -89,9 +90,9 @@ class ContinuousBatcher[Item, Result]:
             if quiet >= QUIET_PASSES:
                 return
 
-    def _take(self) -> list[Waiting[Item, Result]]:
+    def _take(self) -> list[Waiting]:
         """The oldest requests that fit in max_batch_size records; refuse the stale ones."""
-        batch: list[Waiting[Item, Result]] = []
+        batch: list[Waiting] = []
         records = 0
         now = time.monotonic()
         while self.queue:
@@ -116,7 +117,7 @@ class ContinuousBatcher[Item, Result]:
             records += len(waiting.items)
         return batch
 
-    def _answer(self, batch: list[Waiting[Item, Result]]) -> None:
+    def _answer(self, batch: list[Waiting]) -> None:
         try:
             results = self.run([item for waiting in batch for item in waiting.items])
             if len(results) != sum(len(waiting.items) for waiting in batch):
