@@ -16,9 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-# The template folder's literal name (cookiecutter renders it; this script writes into it).
-TEMPLATE_FOLDER = "{{cookiecutter.project_slug}}"
-SAMPLES = Path(__file__).resolve().parents[1] / TEMPLATE_FOLDER / "data" / "samples"
+# The samples live in the project template: the one folder whose name cookiecutter renders.
+# Found, not named, and without importing cookiecutter: tests run this script in a generated
+# project's environment (tests/drift_windows.py).
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE_FOLDER = next(path for path in ROOT.iterdir() if path.name.startswith("{{"))
+SAMPLES = TEMPLATE_FOLDER / "data" / "samples"
 ROWS = 1200  # the bundled samples
 SEEDS = {"classification": 7, "regression": 11}
 REGIONS = np.array(["north", "south", "east", "west"])

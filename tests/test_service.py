@@ -129,26 +129,29 @@ def bad_payloads(service: Served) -> dict[str, tuple[bytes, str]]:
     }
 
 
-def predict_requests_total(url: str, code: str) -> float:
+def scraped_total(url: str, pattern: str) -> float:
+    """The sum of every /metrics sample matching `pattern` (one capture: the value), over
+    its label sets and workers."""
     status, text = request(f"{url}/metrics")
     assert status == 200
-    pattern = re.compile(
+    return sum(float(value) for value in re.findall(pattern, text, re.MULTILINE))
+
+
+def predict_requests_total(url: str, code: str) -> float:
+    return scraped_total(
+        url,
         r'^bentoml_service_request_total\{[^}]*endpoint="/predict"[^}]*'
         rf'http_response_code="{code}"[^}}]*\}} ([0-9.e+]+)$',
-        re.MULTILINE,
     )
-    return sum(float(value) for value in pattern.findall(text))
 
 
 def model_calls(url: str, package: str) -> tuple[float, float]:
     """(model calls, records predicted) so far, from the service's batch-size histogram."""
-    status, text = request(f"{url}/metrics")
-    assert status == 200
-    pattern = rf"^{package}_batch_records_(count|sum)(?:{{[^}}]*}})? ([0-9.e+]+)$"
-    totals = {"count": 0.0, "sum": 0.0}
-    for kind, value in re.findall(pattern, text, re.MULTILINE):  # a line per worker
-        totals[kind] += float(value)
-    return totals["count"], totals["sum"]
+    count, total = (
+        scraped_total(url, rf"^{package}_batch_records_{kind}(?:{{[^}}]*}})? ([0-9.e+]+)$")
+        for kind in ("count", "sum")
+    )
+    return count, total
 
 
 def answer_media_type(url: str, records: list[dict[str, Any]]) -> str:

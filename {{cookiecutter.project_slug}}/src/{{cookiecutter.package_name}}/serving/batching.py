@@ -64,7 +64,7 @@ class ContinuousBatcher:
 
     async def __call__(self, items: Sequence[Any]) -> list[Any]:
         loop = asyncio.get_running_loop()
-        waiting: Waiting = Waiting(items, loop.create_future())
+        waiting = Waiting(items, loop.create_future())
         self.queue.append(waiting)
         self.queued_records += len(items)
         if self.worker is None or self.worker.done():
