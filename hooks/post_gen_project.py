@@ -62,6 +62,7 @@ def remove_monitoring_files(monitoring: str) -> None:
             "monitoring",
             ".github/workflows/retrain.yml",
             f"src/{OPTIONS['package_name']}/monitoring",
+            f"src/{OPTIONS['package_name']}/core/inference_log.py",
             "tests/monitoring",
         )
 

@@ -8,18 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.config import (
-    Params,
-    load_params,
-)
-from {{ cookiecutter.package_name }}.modeling.model import (
-    build_model,
-)
-from {{ cookiecutter.package_name }}.pipeline.data import (
-    labelled_rows,
-    split_features,
-    split_indices,
-)
+from {{ cookiecutter.package_name }}.core.params import Params, load_params
+from {{ cookiecutter.package_name }}.core.tables import labelled_rows, split_features
+from {{ cookiecutter.package_name }}.pipeline.data import split_indices
+from {{ cookiecutter.package_name }}.pipeline.estimator import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,15 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.config import (
-    load_params,
-)
-from {{ cookiecutter.package_name }}.errors import (
-    UserError,
-)
-from {{ cookiecutter.package_name }}.pipeline.sanity import (
-    pipeline_problems,
-)
+from {{ cookiecutter.package_name }}.core.errors import UserError
+from {{ cookiecutter.package_name }}.core.params import load_params
+from {{ cookiecutter.package_name }}.pipeline.sanity import pipeline_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,16 +46,6 @@ TYPOS = {
     "train.hyperparameter": (
         lambda tree: rename(tree["train"], "hyperparameters", "hyperparameter"),
         ["train.hyperparameter: unknown key; valid keys here: model, hyperparameters"],
-    ),
-    "n_estimatorz": (
-        lambda tree: tree["train"].update(
-            model="random_forest", hyperparameters={"n_estimatorz": 10}
-        ),
-        ["train.hyperparameters: not a parameter of sklearn.ensemble.RandomForest", "n_estimators"],
-    ),
-    "train.model": (
-        lambda tree: tree["train"].update(model="random_forrest"),
-        ["train.model: unknown model 'random_forrest'; choose one of: random_forest"],
     ),
     "tolerance without a limit": (
         lambda tree: tree["review"]["metrics"].update(accuracy={"better": "higher"}),
@@ -100,6 +84,30 @@ TYPOS = {
         ["reveiw: unknown key; valid keys here: data, train, evaluate, review, serve, drift"],
     ),
 }
+
+
+# A model or hyperparameter name is checked against the estimator table by `check`
+# (pre-commit, make lint) and the train stage: params.py does not import the room.
+ESTIMATOR_TYPOS = {
+    "n_estimatorz": (
+        lambda tree: tree["train"].update(
+            model="random_forest", hyperparameters={"n_estimatorz": 10}
+        ),
+        ["train.hyperparameters: not a parameter of sklearn.ensemble.RandomForest", "n_estimators"],
+    ),
+    "train.model": (
+        lambda tree: tree["train"].update(model="random_forrest"),
+        ["train.model: unknown model 'random_forrest'; choose one of: random_forest"],
+    ),
+}
+
+
+@pytest.mark.parametrize("typo", list(ESTIMATOR_TYPOS))
+def test_an_estimator_typo_fails_the_check_naming_the_choices(tmp_path, typo):
+    change, expected = ESTIMATOR_TYPOS[typo]
+    problems = "\n".join(pipeline_problems(ROOT / "dvc.yaml", with_change(tmp_path, change)))
+    for part in expected:
+        assert part in problems
 
 
 @pytest.mark.parametrize("typo", list(TYPOS))

@@ -1,7 +1,8 @@
-"""The project command: one entry point for DVC stages, make targets, pre-commit and CI.
+"""The project command: one table of commands for DVC stages, make targets, pre-commit and CI.
 
-Every command is declared once below, by moment; the monitoring package declares its own in
-monitoring/commands.py, found when that package is present.
+A handler is named "folder.module:function" and imported only when its command runs, so
+`--help` and the light commands start fast. It takes the parsed arguments and returns a
+message to print (exit 0) or an exit code (it printed its own output).
 """
 
 from __future__ import annotations
@@ -10,126 +11,171 @@ import argparse
 import sys
 from collections.abc import Sequence
 from importlib import import_module
-from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
-from .commands import Command, argument
-from .config import PACKAGE, REVIEW_REPORT
-from .errors import UserError
+from .core.errors import UserError
+from .core.params import PACKAGE
+from .core.paths import REVIEW_REPORT
 
-COMMANDS: tuple[Command, ...] = (
+Argument = tuple[tuple[str, ...], dict[str, Any]]
+
+
+def arg(*flags: str, **options: Any) -> Argument:
+    return flags, options
+
+
+# name: (help, handler, arguments), by moment.
+COMMANDS: dict[str, tuple[str, str, tuple[Argument, ...]]] = {
     # pipeline: the DVC stages, in order, and their checks
-    Command(
-        "schema",
+    "schema": (
         "infer the data contract from the raw data into data/schema.yaml",
         "pipeline.contract:schema_command",
+        (),
     ),
-    Command(
-        "validate",
+    "validate": (
         "check the raw data against the data contract",
         "pipeline.contract:validate_command",
+        (),
     ),
-    Command(
-        "prepare", "split the raw data into train and test sets", "pipeline.data:prepare_command"
-    ),
-    Command("train", "fit the model and log it to MLflow", "pipeline.train:train_command"),
-    Command(
-        "evaluate",
+    "prepare": ("split the raw data into train and test sets", "pipeline.data:prepare_command", ()),
+    "train": ("fit the model and log it to MLflow", "pipeline.train:train_command", ()),
+    "evaluate": (
         "score the model on the test set; write metrics and plots",
         "pipeline.evaluate:evaluate_command",
+        (),
     ),
-    Command(
-        "check",
+    "check": (
         "validate params.yaml and check dvc.yaml agrees with it (make lint, pre-commit)",
         "pipeline.sanity:check_command",
+        (),
     ),
     # review: every pull request
-    Command(
-        "review",
+    "review": (
         "compare metrics with a base revision; exit 1 on a regression beyond tolerance",
         "review.compare:review_command",
         (
-            argument("--base", help="git revision to compare with (default: origin/main, main)"),
-            argument("--output", type=Path, default=REVIEW_REPORT, help="Markdown report file"),
-            argument(
+            arg("--base", help="git revision to compare with (default: origin/main, main)"),
+            arg("--output", type=Path, default=REVIEW_REPORT, help="Markdown report file"),
+            arg(
                 "--not-reproduced",
                 action="store_true",
                 help="say in the report that CI computed nothing: the numbers are the PR's own",
             ),
         ),
     ),
-    Command(
-        "check-lock",
+    "check-lock": (
         "fail if the reproduced dvc.lock/metrics.json are uncommitted",
         "review.check_lock:check_lock_command",
+        (),
     ),
-    Command(
-        "pr-comment",
+    "pr-comment": (
         "create or update the PR's one review comment (GH_REPO, PR_NUMBER, GH_TOKEN)",
         "review.comment:pr_comment_command",
-        (argument("report", type=Path, help="the Markdown report (reports/review.md)"),),
+        (arg("report", type=Path, help="the Markdown report (reports/review.md)"),),
     ),
     # release: a merge to main
-    Command(
-        "verify-review",
+    "verify-review": (
         "fail unless this commit is a merged PR whose review check passed (GH_TOKEN)",
         "release.review_proof:verify_review_command",
+        (),
     ),
-    Command(
-        "verify-release",
+    "verify-release": (
         "fail unless this commit holds the reviewed model",
         "release.verify:verify_release_command",
+        (),
     ),
-    Command(
-        "stage-bento",
+    "stage-bento": (
         "save the reviewed model for BentoML; print the version",
         "release.bento:stage_bento_command",
+        (),
     ),
-    Command(
-        "bento-version",
+    "bento-version": (
         "print the bento version: the git commit SHA",
         "release.bento:bento_version_command",
+        (),
     ),
-    Command(
-        "bento-path",
+    "bento-path": (
         "print the directory of this commit's bento",
         "release.bento:bento_path_command",
+        (),
     ),
-    Command(
-        "promote",
+    "promote": (
         "register the model in MLflow as @champion (MLFLOW_TRACKING_URI)",
         "release.registry:promote_command",
+        (),
     ),
     # serving
-    Command(
-        "smoke",
+    "smoke": (
         "check a running service (SERVICE_URL): /readyz and one prediction",
         "serving.smoke:smoke_command",
+        (),
     ),
-)
+{%- if cookiecutter.monitoring == 'yes' %}
+    # monitoring: after release
+    "drift": (
+        "compare current data with the training data; exit 3 on drift",
+        "monitoring.drift:drift_command",
+        (
+            arg("current", type=Path, help="CSV, Parquet or JSON-lines inference log"),
+            arg("--output", type=Path, help="Markdown report (reports/drift.md)"),
+            arg("--json", type=Path, help="JSON result (reports/drift.json)"),
+            arg("--report-only", action="store_true", help="exit 0 on drift (CI reads it)"),
+        ),
+    ),
+    "push-drift-metrics": (
+        "push reports/drift.prom to the Pushgateway at PUSHGATEWAY_URL",
+        "monitoring.metrics_push:push_drift_metrics_command",
+        (),
+    ),
+    "performance": (
+        "score logged predictions against labels that arrived later; exit 3 on a drop",
+        "monitoring.performance:performance_command",
+        (
+            arg("labels", help="CSV of id,label: a path or an http(s) URL"),
+            arg(
+                "--log",
+                type=Path,
+                help="inference log (default: INFERENCE_LOG, else serve.inference_log)",
+            ),
+            arg("--output", type=Path, help="Markdown report (reports/performance.md)"),
+            arg("--json", type=Path, help="JSON result (reports/performance.json)"),
+            arg("--report-only", action="store_true", help="exit 0 on a drop (CI reads it)"),
+        ),
+    ),
+    "push-performance-metrics": (
+        "push reports/performance.prom to the Pushgateway at PUSHGATEWAY_URL",
+        "monitoring.metrics_push:push_performance_metrics_command",
+        (),
+    ),
+    "retrain-pr": (
+        "commit retrained outputs on a new branch and open a PR (GH_TOKEN: App token/PAT)",
+        "monitoring.retrain:retrain_pr_command",
+        (arg("--base", default="main", help="branch the PR targets (default: main)"),),
+    ),
+{%- endif %}
+}
 
 
-def all_commands() -> tuple[Command, ...]:
-    """The core commands, plus the monitoring package's when the project has it."""
-    extra = f"{PACKAGE}.monitoring"
-    if find_spec(extra) is None:
-        return COMMANDS
-    return COMMANDS + import_module(f"{extra}.commands").COMMANDS
-
-
-def build_parser(commands: Sequence[Command]) -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PACKAGE, description=__doc__)
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    for command in commands:
-        command.add_to(subparsers)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, (summary, _, arguments) in COMMANDS.items():
+        command = commands.add_parser(name, help=summary, description=summary)
+        for flags, options in arguments:
+            command.add_argument(*flags, **options)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    commands = {command.name: command for command in all_commands()}
-    args = build_parser(list(commands.values())).parse_args(argv)
+    args = build_parser().parse_args(argv)
+    module, _, function = COMMANDS[args.command][1].partition(":")
     try:
-        return commands[args.command].run(args)
+        outcome = getattr(import_module(f".{module}", __package__), function)(args)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    if isinstance(outcome, int):
+        return outcome
+    print(outcome)
+    return 0

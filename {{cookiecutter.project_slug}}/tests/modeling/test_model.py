@@ -6,16 +6,9 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from {{ cookiecutter.package_name }}.modeling.metrics import (
-    score,
-)
-from {{ cookiecutter.package_name }}.modeling.model import (
-    build_model,
-)
-from {{ cookiecutter.package_name }}.pipeline.artifacts import (
-    load_model,
-    save_model,
-)
+from {{ cookiecutter.package_name }}.core.model_file import load_model, save_model
+from {{ cookiecutter.package_name }}.core.scoring import score
+from {{ cookiecutter.package_name }}.pipeline.estimator import build_model
 
 
 def test_model_meets_the_quality_floor(model, splits, params):

@@ -7,25 +7,14 @@ import queue
 import time
 from pathlib import Path
 
-from {{ cookiecutter.package_name }}.config import (
-    Params,
-    ServeParams,
-)
-from {{ cookiecutter.package_name }}.monitoring.inference_log import (
-    InferenceLog,
-    open_log,
-)
-from {{ cookiecutter.package_name }}.pipeline.columns import (
-    read_contract,
-)
-from {{ cookiecutter.package_name }}.serving.payload import (
-    prediction_ids,
-    record_model,
-)
+from {{ cookiecutter.package_name }}.core.contract import read_columns
+from {{ cookiecutter.package_name }}.core.inference_log import InferenceLog, open_log
+from {{ cookiecutter.package_name }}.core.params import Params, ServeParams
+from {{ cookiecutter.package_name }}.serving.payload import prediction_ids, record_model
 
 
 def records(params: Params, raw, count: int):
-    features, _ = read_contract(params.data.schema_file, params.data.target)
+    features, _ = read_columns(params.data.schema_file, params.data.target)
     model = record_model(features)
     rows = raw.drop(columns=[params.data.target]).head(count)
     clean = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")

@@ -9,15 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.config import (
-    PACKAGE,
-)
-from {{ cookiecutter.package_name }}.errors import (
-    UserError,
-)
-from {{ cookiecutter.package_name }}.monitoring.metrics_push import (
-    push_metrics,
-)
+from {{ cookiecutter.package_name }}.core.errors import UserError
+from {{ cookiecutter.package_name }}.core.params import PACKAGE
+from {{ cookiecutter.package_name }}.monitoring.metrics_push import push_metrics
 
 GAUGE = f"# TYPE {PACKAGE}_drift_detected gauge\n{PACKAGE}_drift_detected 1\n"
 

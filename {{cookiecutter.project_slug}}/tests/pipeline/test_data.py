@@ -5,21 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.errors import (
-    UserError,
-)
-from {{ cookiecutter.package_name }}.pipeline.contract import (
-    infer_contract,
-    validate_frame,
-)
-from {{ cookiecutter.package_name }}.pipeline.data import (
-    labelled_rows,
-    read_table,
-    unlabelled_note,
-)
-from {{ cookiecutter.package_name }}.pipeline.memory import (
-    megabytes,
-)
+from {{ cookiecutter.package_name }}.core.errors import UserError
+from {{ cookiecutter.package_name }}.core.tables import labelled_rows, megabytes, read_table, unlabelled_note
+from {{ cookiecutter.package_name }}.pipeline.contract import infer_contract, validate_frame
 
 
 def test_rows_without_a_target_are_dropped_and_counted(raw, params, tmp_path):

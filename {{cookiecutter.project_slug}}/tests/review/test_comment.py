@@ -6,12 +6,8 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package_name }}.review import (
-    comment,
-)
-from {{ cookiecutter.package_name }}.review.report import (
-    MARKER,
-)
+from {{ cookiecutter.package_name }}.review import comment
+from {{ cookiecutter.package_name }}.review.report import MARKER
 
 
 @pytest.fixture

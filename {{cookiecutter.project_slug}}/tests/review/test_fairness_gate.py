@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from {{ cookiecutter.package_name }}.config import (
-    EvaluateParams,
+from {{ cookiecutter.package_name }}.core.fairness_gate import (
+    FeatureFairness,
+    fairness_section,
+    measure_status,
+    split_metrics,
+)
+from {{ cookiecutter.package_name }}.core.params import (
     FairnessGate,
     FairnessLimit,
     GroupGate,
-    ReviewParams,
-)
-from {{ cookiecutter.package_name }}.review.diffs import (
-    FeatureFairness,
-    split_metrics,
-)
-from {{ cookiecutter.package_name }}.review.fairness import (
-    fairness_section,
-    measure_status,
-)
-from {{ cookiecutter.package_name }}.review.rules import (
-    without_slices,
 )
 
 DIFFERENCE = FairnessLimit(max=0.2, max_increase=0.05)
@@ -92,22 +85,3 @@ def test_metrics_json_keys_split_into_measures_and_groups():
     )
     assert fairness["region"].measures == {"demographic_parity_ratio": 0.5}
     assert fairness["region"].groups == {"north": {"f1_macro": 0.6, "rows": 58.0}}
-
-
-def test_a_base_from_before_fairness_is_read_in_todays_terms():
-    """The PR that brings fairness in is judged by main's slice gate, not refused."""
-    base = {
-        "evaluate": {"quality_floor": {"metric": "f1_macro", "minimum": 0.6}, "slice_by": "region"},
-        "review": {
-            "metrics": {"f1_macro": {"better": "higher", "max_drop": 0.01}},
-            "slices": {"metric": "f1_macro", "better": "higher", "max_drop": 0.05, "min_rows": 20},
-        },
-    }
-    current = without_slices(base)
-    assert EvaluateParams.model_validate(current["evaluate"]).sensitive_features == ["region"]
-    gate = ReviewParams.model_validate(current["review"]).fairness
-    assert (gate.groups.metric, gate.groups.max_drop, gate.min_rows) == ("f1_macro", 0.05, 20)
-    _, fairness = split_metrics(
-        {"slices.region.north.f1_macro": 0.7, "slices.region.(missing).f1_macro": 0.4}
-    )
-    assert fairness["region"].groups == {"north": {"f1_macro": 0.7}, "missing": {"f1_macro": 0.4}}

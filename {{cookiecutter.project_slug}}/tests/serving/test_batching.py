@@ -10,11 +10,7 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }}.serving.batching import (
-    QUIET_PASSES,
-    ContinuousBatcher,
-    Overloaded,
-)
+from {{ cookiecutter.package_name }}.serving.batching import QUIET_PASSES, ContinuousBatcher, Overloaded
 
 
 class Model:

@@ -11,9 +11,7 @@ import pandas as pd
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from {{ cookiecutter.package_name }}.pipeline.columns import (
-    read_contract,
-)
+from {{ cookiecutter.package_name }}.core.contract import read_columns
 from {{ cookiecutter.package_name }}.serving.payload import (
     example_record,
     prediction_ids,
@@ -26,7 +24,7 @@ from {{ cookiecutter.package_name }}.serving.payload import (
 
 @pytest.fixture(scope="module")
 def contract(params):
-    features, _ = read_contract(params.data.schema_file, params.data.target)
+    features, _ = read_columns(params.data.schema_file, params.data.target)
     return features
 
 

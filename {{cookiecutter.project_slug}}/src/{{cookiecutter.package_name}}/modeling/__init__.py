@@ -6,7 +6,10 @@ needs an edit:
 - `features.build_preprocessor(features)`: raw columns in, model-ready columns out;
 - `model.ESTIMATORS` and `model.TRUSTED_TYPES`: the models `train.model` may name, and the
   types a saved model file may contain;
-- `metrics.score(model, features, actual)`: the numbers the review compares and gates.
+- `metrics.score(model, features, actual)`: your own metrics, beside the task's standard ones.
+
+Nothing here imports the machinery (only `core.params`, for typed params, if you need it):
+the machinery imports this folder, never the other way round.
 
 The train stage depends on this whole folder, so a helper module you add here retrains too.
 """

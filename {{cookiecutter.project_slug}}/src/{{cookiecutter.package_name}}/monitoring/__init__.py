@@ -2,13 +2,6 @@
 
 Drift detection, the inference log, performance on labels that arrive later, pushing gauges
 to a Pushgateway and retraining PRs.
-This folder is whole or absent (the template's `monitoring` option): the service and the
-CLI look for it, so nothing else changes when it is left out.
+This folder is whole or absent (the template's `monitoring` option), with the CLI's
+monitoring commands and core/inference_log.py, which the service writes.
 """
-
-from pathlib import Path
-
-DRIFT_REPORT = Path("reports/drift.md")
-DRIFT_RESULT = Path("reports/drift.json")
-PERFORMANCE_REPORT = Path("reports/performance.md")
-PERFORMANCE_RESULT = Path("reports/performance.json")

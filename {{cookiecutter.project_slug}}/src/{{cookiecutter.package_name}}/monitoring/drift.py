@@ -7,24 +7,20 @@ file. The CLI exits 0 without drift and 3 with it, so a workflow can decide to r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..commands import Context
-
 import math
+from argparse import Namespace
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..config import PACKAGE, TASK, TRAIN_SPLIT, DriftParams, Params
-from ..errors import UserError
-from ..pipeline.columns import read_contract
-from ..pipeline.data import read_table
-from . import DRIFT_REPORT, DRIFT_RESULT
+from ..core.contract import read_columns
+from ..core.errors import UserError
+from ..core.inference_log import read_entries
+from ..core.params import PACKAGE, TASK, DriftParams, Params, load_params
+from ..core.paths import DRIFT_REPORT, DRIFT_RESULT, TRAIN_SPLIT
+from ..core.tables import read_table
 from .drift_stats import Comparison, compare_categorical, compare_numeric, missing_rate
-from .inference_log import read_entries
 from .verdict import conclude
 
 JSON_LINES = {".jsonl", ".ndjson", ".json"}
@@ -148,7 +144,7 @@ def predictions(
     reference: pd.DataFrame, current: pd.DataFrame, numeric: set[str]
 ) -> tuple[pd.Series, pd.Series]:
     """The saved model's predictions on both, with current columns cast to training types."""
-    from ..pipeline.artifacts import load_model
+    from ..core.model_file import load_model
 
     model = load_model()
     aligned = current[list(reference.columns)].copy()
@@ -171,7 +167,7 @@ def detect(params: Params, current_path: Path, reference_path: Path = TRAIN_SPLI
             f"drift.min_rows={params.drift.min_rows} to tell a shift from noise. "
             "Use a longer window."
         )
-    features, _ = read_contract(params.data.schema_file, params.data.target)
+    features, _ = read_columns(params.data.schema_file, params.data.target)
     numeric = {spec.name for spec in features if spec.kind in (int, float)}
     columns = [
         compare_column(
@@ -262,10 +258,11 @@ def write_prometheus(outcome: DriftOutcome, path: Path) -> Path:
     return path
 
 
-def drift_command(context: Context) -> int:
+def drift_command(args: Namespace) -> int:
     """Report drift; exit 3 on drift (unless --report-only), and tell a workflow either way."""
-    args = context.args
-    outcome = detect(context.params, args.current)
+    params = load_params()
+    args = args
+    outcome = detect(params, args.current)
     return conclude(
         text=markdown(outcome),
         report=args.output or DRIFT_REPORT,

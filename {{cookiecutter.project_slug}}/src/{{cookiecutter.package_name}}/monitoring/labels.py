@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import TASK
-from ..errors import UserError
-from .inference_log import read_entries
+from ..core.errors import UserError
+from ..core.inference_log import read_entries
+from ..core.params import TASK
 
 ID = "id"
 LABEL = "label"

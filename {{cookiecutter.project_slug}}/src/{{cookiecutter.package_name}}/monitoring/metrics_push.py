@@ -7,20 +7,16 @@ standard library talks HTTP, and every failure names the URL and what to do.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..commands import Context
-
 import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from argparse import Namespace
 from pathlib import Path
 
-from ..config import PACKAGE
-from ..errors import UserError
-from . import DRIFT_RESULT, PERFORMANCE_RESULT
+from ..core.errors import UserError
+from ..core.params import PACKAGE
+from ..core.paths import DRIFT_RESULT, PERFORMANCE_RESULT
 
 DRIFT_METRICS = DRIFT_RESULT.with_suffix(".prom")
 PERFORMANCE_METRICS = PERFORMANCE_RESULT.with_suffix(".prom")
@@ -63,9 +59,9 @@ def push_metrics(path: Path, check: str) -> str:
     return f"pushed {len(body.splitlines())} lines of {path} to {url} ({status})"
 
 
-def push_drift_metrics_command(context: Context) -> str:
+def push_drift_metrics_command(args: Namespace) -> str:
     return push_metrics(DRIFT_METRICS, "drift")
 
 
-def push_performance_metrics_command(context: Context) -> str:
+def push_performance_metrics_command(args: Namespace) -> str:
     return push_metrics(PERFORMANCE_METRICS, "performance")

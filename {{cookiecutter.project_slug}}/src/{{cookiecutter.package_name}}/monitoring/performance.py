@@ -12,26 +12,20 @@ as `drift` does, so a workflow can decide to retrain.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..commands import Context
-
 import json
 import math
 import os
+from argparse import Namespace
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import METRICS_FILE, PACKAGE, FairnessGate, Params
-from ..errors import UserError
-from ..modeling.metrics import score_predictions
-from ..pipeline.fairness import fairness_metrics
-from ..pipeline.tracking import flatten
-from ..review.diffs import FeatureFairness, split_metrics
-from ..review.fairness import fairness_section
-from ..review.gate import MetricRow, describe, judge_metrics
-from . import PERFORMANCE_REPORT, PERFORMANCE_RESULT
+from ..core.errors import UserError
+from ..core.fairness import fairness_metrics
+from ..core.fairness_gate import FeatureFairness, fairness_section, split_metrics
+from ..core.gate import MetricRow, describe, judge_metrics
+from ..core.params import PACKAGE, FairnessGate, Params, flatten, load_params
+from ..core.paths import METRICS_FILE, PERFORMANCE_REPORT, PERFORMANCE_RESULT
+from ..core.scoring import score_predictions
 from .labels import Joined, join_labels
 from .verdict import conclude
 
@@ -255,10 +249,11 @@ def inference_log(given: Path | None, params: Params) -> Path:
     return Path(named)
 
 
-def performance_command(context: Context) -> int:
+def performance_command(args: Namespace) -> int:
     """Report the live metrics; exit 3 on a drop (unless --report-only), and tell a workflow."""
-    args = context.args
-    outcome = assess(context.params, inference_log(args.log, context.params), args.labels)
+    params = load_params()
+    args = args
+    outcome = assess(params, inference_log(args.log, params), args.labels)
     return conclude(
         text=markdown(outcome),
         report=args.output or PERFORMANCE_REPORT,

@@ -7,24 +7,29 @@ App token or a fine-grained PAT (see the README).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..commands import Context
-
 import json
 import os
+import sys
+from argparse import Namespace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..config import LOCK_FILE, METRICS_FILE, PLOTS_DIR, Params
-from ..errors import UserError
-from ..review.compare import publish, review
-from ..shell import call, run
-from ..vcs import uncommitted
-from . import DRIFT_REPORT, DRIFT_RESULT, PERFORMANCE_REPORT, PERFORMANCE_RESULT
+from ..core.errors import UserError
+from ..core.git import uncommitted
+from ..core.params import PACKAGE, Params, load_params
+from ..core.paths import (
+    DRIFT_REPORT,
+    DRIFT_RESULT,
+    LOCK_FILE,
+    METRICS_FILE,
+    PERFORMANCE_REPORT,
+    PERFORMANCE_RESULT,
+    PLOTS_DIR,
+    RETRAIN_PR_BODY,
+    REVIEW_REPORT,
+)
+from ..core.shell import call, run
 
-PR_BODY = Path("reports/retrain-pr.md")
 BOT = "retrain-bot"
 BOT_IDENTITY = ["-c", f"user.name={BOT}", "-c", f"user.email={BOT}@users.noreply.github.com"]
 
@@ -78,14 +83,17 @@ def open_pull_request(params: Params, base: str = "main") -> str:
             "secret (a GitHub App), or a RETRAIN_PAT secret. A PR opened with GITHUB_TOKEN "
             "would start no review workflow."
         )
-    outcome = review(params, None if base == "main" else base)
-    publish(outcome.markdown)
-    PR_BODY.write_text(pr_body(outcome.markdown))
+    # The review runs as its own command, as in a PR: monitoring does not import the review.
+    gate = run(sys.executable, "-m", PACKAGE, "review", "--output", str(REVIEW_REPORT),
+               *(() if base == "main" else ("--base", base)))  # fmt: skip
+    if gate.returncode not in (0, 1) or not REVIEW_REPORT.is_file():
+        raise UserError(f"the review of the retrained model failed: {gate.stderr.strip()}")
+    RETRAIN_PR_BODY.write_text(pr_body(REVIEW_REPORT.read_text()))
     stamp = os.environ.get("GITHUB_RUN_ID") or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     branch = f"retrain/{stamp}"
     call("git", "checkout", "-q", "-b", branch)
     call("git", "add", "--", *changed)
-    verdict = "gate would fail" if outcome.regressions else "gate passes"
+    verdict = "gate would fail" if gate.returncode else "gate passes"
     title = f"Retrain the model on the latest data ({verdict})"
     call("git", *commit_identity(), "commit", "-q", "--no-verify", "-m", title)
     if os.environ.get("GH_TOKEN"):
@@ -93,10 +101,11 @@ def open_pull_request(params: Params, base: str = "main") -> str:
     call("git", "push", "-q", "origin", f"HEAD:refs/heads/{branch}")
     call(
         "gh", "pr", "create", "--base", base, "--head", branch, "--title", title,
-        "--body-file", str(PR_BODY),
+        "--body-file", str(RETRAIN_PR_BODY),
     )  # fmt: skip
     return f"pushed {branch} and opened a pull request into {base}: {', '.join(changed)}"
 
 
-def retrain_pr_command(context: Context) -> str:
-    return open_pull_request(context.params, context.args.base)
+def retrain_pr_command(args: Namespace) -> str:
+    params = load_params()
+    return open_pull_request(params, args.base)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..review.compare import publish
+from ..core.reports import publish
 
 BAD_VERDICT_EXIT = 3
 

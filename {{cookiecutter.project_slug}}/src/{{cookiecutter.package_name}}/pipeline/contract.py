@@ -8,19 +8,21 @@ report naming column, check and how many rows fail.
 from __future__ import annotations
 
 import json
+from argparse import Namespace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..config import VALIDATION_REPORT, Params
-from ..errors import DataContractError, UserError
-from .data import labelled_rows, unlabelled_note
+from ..core.contract import load_contract
+from ..core.errors import DataContractError
+from ..core.params import Params, load_params
+from ..core.paths import VALIDATION_REPORT
+from ..core.tables import labelled_rows, unlabelled_note
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
-    from ..commands import Context
 
 MAX_CATEGORIES = 50
 MAX_EXAMPLES = 3  # failing values shown per check; the count covers them all
@@ -70,17 +72,6 @@ def write_contract(params: Params) -> tuple[Path, int]:
     )
     params.data.schema_file.write_text(header + schema.to_yaml())
     return params.data.schema_file, unlabelled
-
-
-def load_contract(path: Path) -> pa.DataFrameSchema:
-    import pandera.pandas as pa
-
-    if not path.exists():
-        raise UserError(f"{path} not found: run `make schema` to infer the data contract")
-    try:
-        return pa.DataFrameSchema.from_yaml(path)
-    except Exception as error:
-        raise UserError(f"{path} is not a valid pandera schema: {error}") from error
 
 
 def describe_failures(failures: pd.DataFrame) -> list[str]:
@@ -142,13 +133,15 @@ def validate(params: Params) -> dict[str, object]:
     return report
 
 
-def schema_command(context: Context) -> str:
-    path, unlabelled = write_contract(context.params)
-    note = unlabelled_note(unlabelled, context.params.data.target)
+def schema_command(args: Namespace) -> str:
+    params = load_params()
+    path, unlabelled = write_contract(params)
+    note = unlabelled_note(unlabelled, params.data.target)
     return f"wrote the data contract to {path}; review and tighten it{note}"
 
 
-def validate_command(context: Context) -> str:
-    report = validate(context.params)
-    note = unlabelled_note(int(report["unlabelled_rows"]), context.params.data.target)
+def validate_command(args: Namespace) -> str:
+    params = load_params()
+    report = validate(params)
+    note = unlabelled_note(int(report["unlabelled_rows"]), params.data.target)
     return f"{report['source']}: {report['rows']} rows match the data contract{note}"

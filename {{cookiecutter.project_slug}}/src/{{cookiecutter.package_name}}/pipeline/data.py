@@ -1,73 +1,16 @@
-"""Read the raw table with clear errors, and split it reproducibly into train and test."""
+"""The prepare stage: split the labelled rows reproducibly into train and test."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..commands import Context
-
-from pathlib import Path
+from argparse import Namespace
 
 import numpy as np
 import pandas as pd
 
-from ..config import PREPARED_DIR, TASK, TEST_SPLIT, TRAIN_SPLIT, Params
-from ..errors import UserError
-from .memory import check_fits, memory_guard
-
-
-def read_table(path: Path, target: str | None = None) -> pd.DataFrame:
-    """Read a CSV or Parquet table; name the file and the fix when it cannot be used, or
-    when it is too large for the memory available."""
-    if not path.exists():
-        raise UserError(f"{path} not found: run `make pull-data`, or copy your CSV there")
-    if path.suffix != ".parquet":  # the splits are smaller than the CSV they come from
-        check_fits(path)
-    try:
-        with memory_guard(path):
-            frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    except pd.errors.EmptyDataError as error:
-        raise UserError(
-            f"{path} is empty: it needs a header row and at least one data row"
-        ) from error
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise UserError(f"{path} is not a readable CSV: {error}") from error
-    if frame.empty:
-        raise UserError(f"{path} has a header but no data rows")
-    if target is not None and target not in frame.columns:
-        raise UserError(
-            f"target column '{target}' is not in {path}; its columns are: "
-            f"{', '.join(map(str, frame.columns))}. Set data.target in params.yaml."
-        )
-    return frame
-
-
-def labelled_rows(path: Path, target: str) -> tuple[pd.DataFrame, int]:
-    """The table's rows that have a target value, and how many lack one.
-
-    Real tables often miss a few labels; those rows cannot train or score a model, so every
-    stage drops them the same way, and says how many, instead of failing the contract.
-    """
-    frame = read_table(path, target)
-    missing = frame[target].isna()
-    if missing.all():
-        raise UserError(
-            f"every row of {path} lacks a value in the target column '{target}': "
-            "fill it in, or set data.target in params.yaml to the column to predict"
-        )
-    return frame[~missing], int(missing.sum())
-
-
-def unlabelled_note(count: int, target: str) -> str:
-    if not count:
-        return ""
-    rows = "row lacks" if count == 1 else "rows lack"
-    return f"; {count} {rows} a '{target}' value and {'is' if count == 1 else 'are'} left out"
-
-
-def split_features(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
-    return frame.drop(columns=[target]), frame[target]
+from ..core.errors import UserError
+from ..core.params import TASK, Params, load_params
+from ..core.paths import PREPARED_DIR, TEST_SPLIT, TRAIN_SPLIT
+from ..core.tables import labelled_rows, unlabelled_note
 
 
 def split_indices(labels: pd.Series, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -103,7 +46,8 @@ def prepare(params: Params) -> tuple[int, int, int]:
     return len(train), len(test), unlabelled
 
 
-def prepare_command(context: Context) -> str:
-    train_rows, test_rows, unlabelled = prepare(context.params)
-    note = unlabelled_note(unlabelled, context.params.data.target)
+def prepare_command(args: Namespace) -> str:
+    params = load_params()
+    train_rows, test_rows, unlabelled = prepare(params)
+    note = unlabelled_note(unlabelled, params.data.target)
     return f"split into {train_rows} training and {test_rows} test rows{note}"

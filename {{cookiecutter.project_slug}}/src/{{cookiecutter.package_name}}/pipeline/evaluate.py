@@ -6,23 +6,20 @@ This stage does not import MLflow: that would add seconds to every repro for a c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..commands import Context
-
 import json
 import math
+from argparse import Namespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..config import METRICS_FILE, PLOTS_DIR, TASK, TEST_SPLIT, FairnessGate, Params
-from ..modeling.metrics import score
-from .artifacts import load_model
-from .data import read_table, split_features
-from .fairness import fairness_metrics
+from ..core.fairness import fairness_metrics
+from ..core.model_file import load_model
+from ..core.params import TASK, FairnessGate, Params, load_params
+from ..core.paths import METRICS_FILE, PLOTS_DIR, TEST_SPLIT
+from ..core.scoring import score
+from ..core.tables import read_table, split_features
 
 # Plot data beyond this many test rows is an evenly spaced subset: a scatter of 200k points
 # says no more than one of 5k, and DVC renders and diffs it far faster. Metrics use every row.
@@ -94,6 +91,7 @@ def evaluate(params: Params) -> dict[str, Any]:
     return metrics
 
 
-def evaluate_command(context: Context) -> str:
-    metrics = evaluate(context.params)
+def evaluate_command(args: Namespace) -> str:
+    params = load_params()
+    metrics = evaluate(params)
     return json.dumps({k: round(v, 4) for k, v in metrics.items() if not isinstance(v, dict)})

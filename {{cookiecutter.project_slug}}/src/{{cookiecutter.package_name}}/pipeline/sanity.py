@@ -1,26 +1,32 @@
 """Cheap consistency checks of params.yaml and dvc.yaml, run by pre-commit before a commit.
 
 Catches the mistakes that otherwise surface minutes later in CI: a stage naming a param
-that does not exist, a dependency path that is gone, a typo in params.yaml, a sensitive
-feature that is not a column of the data contract.
+that does not exist, a dependency path that is gone, a typo in params.yaml, a model or
+hyperparameter the estimator does not have, a sensitive feature that is not a column of the
+data contract.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..commands import Context
-
+from argparse import Namespace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..config import PARAMS_FILE, Params, load_params, read_params_tree
-from ..errors import UserError
-
-PIPELINE_FILE = Path("dvc.yaml")
+from ..core.contract import load_contract
+from ..core.errors import UserError
+from ..core.params import Params, load_params, read_params_tree
+from ..core.paths import (
+    METRICS_FILE,
+    MODEL_FILE,
+    PARAMS_FILE,
+    PIPELINE_FILE,
+    TEST_SPLIT,
+    TRAIN_SPLIT,
+    VALIDATION_REPORT,
+)
+from .estimator import estimator_problems
 
 
 def has_key(tree: dict[str, Any], dotted: str) -> bool:
@@ -32,12 +38,36 @@ def has_key(tree: dict[str, Any], dotted: str) -> bool:
     return True
 
 
+# What each stage writes, as core/paths.py names it: dvc.yaml must declare the same files.
+STAGE_OUTPUTS = {
+    "validate": [VALIDATION_REPORT],
+    "prepare": [TRAIN_SPLIT, TEST_SPLIT],
+    "train": [MODEL_FILE],
+    "evaluate": [METRICS_FILE],
+}
+
+
+def output_problems(stages: dict[str, Any], pipeline_file: Path) -> list[str]:
+    """A path the code writes that its stage in dvc.yaml does not declare."""
+    problems = []
+    for stage, paths in STAGE_OUTPUTS.items():
+        spec = stages.get(stage) or {}
+        entries = [e for key in ("outs", "metrics") for e in spec.get(key) or []]
+        declared = {next(iter(e)) if isinstance(e, dict) else str(e) for e in entries}
+        problems += [
+            f"{pipeline_file}: stage '{stage}' writes {path} but does not declare it"
+            for path in paths
+            if path.as_posix() not in declared
+        ]
+    return problems
+
+
 def sensitive_feature_problems(params: Params) -> list[str]:
     """Each evaluate.sensitive_features column must be in data/schema.yaml (when it exists)."""
     schema = params.data.schema_file
     if not schema.exists():
         return []
-    columns = list((yaml.safe_load(schema.read_text()) or {}).get("columns") or {})
+    columns = list(load_contract(schema).columns)
     return [
         f"{PARAMS_FILE}: evaluate.sensitive_features names '{column}', which is not a column "
         f"of {schema}; choose from {', '.join(columns)}"
@@ -53,7 +83,8 @@ def pipeline_problems(
     typed = load_params(params_file)  # every key typed and known, or a UserError naming it
     params = read_params_tree(params_file)
     stages = (yaml.safe_load(pipeline_file.read_text()) or {}).get("stages", {})
-    problems = sensitive_feature_problems(typed)
+    problems = estimator_problems(typed) + sensitive_feature_problems(typed)
+    problems += output_problems(stages, pipeline_file)
     for stage, spec in stages.items():
         for entry in spec.get("params", []):
             keys = entry if isinstance(entry, str) else None
@@ -70,7 +101,7 @@ def pipeline_problems(
     return problems
 
 
-def check_command(context: Context) -> str:
+def check_command(args: Namespace) -> str:
     problems = pipeline_problems()
     if problems:
         raise UserError("\n".join(problems))

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..commands import Context
-
 import json
+from argparse import Namespace
 
-from ..config import MODEL_FILE, RUN_FILE, TRAIN_SPLIT, Params
-from ..errors import UserError
-from ..modeling.metrics import score
-from ..modeling.model import build_model
-from .artifacts import save_model, trusted_types
-from .data import read_table, split_features
-from .tracking import ensure_reachable, log_training_run, tracking_uri
+from ..core.errors import UserError
+from ..core.model_file import save_model, trusted_types
+from ..core.params import Params, load_params
+from ..core.paths import MODEL_FILE, RUN_FILE, TRAIN_SPLIT
+from ..core.scoring import score
+from ..core.tables import read_table, split_features
+from ..core.tracking import ensure_reachable, log_training_run, tracking_uri
+from .estimator import build_model, estimator_problems
 
 
 def train(params: Params) -> dict[str, str]:
+    if problems := estimator_problems(params):
+        raise UserError("\n".join(problems))
     ensure_reachable(tracking_uri())  # fail in seconds, before minutes of fitting
     features, target = split_features(
         read_table(TRAIN_SPLIT, params.data.target), params.data.target
@@ -37,7 +36,8 @@ def train(params: Params) -> dict[str, str]:
     return run
 
 
-def train_command(context: Context) -> str:
-    run = train(context.params)
+def train_command(args: Namespace) -> str:
+    params = load_params()
+    run = train(params)
     version = run["registered_version"]
     return f"trained and logged MLflow run {run['run_id']} (model version {version})"

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..commands import Context
-
 import json
 import shutil
 import sys
+from argparse import Namespace
 
-from ..config import METRICS_FILE, MODEL_FILE, PACKAGE, RUN_FILE
-from ..errors import UserError
-from ..pipeline.lockfile import check_reviewed_model, model_tag
-from ..vcs import version_of_head
+from ..core.errors import UserError
+from ..core.git import version_of_head
+from ..core.lockfile import check_reviewed_model, model_tag
+from ..core.params import PACKAGE
+from ..core.paths import METRICS_FILE, MODEL_FILE, RUN_FILE
 
 
 def _labels(md5: str, sha: str) -> dict[str, str]:
@@ -66,13 +63,13 @@ def bento_path() -> str:
         raise UserError(f"no bento {tag}: run `make bento` first") from error
 
 
-def stage_bento_command(context: Context) -> str:
+def stage_bento_command(args: Namespace) -> str:
     return stage_bento()
 
 
-def bento_version_command(context: Context) -> str:
+def bento_version_command(args: Namespace) -> str:
     return version_of_head()
 
 
-def bento_path_command(context: Context) -> str:
+def bento_path_command(args: Namespace) -> str:
     return bento_path()

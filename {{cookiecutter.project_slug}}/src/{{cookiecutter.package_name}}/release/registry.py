@@ -3,23 +3,20 @@
 The release runs this only with a tracking server (MLFLOW_TRACKING_URI). The shipped model
 version carries the tag `dvc_md5`, which is how a re-run finds it. The version the train
 stage registered is reused when its run lives on this server; when training logged to a
-local store instead, the reviewed model file is registered now. Nothing is retrained.
+local store instead, the reviewed model file is registered now.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..commands import Context
-
 import json
 import os
+from argparse import Namespace
 from typing import Any
 
-from ..config import METRICS_FILE, PACKAGE, RUN_FILE, TEST_SPLIT, Params
-from ..pipeline.lockfile import check_reviewed_model
-from ..vcs import version_of_head
+from ..core.git import version_of_head
+from ..core.lockfile import check_reviewed_model
+from ..core.params import PACKAGE, Params, load_params
+from ..core.paths import METRICS_FILE, RUN_FILE, TEST_SPLIT
 
 ALIAS = "champion"
 
@@ -49,9 +46,10 @@ def _trained_version(client: Any) -> str | None:
 
 def _register(params: Params) -> str:
     """Log and register the reviewed model file, with its test metrics."""
-    from ..pipeline.artifacts import MODEL_FILE, load_model, trusted_types
-    from ..pipeline.data import read_table, split_features
-    from ..pipeline.tracking import log_training_run
+    from ..core.model_file import load_model, trusted_types
+    from ..core.paths import MODEL_FILE
+    from ..core.tables import read_table, split_features
+    from ..core.tracking import log_training_run
 
     features, _ = split_features(read_table(TEST_SPLIT, params.data.target), params.data.target)
     metrics = json.loads(METRICS_FILE.read_text()) if METRICS_FILE.exists() else {}
@@ -64,7 +62,7 @@ def _register(params: Params) -> str:
 def promote(params: Params) -> str:
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         return "MLFLOW_TRACKING_URI is not set: no registry to update; the bento ships regardless"
-    from ..pipeline.tracking import start_mlflow
+    from ..core.tracking import start_mlflow
 
     md5 = check_reviewed_model()
     client = start_mlflow().MlflowClient()
@@ -75,5 +73,6 @@ def promote(params: Params) -> str:
     return f"MLflow model {PACKAGE} version {version} is now @{ALIAS} (dvc md5 {md5})"
 
 
-def promote_command(context: Context) -> str:
-    return promote(context.params)
+def promote_command(args: Namespace) -> str:
+    params = load_params()
+    return promote(params)

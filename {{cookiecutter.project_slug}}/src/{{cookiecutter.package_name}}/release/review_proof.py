@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Any
+from argparse import Namespace
+from typing import Any
 
-from ..errors import UserError
-from ..shell import call
-
-if TYPE_CHECKING:
-    from ..commands import Context
+from ..core.errors import UserError
+from ..core.shell import call
 
 REVIEW_CHECK = "Reproduce and review the model"  # the review job's name in pr-review.yml
 
@@ -70,5 +68,5 @@ def verify_review() -> str:
     return f"commit {sha[:12]} is PR #{pull.get('number')}, reviewed and merged: ship it"
 
 
-def verify_review_command(context: Context) -> str:
+def verify_review_command(args: Namespace) -> str:
     return verify_review()

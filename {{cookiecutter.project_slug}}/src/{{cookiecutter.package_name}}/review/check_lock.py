@@ -8,15 +8,12 @@ are not what the committed code computes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from argparse import Namespace
 
-from ..config import LOCK_FILE, METRICS_FILE
-from ..errors import UserError
-from ..pipeline.lockfile import recorded_outputs
-from ..vcs import file_at, uncommitted
-
-if TYPE_CHECKING:
-    from ..commands import Context
+from ..core.errors import UserError
+from ..core.git import file_at, uncommitted
+from ..core.lockfile import recorded_outputs
+from ..core.paths import LOCK_FILE, METRICS_FILE
 
 
 def differences() -> list[str]:
@@ -46,5 +43,5 @@ def check_lock() -> str:
     )
 
 
-def check_lock_command(context: Context) -> str:
+def check_lock_command(args: Namespace) -> str:
     return check_lock()

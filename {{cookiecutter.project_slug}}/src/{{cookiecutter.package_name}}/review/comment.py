@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+from argparse import Namespace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ..errors import UserError
-from ..shell import call
+from ..core.errors import UserError
+from ..core.shell import call
 from .report import MARKER
-
-if TYPE_CHECKING:
-    from ..commands import Context
 
 BOT = "github-actions[bot]"  # the author of comments made with GITHUB_TOKEN
 
@@ -62,5 +59,5 @@ def post_review(report: Path) -> str:
     return f"created the review comment on PR #{number}"
 
 
-def pr_comment_command(context: Context) -> str:
-    return post_review(context.args.report)
+def pr_comment_command(args: Namespace) -> str:
+    return post_review(args.report)

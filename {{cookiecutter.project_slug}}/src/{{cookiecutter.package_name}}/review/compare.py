@@ -7,23 +7,18 @@ A base without metrics is no error: the report says there is no baseline yet.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..commands import Context
-
-import os
 import sys
+from argparse import Namespace
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..config import REVIEW_REPORT, Params, read_params_tree
-from ..errors import UserError
-from ..pipeline.lockfile import reviewed_md5
-from ..vcs import head_commit, resolve_base
+from ..core.errors import UserError
+from ..core.fairness_gate import fairness_section, split_metrics
+from ..core.gate import judge_metrics
+from ..core.git import head_commit, resolve_base
+from ..core.lockfile import reviewed_md5
+from ..core.params import Params, load_params, read_params_tree
+from ..core.reports import publish
 from . import diffs, report
-from .fairness import fairness_section
-from .gate import judge_metrics
 from .rules import rules_of
 
 
@@ -47,8 +42,8 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
     base_name, base_sha = resolve_base(base)
     rules = rules_of(base_name, base_sha, params, read_params_tree())
     metric_diff = diffs.dvc_diff("metrics", base_name)
-    main_overall, main_fairness = diffs.split_metrics(diffs.side(metric_diff, "old"))
-    pr_overall, pr_fairness = diffs.split_metrics(diffs.side(metric_diff, "new"))
+    main_overall, main_fairness = split_metrics(diffs.side(metric_diff, "old"))
+    pr_overall, pr_fairness = split_metrics(diffs.side(metric_diff, "new"))
     has_baseline = bool(main_overall)
 
     rows = judge_metrics(main_overall, pr_overall, rules.review.metrics)
@@ -83,21 +78,12 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
     return Outcome(markdown, regressions, has_baseline)
 
 
-def publish(markdown: str, output: Path = REVIEW_REPORT) -> Path:
-    """Write the report file, and the job summary when running in GitHub Actions."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(markdown)
-    if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(summary, "a") as handle:
-            handle.write(markdown)
-    return output
-
-
-def review_command(context: Context) -> int:
+def review_command(args: Namespace) -> int:
     """Print and publish the review; the exit code is the gate."""
-    reproduced = not context.args.not_reproduced
-    outcome = review(context.params, context.args.base or None, reproduced)
-    publish(outcome.markdown, context.args.output)
+    params = load_params()
+    reproduced = not args.not_reproduced
+    outcome = review(params, args.base or None, reproduced)
+    publish(outcome.markdown, args.output)
     print(outcome.markdown)
     if outcome.regressions:
         named = ", ".join(outcome.regressions)

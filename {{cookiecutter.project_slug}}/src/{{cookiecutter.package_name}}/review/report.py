@@ -5,33 +5,14 @@ The first line is a hidden marker, so a workflow can find and update its one PR 
 
 from __future__ import annotations
 
-from .gate import MetricRow, describe
+from ..core.gate import MetricRow, describe
+from ..core.reports import ICONS, number, signed
 
 MARKER = "<!-- mergeship-review -->"
-ICONS = {
-    "regressed": "❌ regressed",
-    "improved": "✅ improved",
-    "unchanged": "✅ unchanged",
-    "within tolerance": "✅ within tolerance",
-    "new": "🆕 new",
-    "removed": "⚠️ removed",
-    "not gated": "⚪ not gated",
-    "too small to gate": "⚪ too small to gate",
-}
-
-
 NOT_REPRODUCED = (
     "Not reproduced: CI could not reach the data (a fork, or no DVC remote credentials), "
     "so these are the numbers committed in the PR, not numbers CI computed."
 )
-
-
-def number(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
-
-
-def signed(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.4f}"
 
 
 def verdict(regressions: list[str], has_baseline: bool) -> str:

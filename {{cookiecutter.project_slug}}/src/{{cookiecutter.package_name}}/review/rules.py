@@ -12,9 +12,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ..config import PARAMS_FILE, EvaluateParams, Params, ReviewParams, explain
-from ..errors import UserError
-from ..vcs import file_at
+from ..core.errors import UserError
+from ..core.git import file_at
+from ..core.params import EvaluateParams, Params, ReviewParams, explain, flatten
+from ..core.paths import PARAMS_FILE
 
 
 @dataclass(frozen=True)
@@ -23,15 +24,6 @@ class Rules:
     sensitive_features: list[str]  # the columns whose groups the fairness gate judges
     source: str  # where the rules came from, for the report
     changes: list[tuple[str, Any, Any]]  # (key, base, PR) of `review:` keys the PR changes
-
-
-def flatten(tree: Any, prefix: str) -> dict[str, Any]:
-    if not isinstance(tree, dict):
-        return {prefix: tree}
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        flat.update(flatten(value, f"{prefix}.{key}"))
-    return flat
 
 
 def rule_changes(base: dict[str, Any], pr: dict[str, Any]) -> list[tuple[str, Any, Any]]:
@@ -43,21 +35,6 @@ def rule_changes(base: dict[str, Any], pr: dict[str, Any]) -> list[tuple[str, An
     ]
 
 
-def without_slices(tree: dict[str, Any]) -> dict[str, Any]:
-    """A base from before fairness read in today's terms, so the PR updating it can be judged.
-
-    Its `evaluate.slice_by` is the one sensitive feature; its `review.slices` the group gate.
-    """
-    review, evaluate = dict(tree.get("review") or {}), dict(tree.get("evaluate") or {})
-    if isinstance(slices := review.pop("slices", None), dict):
-        groups = dict(slices)
-        review["fairness"] = {"groups": groups, "min_rows": groups.pop("min_rows", 30)}
-    if "slice_by" in evaluate:
-        column = evaluate.pop("slice_by")
-        evaluate["sensitive_features"] = [column] if column else []
-    return {**tree, "review": review, "evaluate": evaluate}
-
-
 def rules_of(base_name: str, base_sha: str, params: Params, pr_tree: dict[str, Any]) -> Rules:
     """The base revision's gate; the PR's own only when the base has no params.yaml yet."""
     text = file_at(base_sha, PARAMS_FILE)
@@ -65,10 +42,9 @@ def rules_of(base_name: str, base_sha: str, params: Params, pr_tree: dict[str, A
         note = f"this PR's `review:` (`{base_name}` has no {PARAMS_FILE} yet)"
         return Rules(params.review, params.evaluate.sensitive_features, note, [])
     base_tree = yaml.safe_load(text) or {}
-    current = without_slices(base_tree)
     try:
-        review = ReviewParams.model_validate(current["review"])
-        evaluate = EvaluateParams.model_validate(current["evaluate"])
+        review = ReviewParams.model_validate(base_tree.get("review"))
+        evaluate = EvaluateParams.model_validate(base_tree.get("evaluate"))
     except ValidationError as error:
         raise UserError(
             f"the gate on {base_name} cannot be read, so nothing can judge this PR; "

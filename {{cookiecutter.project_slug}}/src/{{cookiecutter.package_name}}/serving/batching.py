@@ -3,8 +3,8 @@ rides in the next one.
 
 A model call costs about the same for 1 record as for 20 (sklearn's fixed cost per call), so
 throughput comes from merging concurrent requests. BentoML's adaptive batching decides when
-to send a batch from a moving average of past waits: at c16 its batches averaged 9 requests
-and a lone request waited about 18 ms for company that did not come. Here there is no timer
+to send a batch from a moving average of past waits, which keeps batches small under load
+and makes a lone request wait for company that does not come. Here there is no timer
 to tune: the model runs on the event loop (serving/service.py), requests wait in their sockets
 meanwhile, and once it returns the loop reads and validates every one of them before the
 next call starts. A lone request is predicted at once; under load a batch holds every request

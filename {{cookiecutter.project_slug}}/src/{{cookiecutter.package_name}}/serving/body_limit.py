@@ -13,7 +13,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
-from ..pipeline.columns import ColumnSpec
+from ..core.contract import ColumnSpec
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]

@@ -6,7 +6,7 @@ the model. Categories are the exception: an unknown one is accepted and reported
 warning, because the model's OneHotEncoder ignores categories it never saw (handle_unknown=
 "ignore"), and refusing them would break every client the day a new value appears upstream.
 
-The contract is read with plain YAML (pipeline/columns.py), so the bento needs no pandera.
+The contract's columns come from core/contract.py, the one reader of data/schema.yaml.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ..pipeline.columns import ColumnSpec
+from ..core.contract import ColumnSpec
 
 # Strict: a number must be a JSON number and text a JSON string; no NaN or Infinity.
 RECORD_CONFIG = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
@@ -122,11 +122,6 @@ def column_values(records: Sequence[BaseModel], index: int) -> list[Any]:
     """One column of the validated batch, read straight from each record's fields."""
     key = f"field_{index}"
     return [record.__dict__[key] for record in records]
-
-
-def as_features(record: BaseModel, columns: Sequence[ColumnSpec]) -> dict[str, Any]:
-    """The record by column name, as the inference log stores it."""
-    return {column.name: record.__dict__[f"field_{index}"] for index, column in enumerate(columns)}
 
 
 def unknown_categories(

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..config import PACKAGE, TASK
-from ..pipeline.columns import ColumnSpec
+from ..core.contract import ColumnSpec
+from ..core.params import PACKAGE, TASK
 
 BUCKETS = 10
 

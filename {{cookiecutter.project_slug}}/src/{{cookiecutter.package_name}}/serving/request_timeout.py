@@ -4,11 +4,8 @@ BentoML's TimeoutMiddleware (`traffic.timeout`, BentoML 1.4) arms one timer per 
 `loop.call_later` and never cancels it. The timer keeps a copy of the request's context,
 which holds its trace span and all the span refers to, until it fires, whether the request
 was answered or not. Under load these pile up and age into the oldest GC generation, so
-every full collection scans them all. Measured on 2 cores, five runs of 3,000 requests at c16
-back to back with the 20 s timeout: BentoML's let the oldest generation grow to 263,000
-objects, full collections took up to 323 ms, and the p99 climbed 89, 201, 369, 381, 376 ms
-(req/s 451 down to 359); with this one, full collections stayed under 3 ms and the p99 at
-46-50 ms (452-524 req/s).
+every full collection scans them all, and the p99 climbs run after run
+(benchmarks/results.md has the measurements).
 
 `RequestTimeout` answers the same 504, and in the one error shape (http_guard.py), which
 BentoML's does not: it sits outside the service's own middlewares. Its timer runs in an empty

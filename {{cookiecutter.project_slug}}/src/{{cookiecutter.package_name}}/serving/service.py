@@ -5,16 +5,15 @@ record is checked against the data contract before it reaches the model, so a ba
 gets HTTP 400 naming the field, never a 500. Concurrent requests are merged into one
 DataFrame and one `model.predict` call (serving/batching.py), which is where the throughput
 comes from. The model call runs on the event loop, not in a worker thread, so it and the HTTP
-handling never contend for the GIL across threads (2 cores, c16, three runs each: 384-454
-req/s against 260-334 from a thread); requests wait in their sockets meanwhile, and the next
-batch takes them all. GET /livez, /readyz and /metrics come with BentoML.
+handling never contend for the GIL across threads; requests wait in their sockets meanwhile,
+and the next batch takes them all. GET /livez, /readyz and /metrics come with BentoML.
 Around it all, http_guard.py answers 415 to non-JSON bodies, gives every error one JSON shape
 and makes /docs.json say so; `make fuzz` checks that contract with schemathesis.
 
-When the project has the monitoring package, each record and its prediction can go to an
-inference log (monitoring/inference_log.py) that `make drift` reads back.
+With monitoring, each record and its prediction can go to an inference log
+(core/inference_log.py) that `make drift` and `make performance` read back.
 
-The model is `models/model.skops` at the md5 that dvc.lock records (pipeline/lockfile.py),
+The model is `models/model.skops` at the md5 that dvc.lock records (core/lockfile.py),
 saved into the BentoML model store by `make bento`. The image carries only what serving
 needs.
 """
@@ -25,7 +24,6 @@ import gc
 import sys
 from collections import Counter
 from importlib.metadata import version
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,14 +33,15 @@ from bentoml.validators import ContentType
 from pydantic import BaseModel
 from threadpoolctl import ThreadpoolController
 
-from ..config import PACKAGE, load_params
-from ..pipeline.artifacts import for_serving, load_model, one_warning_filter
-from ..pipeline.columns import read_contract
-from ..pipeline.lockfile import model_tag
+from ..core.contract import read_columns
+from ..core.lockfile import model_tag
+from ..core.model_file import MODEL_PACKAGES, load_model
+from ..core.params import PACKAGE, load_params
 from . import request_timeout
 from .batching import ContinuousBatcher, Overloaded
 from .body_limit import BodyLimit, max_body_bytes
 from .http_guard import HttpGuard
+from .model_call import for_serving, one_warning_filter
 from .payload import (
     Prediction,
     prediction_ids,
@@ -53,22 +52,12 @@ from .payload import (
 )
 from .prediction_metrics import observe, prediction_metric
 
-# What the model needs at serving time, pinned to the versions it was trained with; bentoml
-# adds itself. No dvc, mlflow or pandera: the contract is read as plain YAML.
-SERVING_PACKAGES = (
-    "scikit-learn",
-    "skops",
-    "pandas",
-    "numpy",
-    "scipy",
-    "threadpoolctl",
-    "pyyaml",
-    "pydantic",
-)
+# What serving needs, pinned to the versions the model was trained with; bentoml adds itself.
+# No dvc or mlflow.
+SERVING_PACKAGES = (*MODEL_PACKAGES, "threadpoolctl", "pyyaml", "pydantic", "pandera")
 MODEL_FILENAME = "model.skops"
-MONITORED = find_spec(f"{PACKAGE}.monitoring") is not None
 # The answer's media type, declared. Left undeclared, BentoML derives it for every response by
-# generating the output model's JSON schema: measured at c16 with wrk, 21% of the worker's CPU.
+# generating the output model's JSON schema, a large share of each request's CPU.
 JSON = ContentType("application/json")
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
@@ -81,7 +70,7 @@ class BuildArguments(BaseModel):
 
 
 PARAMS = load_params()
-FEATURES, TARGET = read_contract(PARAMS.data.schema_file, PARAMS.data.target)
+FEATURES, TARGET = read_columns(PARAMS.data.schema_file, PARAMS.data.target)
 Record = record_model(FEATURES)
 PredictRequest = request_model(Record, PARAMS.serve.max_batch_size)
 # Image size: for a known `distro` BentoML prepends `apt-get install build-essential git ...`
@@ -113,7 +102,7 @@ class Predictor:
         self.model = for_serving(load_model(Path(self.model_ref.path_of(MODEL_FILENAME))))
         # One OpenMP thread per model call, set per call: limits are per thread, and predict
         # runs on the event loop's. Gradient boosting otherwise wakes every core for each of its
-        # trees: 26 ms per call of 1-16 rows on 2 cores, against 6 ms on one (18 us to set).
+        # trees, which costs a small batch more than its whole prediction.
         self.threads = ThreadpoolController()
         import prometheus_client  # here, in the worker: BentoML set up multiprocess metrics
 
@@ -132,17 +121,17 @@ class Predictor:
             self.predict_batch, PARAMS.serve.max_batch_size, PARAMS.serve.max_latency_ms / 1000
         )
         self.log = None
-        if MONITORED:
-            from ..monitoring.inference_log import open_log
+{%- if cookiecutter.monitoring == 'yes' %}
+        from ..core.inference_log import open_log
 
-            dropped = prometheus_client.Counter(
-                f"{PACKAGE}_inference_log_dropped", "Inference log entries dropped: queue full"
-            )
-            self.log = open_log(PARAMS.serve, dropped.inc)
-        # Everything loaded so far (BentoML, pandas, sklearn, the model: about 200,000 objects)
-        # lives as long as the worker. Frozen, the cyclic GC stops re-scanning it: a full
-        # collection took 62-76 ms before, nothing after, and on 2 cores at c16 the p99 fell
-        # from 220-247 ms to 73-110 ms.
+        dropped = prometheus_client.Counter(
+            f"{PACKAGE}_inference_log_dropped", "Inference log entries dropped: queue full"
+        )
+        self.log = open_log(PARAMS.serve, dropped.inc)
+{%- endif %}
+        # Everything loaded so far (BentoML, pandas, sklearn, the model: hundreds of thousands
+        # of objects) lives as long as the worker. Frozen, the cyclic GC stops re-scanning it,
+        # so full collections no longer pause requests.
         gc.freeze()
 
     @bentoml.api(route="/predict", input_spec=PredictRequest)

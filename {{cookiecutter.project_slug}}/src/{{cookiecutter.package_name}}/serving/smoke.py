@@ -6,20 +6,16 @@ standard library talks HTTP, so it runs anywhere the project is installed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ..commands import Context
-
 import json
 import os
 import time
 import urllib.error
 import urllib.request
+from argparse import Namespace
 
-from ..config import Params
-from ..errors import UserError
-from ..pipeline.columns import read_contract
+from ..core.contract import read_columns
+from ..core.errors import UserError
+from ..core.params import Params, load_params
 from .payload import example_record
 
 DEFAULT_URL = "http://127.0.0.1:3000"
@@ -44,7 +40,7 @@ def smoke(params: Params) -> str:
     """Wait for /readyz, then POST one record to /predict and expect one prediction and its id."""
     url = os.environ.get("SERVICE_URL", DEFAULT_URL).rstrip("/")
     _wait_ready(url, float(os.environ.get("SMOKE_TIMEOUT", READY_TIMEOUT_SECONDS)))
-    features, _ = read_contract(params.data.schema_file, params.data.target)
+    features, _ = read_columns(params.data.schema_file, params.data.target)
     body = json.dumps({"records": [example_record(features)]}).encode()
     request = urllib.request.Request(
         f"{url}/predict", data=body, headers={"Content-Type": "application/json"}
@@ -63,5 +59,6 @@ def smoke(params: Params) -> str:
     return f"{url} is ready and predicts: {answer[0]['prediction']!r} (id {answer[0]['id']})"
 
 
-def smoke_command(context: Context) -> str:
-    return smoke(context.params)
+def smoke_command(args: Namespace) -> str:
+    params = load_params()
+    return smoke(params)

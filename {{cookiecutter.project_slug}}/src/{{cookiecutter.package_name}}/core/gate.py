@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import GroupGate, Tolerance
+from .params import GroupGate, Tolerance
 
 EPSILON = 1e-12
 SMALL = "too small to gate"

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sklearn.pipeline import Pipeline
 
-from ..config import MODEL_FILE
-from ..errors import UserError
 from ..modeling.model import TRUSTED_TYPES
+from .errors import UserError
+from .paths import MODEL_FILE
 
+# What loading and calling a model file needs: MLflow logs them with the model, and the
+# service pins them in its image.
+MODEL_PACKAGES = ("scikit-learn", "skops", "pandas", "numpy", "scipy")
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 OBJECT_ID = re.compile(r'"__id__": (\d+)|"(\d+)\.npy"')
 
@@ -87,37 +87,6 @@ def without_thread_counts(model: Pipeline) -> Pipeline:
         if mapper is not None and hasattr(mapper, "n_threads"):
             mapper.n_threads = None
     return model
-
-
-def for_serving(model: Pipeline) -> Pipeline:
-    """Predict on one thread: a served model call is a small batch, and the server's workers
-    are its parallelism.
-
-    Training uses every core (n_jobs=-1), and the file keeps that setting; at serving time
-    joblib's threads would cost more than the batch (measured on 2 cores: a 100-tree forest
-    took 28.6 ms per call of 1 to 100 rows with n_jobs=-1, 9.3 to 11.5 ms with 1).
-    """
-    for _, step in model.steps:
-        if "n_jobs" in step.get_params(deep=False):
-            step.set_params(n_jobs=1)
-    return model
-
-
-@contextmanager
-def one_warning_filter() -> Iterator[None]:
-    """Run a served model call under a single warnings filter, restoring the process's after.
-
-    scikit-learn's joblib wrapper re-applies every active warnings filter once per task (per
-    tree of a forest, per ColumnTransformer branch); the serving process has a dozen filters
-    from its imports. Measured on the sample model, one `predict` of 8 rows: 8.0 ms under
-    the serving process's 12 filters, 5.8 ms under this one (44 filters made the forest alone
-    11 ms). Zero filters would not do: sklearn then warns on every tree. The filter list is
-    process-wide: meanwhile a warning from another thread meets this filter (shown, not
-    raised or hidden), so keep it around the model call alone.
-    """
-    with warnings.catch_warnings():
-        warnings.filters[:] = [("default", None, Warning, None, 0)]
-        yield
 
 
 def save_model(model: Pipeline, path: Path = MODEL_FILE) -> Path:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from ..config import LOCK_FILE, MODEL_FILE, PACKAGE
-from ..errors import UserError
+from .errors import UserError
+from .params import PACKAGE
+from .paths import LOCK_FILE, MODEL_FILE
 
 
 def recorded_outputs(text: str) -> dict[str, str]:

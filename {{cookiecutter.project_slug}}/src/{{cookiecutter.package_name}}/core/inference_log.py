@@ -22,12 +22,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..config import ServeParams
-from ..errors import UserError
-from ..pipeline.columns import ColumnSpec
-from ..serving.payload import as_features
+from .contract import ColumnSpec
+from .errors import UserError
+from .params import ServeParams
 
 STOP = object()
+
+
+def as_features(record: BaseModel, columns: Sequence[ColumnSpec]) -> dict[str, Any]:
+    """A validated request record by column name (its fields are positional: field_<i>)."""
+    return {column.name: record.__dict__[f"field_{index}"] for index, column in enumerate(columns)}
 
 
 class InferenceLog:

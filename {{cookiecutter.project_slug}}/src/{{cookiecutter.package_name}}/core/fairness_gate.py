@@ -9,12 +9,50 @@ and the group when there is one: `demographic_parity_difference[region]`,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from ..config import FairnessGate, FairnessLimit, Tolerance
-from .diffs import FeatureFairness
 from .gate import EPSILON, GroupRow, judge_groups, status_of, worst_group
-from .report import ICONS, number, signed
+from .params import FairnessGate, FairnessLimit, Tolerance
+from .reports import ICONS, number, signed
+
+FAIRNESS = "fairness."
+GROUPS = "groups."
+
+Groups = dict[str, dict[str, float]]  # {group: {metric: value}}
+
+
+@dataclass
+class FeatureFairness:
+    """One sensitive feature's numbers from metrics.json."""
+
+    measures: dict[str, float] = field(default_factory=dict)
+    groups: Groups = field(default_factory=dict)
+
+
+def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], dict[str, FeatureFairness]]:
+    """Top-level numbers, and per sensitive feature its measures and groups."""
+    overall: dict[str, float] = {}
+    fairness: dict[str, FeatureFairness] = {}
+    for key, value in flat.items():
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
+            continue  # a non-finite metric counts as missing: gated, that is a regression
+        if key.startswith(FAIRNESS):
+            column, rest = key[len(FAIRNESS) :].split(".", 1)
+            feature = fairness.setdefault(column, FeatureFairness())
+            if rest.startswith(GROUPS):
+                group, metric = rest[len(GROUPS) :].rsplit(".", 1)
+                feature.groups.setdefault(group, {})[metric] = float(value)
+            else:
+                feature.measures[rest] = float(value)
+        else:
+            overall[key] = float(value)
+    return overall, fairness
+
 
 BEYOND = "beyond limit"
 FAILING = {"regressed", BEYOND}

@@ -15,12 +15,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..config import PACKAGE, Params
-from ..errors import UserError
+from .errors import UserError
+from .model_file import MODEL_PACKAGES
+from .params import PACKAGE, Params, flatten
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 PROBE_TIMEOUT_SECONDS = 3.0
-SERVING_REQUIREMENTS = ("scikit-learn", "skops", "pandas", "numpy", "scipy")
 
 
 def tracking_uri() -> str:
@@ -42,17 +42,6 @@ def ensure_reachable(uri: str) -> None:
             f"MLflow tracking server {uri} is unreachable ({reason}). Start it, fix "
             "MLFLOW_TRACKING_URI, or unset it to log to the local sqlite:///mlflow.db"
         ) from error
-
-
-def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
 
 
 def start_mlflow():
@@ -79,7 +68,7 @@ def log_training_run(
     mlflow = start_mlflow()
     from mlflow.models import infer_signature
 
-    requirements = [f"{name}=={version(name)}" for name in SERVING_REQUIREMENTS]
+    requirements = [f"{name}=={version(name)}" for name in MODEL_PACKAGES]
     # Integer columns in a signature reject missing values at serving time; floats accept them.
     sample = sample.astype({name: "float64" for name in sample.select_dtypes("integer").columns})
     with mlflow.start_run() as run:

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import TASK
-from ..errors import UserError
-from ..modeling.metrics import score_predictions
+from .errors import UserError
+from .params import TASK
+from .scoring import score_predictions
 
 MISSING_GROUP = "missing"
 

@@ -1,4 +1,4 @@
-"""params.yaml as typed settings, and the fixed paths the DVC stages share.
+"""params.yaml as typed settings: the one way to read it.
 
 Every section is a pydantic model that forbids unknown keys, so a typo fails when the
 params are loaded, naming the key path and the valid keys, instead of silently turning a
@@ -17,28 +17,16 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from .errors import UserError
+from .paths import PARAMS_FILE
 
 Task = Literal["classification", "regression"]
 TASK: Task = "{{ cookiecutter.task }}"
 PACKAGE = "{{ cookiecutter.package_name }}"
-
-PARAMS_FILE = Path("params.yaml")
-VALIDATION_REPORT = Path("reports/validation.json")
-PREPARED_DIR = Path("data/prepared")
-TRAIN_SPLIT = PREPARED_DIR / "train.parquet"
-TEST_SPLIT = PREPARED_DIR / "test.parquet"
-MODEL_FILE = Path("models/model.skops")
-RUN_FILE = Path("models/mlflow_run.json")
-METRICS_FILE = Path("metrics.json")
-PLOTS_DIR = Path("plots")
-LOCK_FILE = Path("dvc.lock")
-REVIEW_REPORT = Path("reports/review.md")
 
 
 class Section(BaseModel):
@@ -59,22 +47,10 @@ class TrainParams(Section):
     model: str
     hyperparameters: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("model")
-    @classmethod
-    def _known_model(cls, name: str) -> str:
-        from .modeling.model import check_model_name
-
-        check_model_name(name)
-        return name
-
     @field_validator("hyperparameters", mode="before")
     @classmethod
-    def _accepted_names(cls, values: Any, info: ValidationInfo) -> Any:
-        """Checked against the chosen estimator's constructor, so a misspelt name fails now."""
-        if isinstance(values, dict) and "model" in info.data:
-            from .modeling.model import check_hyperparameter_names
-
-            check_hyperparameter_names(info.data["model"], list(values))
+    def _a_mapping(cls, values: Any) -> Any:
+        """null means none. Names are checked against the estimator by `check` and train."""
         return {} if values is None else values
 
 
@@ -85,7 +61,7 @@ class QualityFloor(Section):
 
 class EvaluateParams(Section):
     quality_floor: QualityFloor
-    # Columns whose groups get their own metrics and fairness measures (pipeline/fairness.py).
+    # Columns whose groups get their own metrics and fairness measures (core/fairness.py).
     sensitive_features: list[str] = Field(default_factory=list)
 
     @field_validator("sensitive_features", mode="before")
@@ -288,3 +264,14 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
         return Params.model_validate(read_params_tree(path))
     except ValidationError as error:
         raise UserError(explain(error, path)) from None
+
+
+def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested keys as dotted names ({"a": {"b": 1}} -> {"a.b": 1}): how MLflow logs params, the
+    review lists rule changes and the performance check writes gauges."""
+    if not isinstance(tree, dict):
+        return {prefix: tree} if prefix else {}
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat

@@ -1,0 +1,107 @@
+"""The data contract (data/schema.yaml, a pandera schema), read once, through pandera.
+
+Training data is validated against the schema itself; the service (its request model), the
+smoke test, drift and the sanity check take the same columns as plain `ColumnSpec`s: name,
+kind, nullability, bounds and known categories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import UserError
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+# pandera check -> pydantic bound, and the statistic that holds its value.
+BOUNDS = {
+    "greater_than_or_equal_to": ("ge", "min_value"),
+    "greater_than": ("gt", "min_value"),
+    "less_than_or_equal_to": ("le", "max_value"),
+    "less_than": ("lt", "max_value"),
+}
+# A text field's length when the contract sets none (pandera `str_length: {max_value: N}`
+# tightens it): far above any category, low enough that a request cannot carry megabytes in
+# one field, nor a warning echo them.
+DEFAULT_MAX_TEXT_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """What the contract allows in one column; other pandera checks are not enforced here."""
+
+    name: str
+    kind: type  # int, float, bool or str
+    nullable: bool
+    bounds: dict[str, float]
+    categories: frozenset[Any] | None  # known values of a text or bool column
+    max_length: int | None = None  # the longest value of a text column
+
+    @property
+    def categorical(self) -> bool:
+        """Text and bool columns: one-hot encoded by the sample features, unknown values warned."""
+        return self.kind in (str, bool)
+
+
+def load_contract(path: Path) -> pa.DataFrameSchema:
+    """The pandera schema at `path`, or a UserError naming the fix."""
+    import pandera.pandas as pa
+
+    if not path.exists():
+        raise UserError(f"{path} not found: run `make schema` to infer the data contract")
+    try:
+        return pa.DataFrameSchema.from_yaml(path)
+    except Exception as error:
+        raise UserError(f"{path} is not a valid pandera schema: {error}") from error
+
+
+def _kind(dtype: str) -> type:
+    dtype = dtype.lower()
+    if dtype.startswith("bool"):
+        return bool
+    if dtype.startswith(("int", "uint")):
+        return int
+    if dtype.startswith("float"):
+        return float
+    return str
+
+
+def _spec(name: str, column: Any) -> ColumnSpec:
+    kind = _kind(str(column.dtype))
+    bounds: dict[str, float] = {}
+    categories, max_length = None, DEFAULT_MAX_TEXT_LENGTH
+    for check in column.checks:
+        stats = check.statistics or {}
+        if check.name in BOUNDS:
+            bound, key = BOUNDS[check.name]
+            bounds[bound] = float(stats[key])
+        elif check.name == "in_range":
+            if stats.get("min_value") is not None:
+                bounds["ge" if stats.get("include_min", True) else "gt"] = float(stats["min_value"])
+            if stats.get("max_value") is not None:
+                bounds["le" if stats.get("include_max", True) else "lt"] = float(stats["max_value"])
+        elif check.name == "isin":
+            categories = frozenset(stats["allowed_values"])
+        elif check.name == "str_length" and stats.get("max_value") is not None:
+            max_length = int(stats["max_value"])
+    return ColumnSpec(
+        name=str(name),
+        kind=kind,
+        nullable=bool(column.nullable),
+        bounds=bounds if kind in (int, float) else {},
+        categories=categories,
+        max_length=max_length if kind is str else None,
+    )
+
+
+def read_columns(path: Path, target: str) -> tuple[list[ColumnSpec], ColumnSpec]:
+    """The feature columns and the target column of the contract at `path`."""
+    columns = load_contract(path).columns
+    if target not in columns:
+        raise UserError(f"{path} has no column '{target}' (data.target in params.yaml)")
+    specs = [_spec(name, column) for name, column in columns.items()]
+    features = [spec for spec in specs if spec.name != target]
+    return features, next(spec for spec in specs if spec.name == target)

@@ -1,0 +1,24 @@
+"""Every fixed path of the project, once: the stages, the review, the release and monitoring.
+
+dvc.yaml names the same files; `make check` (pipeline/sanity.py) fails when they disagree.
+"""
+
+from pathlib import Path
+
+PARAMS_FILE = Path("params.yaml")
+PIPELINE_FILE = Path("dvc.yaml")
+LOCK_FILE = Path("dvc.lock")
+VALIDATION_REPORT = Path("reports/validation.json")
+PREPARED_DIR = Path("data/prepared")
+TRAIN_SPLIT = PREPARED_DIR / "train.parquet"
+TEST_SPLIT = PREPARED_DIR / "test.parquet"
+MODEL_FILE = Path("models/model.skops")
+RUN_FILE = Path("models/mlflow_run.json")
+METRICS_FILE = Path("metrics.json")
+PLOTS_DIR = Path("plots")
+REVIEW_REPORT = Path("reports/review.md")
+DRIFT_REPORT = Path("reports/drift.md")
+DRIFT_RESULT = Path("reports/drift.json")
+PERFORMANCE_REPORT = Path("reports/performance.md")
+PERFORMANCE_RESULT = Path("reports/performance.json")
+RETRAIN_PR_BODY = Path("reports/retrain-pr.md")

@@ -1,0 +1,67 @@
+"""The task's standard metrics, from predictions alone: evaluate, fairness per group and the
+performance check on logged predictions all score the same way.
+
+Your own metrics come from `modeling/metrics.py:score` and are added beside these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+
+from ..modeling.metrics import score as your_metrics
+from .params import TASK
+
+
+def classification_metrics(
+    actual: pd.Series, predicted: np.ndarray, probabilities: np.ndarray | None, classes: np.ndarray
+) -> dict[str, float]:
+    scores = {
+        "accuracy": float(skm.accuracy_score(actual, predicted)),
+        "f1_macro": float(skm.f1_score(actual, predicted, average="macro", zero_division=0)),
+    }
+    present = set(pd.unique(actual))
+    if probabilities is not None and len(present) > 1 and present <= set(classes):
+        if len(classes) == 2:
+            scores["roc_auc"] = float(skm.roc_auc_score(actual == classes[1], probabilities[:, 1]))
+        elif present == set(classes):
+            scores["roc_auc"] = float(
+                skm.roc_auc_score(actual, probabilities, multi_class="ovr", labels=classes)
+            )
+    return scores
+
+
+def regression_metrics(actual: pd.Series, predicted: np.ndarray) -> dict[str, float]:
+    return {
+        "rmse": float(np.sqrt(skm.mean_squared_error(actual, predicted))),
+        "mae": float(skm.mean_absolute_error(actual, predicted)),
+        "r2": float(skm.r2_score(actual, predicted)) if len(actual) > 1 else float("nan"),
+    }
+
+
+def score_predictions(
+    actual: pd.Series,
+    predicted: np.ndarray,
+    probabilities: np.ndarray | None = None,
+    classes: np.ndarray | None = None,
+) -> dict[str, float]:
+    """The task's metrics from predictions alone, so logged predictions score like fresh ones."""
+    if TASK == "regression":
+        return regression_metrics(actual, predicted)
+    if classes is None:
+        probabilities, classes = None, np.unique(np.asarray(actual))
+    return classification_metrics(actual, predicted, probabilities, classes)
+
+
+def score(model: Any, features: pd.DataFrame, actual: pd.Series) -> dict[str, float]:
+    """The task's metrics and yours for a fitted model on one labelled table: metrics.json."""
+    predicted = model.predict(features)
+    if TASK == "regression":
+        standard = score_predictions(actual, predicted)
+    else:
+        probabilities = model.predict_proba(features) if hasattr(model, "predict_proba") else None
+        standard = score_predictions(actual, predicted, probabilities, model.classes_)
+    return standard | your_metrics(model, features, actual)

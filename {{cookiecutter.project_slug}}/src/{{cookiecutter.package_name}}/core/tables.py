@@ -1,0 +1,123 @@
+"""Reading a table: CSV or Parquet, refused up front when it cannot fit in memory.
+
+Reading a CSV with pandas peaks at about 4 times the file's size, and a stage then holds a
+copy or two more, so a stage needs about NEED_PER_CSV_BYTE times the file. Checking before
+reading turns a MemoryError minutes later, or the kernel killing the process, into one line
+naming the file, its size and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import UserError
+
+NEED_PER_CSV_BYTE = 6
+MB = 1024 * 1024
+OVERRIDE = "AVAILABLE_MEMORY_MB"  # set it to plan for a smaller machine (CI runner, container)
+
+
+def available_mb() -> float | None:
+    """Memory free for this process: $AVAILABLE_MEMORY_MB, else the OS's, else None (unknown)."""
+    if OVERRIDE in os.environ:
+        try:
+            return float(os.environ[OVERRIDE])
+        except ValueError:
+            raise UserError(f"{OVERRIDE} must be a number of megabytes") from None
+    meminfo = Path("/proc/meminfo")  # Linux: MemAvailable counts reclaimable page cache too
+    if meminfo.exists():
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / MB
+    except (AttributeError, ValueError, OSError):  # not every OS exposes it
+        return None
+
+
+def megabytes(value: float) -> str:
+    return f"{value:,.0f} MB" if value >= 10 else f"{value:.2g} MB"
+
+
+def too_large(path: Path, size_mb: float, free_mb: float) -> UserError:
+    need_mb = size_mb * NEED_PER_CSV_BYTE
+    return UserError(
+        f"{path} is {megabytes(size_mb)}; reading it needs about {megabytes(need_mb)} of memory "
+        f"and {megabytes(free_mb)} is available: run the pipeline on a machine with more "
+        "memory, or train on a sample of the rows (keep the full table out of data/raw)"
+    )
+
+
+def check_fits(path: Path) -> None:
+    """Raise UserError when reading the CSV at `path` would need more memory than is free."""
+    size_mb = path.stat().st_size / MB
+    free_mb = available_mb()
+    if free_mb is not None and size_mb * NEED_PER_CSV_BYTE > free_mb:
+        raise too_large(path, size_mb, free_mb)
+
+
+@contextmanager
+def memory_guard(path: Path) -> Iterator[None]:
+    """A MemoryError while working on `path` becomes the same one-line UserError."""
+    try:
+        yield
+    except MemoryError:
+        raise too_large(path, path.stat().st_size / MB, available_mb() or 0.0) from None
+
+
+def read_table(path: Path, target: str | None = None) -> pd.DataFrame:
+    """Read a CSV or Parquet table; name the file and the fix when it cannot be used, or
+    when it is too large for the memory available."""
+    if not path.exists():
+        raise UserError(f"{path} not found: run `make pull-data`, or copy your CSV there")
+    if path.suffix != ".parquet":  # the splits are smaller than the CSV they come from
+        check_fits(path)
+    try:
+        with memory_guard(path):
+            frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except pd.errors.EmptyDataError as error:
+        raise UserError(
+            f"{path} is empty: it needs a header row and at least one data row"
+        ) from error
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise UserError(f"{path} is not a readable CSV: {error}") from error
+    if frame.empty:
+        raise UserError(f"{path} has a header but no data rows")
+    if target is not None and target not in frame.columns:
+        raise UserError(
+            f"target column '{target}' is not in {path}; its columns are: "
+            f"{', '.join(map(str, frame.columns))}. Set data.target in params.yaml."
+        )
+    return frame
+
+
+def labelled_rows(path: Path, target: str) -> tuple[pd.DataFrame, int]:
+    """The table's rows that have a target value, and how many lack one.
+
+    Real tables often miss a few labels; those rows cannot train or score a model, so every
+    stage drops them the same way, and says how many, instead of failing the contract.
+    """
+    frame = read_table(path, target)
+    missing = frame[target].isna()
+    if missing.all():
+        raise UserError(
+            f"every row of {path} lacks a value in the target column '{target}': "
+            "fill it in, or set data.target in params.yaml to the column to predict"
+        )
+    return frame[~missing], int(missing.sum())
+
+
+def unlabelled_note(count: int, target: str) -> str:
+    if not count:
+        return ""
+    rows = "row lacks" if count == 1 else "rows lack"
+    return f"; {count} {rows} a '{target}' value and {'is' if count == 1 else 'are'} left out"
+
+
+def split_features(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    return frame.drop(columns=[target]), frame[target]
