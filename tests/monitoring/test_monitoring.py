@@ -17,14 +17,21 @@ from pathlib import Path
 
 import pytest
 import yaml
-from projects import copy_main, package_name, project_env, sh, working_copy
-from real_services import query, start_prometheus, start_pushgateway, wait_for
-from servers import free_port, request, start_server, stop, wait_ready
-from workflow_runner import Artifacts, StepContext, WorkflowRun, recorded_calls, recording_gh
+
+from support.projects import DRIFT_WINDOWS, copy_main, package_name, project_env, sh, working_copy
+from support.real_services import query, start_prometheus, start_pushgateway, wait_for
+from support.servers import free_port, request, start_server, stop, wait_ready
+from support.workflow_runner import (
+    Artifacts,
+    StepContext,
+    WorkflowRun,
+    recorded_calls,
+    recording_gh,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("monitoring")]
 
-WINDOWS = Path(__file__).with_name("drift_windows.py")
+WINDOWS = DRIFT_WINDOWS
 SHIFTED_COLUMNS = {
     "classification": ("monthly_charges", "contract"),
     "regression": ("area_sqm", "condition"),

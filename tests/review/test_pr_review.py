@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from projects import (
+
+from support.projects import (
     commit_all,
     copy_main,
     package_name,
@@ -25,7 +26,13 @@ from projects import (
     sh,
     working_copy,
 )
-from workflow_runner import Artifacts, StepContext, WorkflowRun, recorded_calls, recording_gh
+from support.workflow_runner import (
+    Artifacts,
+    StepContext,
+    WorkflowRun,
+    recorded_calls,
+    recording_gh,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("review")]
 

@@ -5,8 +5,9 @@ generated CI does. Their PromQL against live data is tested in test_image.py."""
 from __future__ import annotations
 
 import pytest
-from projects import sh
-from real_services import require_tool
+
+from support.projects import sh
+from support.real_services import require_tool
 
 pytestmark = pytest.mark.xdist_group("image")
 

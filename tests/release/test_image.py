@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 import yaml
-from projects import IN_PROCESS, copy_main, package_name, project_env, sh
-from real_services import (
+
+from support.projects import DRIFT_WINDOWS, IN_PROCESS, copy_main, package_name, project_env, sh
+from support.real_services import (
     deployment_run_options,
     query,
     require_docker,
@@ -32,14 +33,14 @@ from real_services import (
     start_pushgateway,
     wait_for,
 )
-from servers import free_port, request, stop
+from support.servers import free_port, request, stop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("image")]
 
 MAX_IMAGE_BYTES = 600_000_000
 BUILD_TOOLS = ("gcc", "cc", "g++", "make", "git")
 READY_TIMEOUT_SECONDS = 90
-WINDOWS = Path(__file__).with_name("drift_windows.py")
+WINDOWS = DRIFT_WINDOWS
 
 
 @dataclass

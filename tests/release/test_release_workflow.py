@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 import yaml
-from projects import (
+
+from support.projects import (
     commit_all,
     copy_main,
     main_package,
@@ -31,8 +32,8 @@ from projects import (
     sh,
     working_copy,
 )
-from servers import free_port
-from workflow_runner import Artifacts, StepContext, WorkflowRun
+from support.servers import free_port
+from support.workflow_runner import Artifacts, StepContext, WorkflowRun
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("release")]
 

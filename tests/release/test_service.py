@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 import yaml
-from projects import (
+
+from support.projects import (
     IN_PROCESS,
     copy_main,
     package_name,
@@ -28,7 +29,7 @@ from projects import (
     reviewed_md5,
     sh,
 )
-from servers import free_port, request, start_server, stop, wait_ready
+from support.servers import free_port, request, start_server, stop, wait_ready
 
 pytestmark = pytest.mark.e2e
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from projects import commit_all, project_env, render_project, sh
-from workflow_runner import StepContext, WorkflowRun
 
-from combinations import TEMPLATE
+from support.combinations import TEMPLATE
+from support.projects import commit_all, project_env, render_project, sh
+from support.workflow_runner import StepContext, WorkflowRun
 
 REPOSITORY = "acme/cruft-demo"
 ISSUE_TITLE = "Template update available"

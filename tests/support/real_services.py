@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
-from servers import free_port, request, start_server
+
+from support.servers import free_port, request, start_server
 
 SERVICES_HINT = "run `.ci/services.sh start && source build/services/env` (README, Tests)"
 READY_TIMEOUT_SECONDS = 30
