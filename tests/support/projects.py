@@ -219,21 +219,3 @@ def reviewed_md5(project: Path) -> str:
 # Writes current-data windows for the drift tests; run with a project's `uv run python`, as the
 # template's own environment has no pandas.
 DRIFT_WINDOWS = Path(__file__).with_name("drift_windows.py")
-
-# The model's predictions on the whole test split, in the project's own environment, and the
-# split as the JSON records a client sends (NaN as null).
-IN_PROCESS = """
-import json, sys
-import pandas as pd
-from {package}.pipeline.artifacts import load_model
-from {package}.config import TEST_SPLIT, load_params
-
-target = load_params().data.target
-features = pd.read_parquet(TEST_SPLIT).drop(columns=[target])
-records = [
-    {{k: None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for k, v in row.items()}}
-    for row in features.to_dict("records")
-]
-predictions = load_model().predict(features).tolist()
-json.dump({{"records": records, "predictions": predictions}}, sys.stdout)
-"""
