@@ -20,7 +20,7 @@ from pathlib import Path
 from generated_project import TEMPLATE, generate, project_env, run, timed
 
 sys.path.insert(0, str(TEMPLATE / "tests"))
-from real_services import deployment_run_options  # tests/ is not a package: on sys.path
+from support.real_services import deployment_run_options  # the tests' support package
 
 GOAL_BYTES = 600_000_000
 IMAGE = "churn_model:bench"

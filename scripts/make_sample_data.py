@@ -18,7 +18,7 @@ import pandas as pd
 
 # The samples live in the project template: the one folder whose name cookiecutter renders.
 # Found, not named, and without importing cookiecutter: tests run this script in a generated
-# project's environment (tests/drift_windows.py).
+# project's environment (tests/support/drift_windows.py).
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_FOLDER = next(path for path in ROOT.iterdir() if path.name.startswith("{{"))
 SAMPLES = TEMPLATE_FOLDER / "data" / "samples"

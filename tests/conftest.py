@@ -1,7 +1,7 @@
 """Shared fixtures: render the template with given options, once per combination per session.
 
-Plain helpers live in projects.py (generated projects) and servers.py (servers the tests
-start); fixtures stay here.
+Fixtures only: the plain helpers they use live in the support package (support/projects.py
+for generated projects, support/servers.py for servers the tests start).
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from projects import build_main, built_once, main_name, render_project
-from projects import run as run  # re-exported: test_render.py and test_setup_shim.py import it here
 
-Render = Callable[..., Path]
+from support.projects import Render, build_main, built_once, main_name, render_project
 
 
 def tool_path() -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from combinations import TEMPLATE
+from support.combinations import TEMPLATE
 
 spec = importlib.util.spec_from_file_location("demo", TEMPLATE / "scripts" / "demo.py")
 demo = importlib.util.module_from_spec(spec)

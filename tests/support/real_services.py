@@ -1,8 +1,7 @@
 """The real services behind the release and monitoring tests: a Docker engine, Prometheus and
 the Pushgateway, as `.ci/services.sh start` provides them.
 
-Outside CI a missing service skips its tests with the command that provides it; under
-CI=true it fails them, so a CI run can never go green by skipping.
+A missing service skips its tests outside CI and fails them under CI=true (support.tools).
 """
 
 from __future__ import annotations
@@ -10,27 +9,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
-from servers import free_port, request, start_server
 
-SERVICES_HINT = "run `.ci/services.sh start && source build/services/env` (README, Tests)"
+from support.servers import free_port, request, start_server, wait_ready
+from support.tools import require, tool
+
 READY_TIMEOUT_SECONDS = 30
-
-
-def require(what: str, available: bool) -> None:
-    """Skip (or under CI=true fail) the calling test when `what` is not available."""
-    if available:
-        return
-    message = f"{what} is not available here: {SERVICES_HINT}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def docker_engine_answers() -> bool:
@@ -41,10 +29,6 @@ def docker_engine_answers() -> bool:
 
 def require_docker() -> None:
     require("a Docker engine (docker info)", docker_engine_answers())
-
-
-def require_tool(name: str) -> None:
-    require(name, shutil.which(name) is not None)
 
 
 def deployment_run_options(deployment_file: Path) -> tuple[list[str], int]:
@@ -74,28 +58,15 @@ def deployment_run_options(deployment_file: Path) -> tuple[list[str], int]:
     return options, int(pod.get("terminationGracePeriodSeconds", 30))
 
 
-def wait_http(url: str, server: subprocess.Popen, log: Path) -> None:
-    """Wait for GET `url` to answer 200 while `server` runs; fail with its log if never."""
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            if request(url, timeout=2)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{url} not ready within {READY_TIMEOUT_SECONDS} s:\n{log.read_text()}")
-
-
 def start_pushgateway(root: Path) -> tuple[subprocess.Popen, str]:
     """prometheus-pushgateway on a free loopback port; (process, base URL)."""
-    require_tool("prometheus-pushgateway")
+    pushgateway = tool("prometheus-pushgateway")
     port = free_port()
     log = root / "pushgateway.log"
-    command = ["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{port}"]
+    command = [pushgateway, f"--web.listen-address=127.0.0.1:{port}"]
     server = start_server(command, root, dict(os.environ), log)
     url = f"http://127.0.0.1:{port}"
-    wait_http(f"{url}/-/ready", server, log)
+    wait_ready(url, server, log, READY_TIMEOUT_SECONDS, path="/-/ready")
     return server, url
 
 
@@ -116,7 +87,7 @@ def start_prometheus(
 ) -> tuple[subprocess.Popen, str]:
     """Prometheus on a free loopback port with the project's scrape configuration and rule
     files (copied from `monitoring/` beside the config); (process, base URL)."""
-    require_tool("prometheus")
+    prometheus = tool("prometheus")
     config = prometheus_config(monitoring / "prometheus.yml", targets, interval)
     for rule_file in config.get("rule_files", []):
         shutil.copy(monitoring / rule_file, root / rule_file)
@@ -124,14 +95,14 @@ def start_prometheus(
     port = free_port()
     log = root / "prometheus.log"
     command = [
-        "prometheus",
+        prometheus,
         f"--config.file={root / 'prometheus.yml'}",
         f"--storage.tsdb.path={root / 'tsdb'}",
         f"--web.listen-address=127.0.0.1:{port}",
     ]
     server = start_server(command, root, dict(os.environ), log)
     url = f"http://127.0.0.1:{port}"
-    wait_http(f"{url}/-/ready", server, log)
+    wait_ready(url, server, log, READY_TIMEOUT_SECONDS, path="/-/ready")
     return server, url
 
 
@@ -141,14 +112,3 @@ def query(prometheus: str, expr: str) -> dict[str, Any]:
     status, body = request(url)
     assert status == 200 and body["status"] == "success", f"{expr!r}: {status} {body}"
     return body["data"]
-
-
-def wait_for(condition: Any, timeout: float, what: str) -> Any:
-    """Poll `condition()` until it returns something truthy; fail naming `what`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(1)
-    raise AssertionError(f"{what}: not within {timeout} s")

@@ -18,6 +18,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from support.waiting import wait_for
+
 READY_TIMEOUT_SECONDS = 60
 STOP_GRACE_SECONDS = 15
 
@@ -58,21 +60,32 @@ def start_server(command: list[str], cwd: Path, env: dict[str, str], log: Path) 
         )
 
 
+def answers_200(url: str) -> bool:
+    """GET `url` answers 200; a server not listening yet is a no, not an error."""
+    try:
+        return request(url, timeout=2)[0] == 200
+    except OSError:
+        return False
+
+
 def wait_ready(
-    url: str, server: subprocess.Popen, log: Path, timeout: float = READY_TIMEOUT_SECONDS
+    url: str,
+    server: subprocess.Popen,
+    log: Path,
+    timeout: float = READY_TIMEOUT_SECONDS,
+    path: str = "/readyz",
 ) -> float:
-    """Seconds until GET {url}/readyz answers 200; fail with the log's tail if it never does."""
+    """Seconds until GET {url}{path} answers 200 while `server` runs; fail with the log's
+    tail if it never does."""
     start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if server.poll() is not None:
-            break
-        try:
-            if request(f"{url}/readyz", timeout=2)[0] == 200:
-                return time.monotonic() - start
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"{url}/readyz not 200 within {timeout} s:\n{log.read_text()[-4000:]}")
+    wait_for(
+        lambda: answers_200(f"{url}{path}"),
+        timeout,
+        f"{url}{path} answering 200",
+        alive=lambda: server.poll() is None,
+        evidence=lambda: log.read_text()[-4000:],
+    )
+    return time.monotonic() - start
 
 
 def stop(server: subprocess.Popen) -> None:

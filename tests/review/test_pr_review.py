@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from projects import (
+
+from support.projects import (
     commit_all,
     copy_main,
     package_name,
@@ -25,7 +26,8 @@ from projects import (
     sh,
     working_copy,
 )
-from workflow_runner import Artifacts, StepContext, WorkflowRun, recorded_calls, recording_gh
+from support.stand_ins import Artifacts, checkout, recorded_calls, recording_gh, setup
+from support.workflow_runner import WorkflowRun
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("review")]
 
@@ -84,16 +86,6 @@ def run_review_workflow(ci: Path, branch: str, scratch: Path) -> WorkflowRun:
     bin_dir = scratch / "bin"
     recording_gh(bin_dir, gh_log)
 
-    def checkout(step: StepContext) -> dict[str, str]:
-        assert step.inputs.get("persist-credentials") == "false"
-        if "review" not in step.run.jobs:  # the review job, not the comment's make targets
-            assert step.inputs.get("fetch-depth") == "0", "the review needs full history"
-        return {}
-
-    def setup(step: StepContext) -> dict[str, str]:
-        sh(["uv", "sync", "--locked", "--compile-bytecode", "--quiet"], ci)
-        return {}
-
     run = WorkflowRun(
         workflow=ci / ".github/workflows/pr-review.yml",
         workdir=ci,
@@ -108,8 +100,12 @@ def run_review_workflow(ci: Path, branch: str, scratch: Path) -> WorkflowRun:
             },
         },
         handlers={
-            "actions/checkout@": checkout,
-            "./.github/actions/setup": setup,
+            "actions/checkout@": checkout(
+                "the review needs full history",
+                # the review job, not the comment's make targets
+                when=lambda step: "review" not in step.run.jobs,
+            ),
+            "./.github/actions/setup": setup(ci),
             # The local-directory remote is reachable here: that is what OIDC grants on GitHub.
             "./.github/actions/remote-auth": lambda step: {"configured": "true"},
             **Artifacts(ci, scratch / "artifacts").handlers(),

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from combinations import SUPPORTED, TEMPLATE, combo_id
-from conftest import Render
-from workflow_checks import action_files, check_workflows, report, workflow_files
+from support.combinations import SUPPORTED, TEMPLATE, combo_id
+from support.projects import Render
+from support.workflow_checks import action_files, check_workflows, report, workflow_files
 
 PROJECT_TEMPLATE = TEMPLATE / "{{cookiecutter.project_slug}}"
 REMOTES = ["local", "s3", "gcs", "azure"]

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from configobj import ConfigObj
 
-from combinations import TEMPLATE, UNSUPPORTED, UNSUPPORTED_CHOICES
+from support.combinations import TEMPLATE, UNSUPPORTED, UNSUPPORTED_CHOICES
 
 # Free text with what breaks naive quoting: both quotes, a backslash, an emoji (outside the
 # BMP, so JSON escapes it as a surrogate pair), a ZWJ sequence, YAML's ": " and " #".

@@ -11,7 +11,7 @@ import itertools
 import json
 from pathlib import Path
 
-TEMPLATE = Path(__file__).resolve().parents[1]
+TEMPLATE = Path(__file__).resolve().parents[2]
 CHOICE_OPTIONS = {
     key: value
     for key, value in json.loads((TEMPLATE / "cookiecutter.json").read_text()).items()

@@ -5,15 +5,16 @@ generated CI does. Their PromQL against live data is tested in test_image.py."""
 from __future__ import annotations
 
 import pytest
-from projects import sh
-from real_services import require_tool
+
+from support.projects import sh
+from support.tools import tool
 
 pytestmark = pytest.mark.xdist_group("image")
 
 
 @pytest.mark.parametrize("task", ["classification", "regression"])
 def test_alert_rules_parse_and_their_unit_tests_pass(render, task):
-    require_tool("promtool")
+    tool("promtool")
     project = render(task=task, monitoring="yes")
     result = sh(["make", "alerts-test"], project)
     assert "SUCCESS" in result.stdout + result.stderr

@@ -1,8 +1,8 @@
 """Generated projects for the tests: render one, run its commands as a user would, commit,
 clone, and build main (set up, pipeline run, committed, outputs pushed).
 
-Plain functions, no fixtures (those stay in conftest.py); tests import them by name, e.g.
-`from projects import build_main, sh`. Servers the tests start are in servers.py.
+Plain functions, no fixtures (those stay in tests/conftest.py); tests import them by name,
+e.g. `from support.projects import build_main, sh`. Servers the tests start are in servers.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 from cookiecutter.main import cookiecutter
 
-from combinations import TEMPLATE
+from support.combinations import TEMPLATE
 
 # Commits are made with this identity in the subprocess env only: no git config is touched.
 GIT_IDENTITY = {
@@ -27,6 +27,9 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_NAME": "Test User",
     "GIT_COMMITTER_EMAIL": "test@example.invalid",
 }
+
+# The `render` fixture: options in, the rendered project's directory out.
+Render = Callable[..., Path]
 
 
 def render_project(output_dir: Path, **options: str) -> Path:
@@ -213,20 +216,6 @@ def reviewed_md5(project: Path) -> str:
     return next(out["md5"] for out in outs if out["path"] == "models/model.skops")
 
 
-# The model's predictions on the whole test split, in the project's own environment, and the
-# split as the JSON records a client sends (NaN as null).
-IN_PROCESS = """
-import json, sys
-import pandas as pd
-from {package}.pipeline.artifacts import load_model
-from {package}.config import TEST_SPLIT, load_params
-
-target = load_params().data.target
-features = pd.read_parquet(TEST_SPLIT).drop(columns=[target])
-records = [
-    {{k: None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for k, v in row.items()}}
-    for row in features.to_dict("records")
-]
-predictions = load_model().predict(features).tolist()
-json.dump({{"records": records, "predictions": predictions}}, sys.stdout)
-"""
+# Writes current-data windows for the drift tests; run with a project's `uv run python`, as the
+# template's own environment has no pandas.
+DRIFT_WINDOWS = Path(__file__).with_name("drift_windows.py")

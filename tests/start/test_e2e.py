@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from projects import clone, copy_main, package_name, project_env, sh, working_copy
+
+from support.projects import clone, copy_main, package_name, project_env, sh, working_copy
 
 pytestmark = pytest.mark.e2e
 

@@ -22,24 +22,33 @@ from typing import Any
 
 import pytest
 import yaml
-from projects import IN_PROCESS, copy_main, package_name, project_env, sh
-from real_services import (
+
+from support.projects import DRIFT_WINDOWS, copy_main, package_name, sh
+from support.real_services import (
     deployment_run_options,
     query,
     require_docker,
-    require_tool,
     start_prometheus,
     start_pushgateway,
-    wait_for,
 )
-from servers import free_port, request, stop
+from support.servers import answers_200, free_port, request, stop
+from support.service_calls import (
+    column_of_kind,
+    in_process,
+    predict,
+    records_body,
+    served_env,
+    valid_record,
+)
+from support.tools import tool
+from support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("image")]
 
 MAX_IMAGE_BYTES = 600_000_000
 BUILD_TOOLS = ("gcc", "cc", "g++", "make", "git")
 READY_TIMEOUT_SECONDS = 90
-WINDOWS = Path(__file__).with_name("drift_windows.py")
+WINDOWS = DRIFT_WINDOWS
 
 
 @dataclass
@@ -64,8 +73,7 @@ class Running:
 def trained(tmp_path_factory: pytest.TempPathFactory, shared_main) -> tuple[Path, dict[str, str]]:
     """A copy of main (pipeline run and committed), bentos in a store of its own."""
     root = tmp_path_factory.mktemp("image")
-    env = {**project_env(), "BENTOML_HOME": str(root / "bentoml"), "BENTOML_DO_NOT_TRACK": "true"}
-    return copy_main(shared_main("classification"), root), env
+    return copy_main(shared_main("classification"), root), served_env(root)
 
 
 @pytest.fixture(scope="session")
@@ -79,9 +87,7 @@ def built(trained: tuple[Path, dict[str, str]]) -> Iterator[Built]:
     make_image = ["make", "image", f"IMAGE={image}", "IMAGE_BUILD_OPTS=--opt network=host"]
     sh(make_image, project, env=env, timeout=1800)
     build_seconds = time.monotonic() - start
-    script = IN_PROCESS.format(package=package_name(project))
-    expected = json.loads(sh(["uv", "run", "--locked", "python", "-c", script], project).stdout)
-    yield Built(project, env, image, build_seconds, expected)
+    yield Built(project, env, image, build_seconds, in_process(project, env))
     subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
 
 
@@ -104,59 +110,45 @@ def running(built: Built) -> Iterator[Running]:
 
 def wait_container_ready(name: str, url: str) -> float:
     """The monotonic time /readyz first answered 200; fail with the container's log if not."""
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            if request(f"{url}/readyz", timeout=2)[0] == 200:
-                return time.monotonic()
-        except OSError:
-            pass
-        state = subprocess.run(
-            ["docker", "inspect", "-f", "{{.State.Running}}", name], capture_output=True, text=True
-        )
-        if state.stdout.strip() != "true":
-            break
-        time.sleep(0.2)
-    logs = subprocess.run(["docker", "logs", name], capture_output=True, text=True)
-    raise AssertionError(f"{url}/readyz never answered 200:\n{(logs.stdout + logs.stderr)[-4000:]}")
 
+    def running() -> bool:
+        state = ["docker", "inspect", "-f", "{{.State.Running}}", name]
+        return subprocess.run(state, capture_output=True, text=True).stdout.strip() == "true"
 
-def predict(url: str, body: Any) -> tuple[int, Any]:
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return request(f"{url}/predict", raw)
+    def logs() -> str:
+        logs = subprocess.run(["docker", "logs", name], capture_output=True, text=True)
+        return (logs.stdout + logs.stderr)[-4000:]
 
-
-def valid_record(built: Built) -> dict[str, Any]:
-    return dict(next(r for r in built.expected["records"] if None not in r.values()))
-
-
-def column_of_kind(built: Built, kind: type) -> str:
-    return next(name for name, value in valid_record(built).items() if type(value) is kind)
+    wait_for(
+        lambda: answers_200(f"{url}/readyz"),
+        READY_TIMEOUT_SECONDS,
+        f"{url}/readyz answering 200",
+        interval=0.2,
+        alive=running,
+        evidence=logs,
+    )
+    return time.monotonic()
 
 
 def malformed_payloads(built: Built) -> dict[str, bytes]:
     """Requests a client may get wrong, and the limits the request model enforces."""
     record = valid_record(built)
     number, real, text = (column_of_kind(built, kind) for kind in (int, float, str))
-
-    def body(*records: dict[str, Any], **extra: Any) -> bytes:
-        return json.dumps({"records": list(records), **extra}).encode()
-
     return {
-        "wrong-type": body({**record, number: "three"}),
-        "text-as-number": body({**record, text: 3}),
-        "missing-field": body({k: v for k, v in record.items() if k != number}),
-        "unknown-field": body({**record, "surprise": 1}),
-        "unknown-top-level-field": body(record, extra=1),
-        "empty-list": body(),
+        "wrong-type": records_body({**record, number: "three"}),
+        "text-as-number": records_body({**record, text: 3}),
+        "missing-field": records_body({k: v for k, v in record.items() if k != number}),
+        "unknown-field": records_body({**record, "surprise": 1}),
+        "unknown-top-level-field": records_body(record, extra=1),
+        "empty-list": records_body(),
         "no-records": b"{}",
         "records-not-a-list": json.dumps({"records": record}).encode(),
         "invalid-json": b'{"records": [',
-        "nan": body({**record, real: 1.5}).replace(b"1.5", b"NaN"),
-        "infinity": body({**record, real: 1.5}).replace(b"1.5", b"Infinity"),
-        "integer-beyond-int64": body({**record, number: 2**70}),
-        "text-beyond-max-length": body({**record, text: "x" * 100_000}),
-        "beyond-max-batch-size": body(*[record] * 1001),
+        "nan": records_body({**record, real: 1.5}).replace(b"1.5", b"NaN"),
+        "infinity": records_body({**record, real: 1.5}).replace(b"1.5", b"Infinity"),
+        "integer-beyond-int64": records_body({**record, number: 2**70}),
+        "text-beyond-max-length": records_body({**record, text: "x" * 100_000}),
+        "beyond-max-batch-size": records_body(*[record] * 1001),
         "not-an-object": b"[]",
     }
 
@@ -201,7 +193,7 @@ def test_predictions_equal_the_in_process_model_on_the_whole_test_split(running)
     records = running.built.expected["records"]
     served: list[Any] = []
     for start in range(0, len(records), 500):
-        status, body = predict(running.url, {"records": records[start : start + 500]})
+        status, body = predict(running.url, records[start : start + 500])
         assert status == 200, body
         served += [item["prediction"] for item in body]
     assert served == running.built.expected["predictions"]
@@ -237,14 +229,14 @@ def test_a_warning_echoes_at_most_the_longest_valid_text(running):
     built = running.built
     text = column_of_kind(built, str)
     value = "y" * 1000  # DEFAULT_MAX_TEXT_LENGTH: the longest value the contract accepts
-    status, body = predict(running.url, {"records": [{**valid_record(built), text: value}]})
+    status, body = predict(running.url, [{**valid_record(built), text: value}])
     assert status == 200, body
     (warning,) = body[0]["warnings"]
     assert len(warning) < len(value) + 300
 
 
 def test_metrics_serve_the_series_the_alert_rules_use(running):
-    predict(running.url, {"records": [valid_record(running.built)]})
+    predict(running.url, [valid_record(running.built)])
     status, text = request(f"{running.url}/metrics")
     assert status == 200
     names = set(re.findall(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]", text, re.MULTILINE))
@@ -280,9 +272,9 @@ def test_prometheus_scrapes_the_container_and_evaluates_every_shipped_expression
     targets = {slug: host, "pushgateway": gateway_url.removeprefix("http://")}
     prometheus, prometheus_url = start_prometheus(tmp_path, monitoring, targets)
     try:
-        good = {"records": [valid_record(running.built)]}
+        good = records_body(valid_record(running.built))
         bad = malformed_payloads(running.built)
-        bodies = [json.dumps(good).encode()] * 60 + [bad["wrong-type"], bad["nan"]] * 10
+        bodies = [good] * 60 + [bad["wrong-type"], bad["nan"]] * 10
         with ThreadPoolExecutor(8) as pool:
             statuses = [status for status, _ in pool.map(lambda b: predict(running.url, b), bodies)]
         assert statuses.count(200) == 60 and statuses.count(400) == 20, statuses
@@ -332,7 +324,7 @@ def test_docker_stop_ends_the_container_within_the_grace_period(running):
 def test_a_pushed_drift_verdict_fires_the_drift_alert(trained, tmp_path):
     """`make drift` on shifted data, `make push-drift-metrics` to a real Pushgateway, and a
     real Prometheus with the shipped configuration: ModelInputDrift is firing."""
-    require_tool("prometheus")
+    tool("prometheus")
     project, env = trained
     current = tmp_path / "shifted.csv"
     windows = ["uv", "run", "--locked", "python", str(WINDOWS), "shifted", "classification"]

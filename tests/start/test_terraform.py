@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import hcl2  # bc-python-hcl2, the HCL parser checkov ships (python-hcl2 would replace it)
 import pytest
+
+from support.tools import tool
 
 CLOUD_REMOTES = ["s3", "gcs", "azure"]
 TF_FILES = ["main.tf", "outputs.tf", "variables.tf", "versions.tf"]
@@ -50,16 +51,6 @@ TFVARS = (
 )
 S3_WRITE_ACTIONS = re.compile(r"^s3:(\*|Put.*|Delete.*|Restore.*|Replicate.*)$")
 REFERENCE = re.compile(r"^\$\{(?P<path>[\w.-]+)\}$")
-
-
-def tool(name: str) -> str:
-    """The tool's path; without it, skip locally and fail in CI (CI must run these checks)."""
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is not on PATH, and CI must run the Terraform checks")
-        pytest.skip(f"{name} is not installed (CI=true would fail here instead)")
-    return path
 
 
 @pytest.fixture(scope="module")

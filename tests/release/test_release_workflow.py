@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 import yaml
-from projects import (
+
+from support.projects import (
     commit_all,
     copy_main,
     main_package,
@@ -31,8 +32,9 @@ from projects import (
     sh,
     working_copy,
 )
-from servers import free_port
-from workflow_runner import Artifacts, StepContext, WorkflowRun
+from support.servers import free_port
+from support.stand_ins import Artifacts, checkout, setup
+from support.workflow_runner import StepContext, WorkflowRun
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("release")]
 
@@ -200,8 +202,8 @@ class Release:
                 "workflow": "Release",
             },
             handlers={
-                "actions/checkout@": self.checkout,
-                "./.github/actions/setup": self.setup,
+                "actions/checkout@": checkout(),
+                "./.github/actions/setup": setup(ci),
                 # The local-directory remote is reachable here: what OIDC grants on GitHub.
                 "./.github/actions/remote-auth": lambda step: {"configured": "true"},
                 **Artifacts(ci, self.artifacts).handlers(),
@@ -231,14 +233,6 @@ class Release:
         # Locking resolves every transitive pin against the package index; the test builds
         # offline, as `make bento` does by default. test_build_job_locks_packages checks it.
         self.run.spec["jobs"]["build"]["env"]["BENTO_LOCK_PACKAGES"] = "false"
-
-    def checkout(self, step: StepContext) -> dict[str, str]:
-        assert step.inputs.get("persist-credentials") == "false"
-        return {}
-
-    def setup(self, step: StepContext) -> dict[str, str]:
-        sh(["uv", "sync", "--locked", "--compile-bytecode", "--quiet"], self.ci)
-        return {}
 
     def login(self, step: StepContext) -> dict[str, str]:
         assert step.inputs == {

@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 import pytest
 
-from combinations import TEMPLATE
-from conftest import run
+from support.combinations import TEMPLATE
+from support.projects import run
 
 HAS_UV = "withuv"  # the pyenv "version" uv was pip-installed into
 SYSTEM_PATH = f"/usr/bin{os.pathsep}/bin"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from combinations import CHOICE_OPTIONS, SUPPORTED, all_pairs, combo_id, pairs_of
-from conftest import run
+from support.combinations import CHOICE_OPTIONS, SUPPORTED, all_pairs, combo_id, pairs_of
+from support.projects import run
 
 LEFTOVER_JINJA = re.compile(r"\{\{|\{%|\{#")
 BINARY_SUFFIXES = {".skops", ".parquet", ".db"}

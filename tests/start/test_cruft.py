@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from projects import commit_all, project_env, render_project, sh
-from workflow_runner import StepContext, WorkflowRun
 
-from combinations import TEMPLATE
+from support.combinations import TEMPLATE
+from support.projects import commit_all, project_env, render_project, sh
+from support.stand_ins import checkout, recorded_calls
+from support.workflow_runner import WorkflowRun
 
 REPOSITORY = "acme/cruft-demo"
 ISSUE_TITLE = "Template update available"
@@ -148,16 +149,12 @@ def run_workflow(project: Path, scratch: Path, open_issues: str = "") -> tuple[W
     (bin_dir / "gh").write_text(f"#!{sys.executable}\n{FAKE_GH}")
     (bin_dir / "gh").chmod(0o755)
 
-    def checkout(step: StepContext) -> dict[str, str]:
-        assert step.inputs.get("persist-credentials") == "false"
-        return {}
-
     env = project_env()
     workflow = WorkflowRun(
         workflow=project / WORKFLOW,
         workdir=project,
         github={"repository": REPOSITORY, "token": "stand-in-token", "event_name": "schedule"},
-        handlers={"actions/checkout@": checkout, "astral-sh/setup-uv@": lambda step: {}},
+        handlers={"actions/checkout@": checkout(), "astral-sh/setup-uv@": lambda step: {}},
         env={
             **env,
             "PATH": f"{bin_dir}:{env['PATH']}",
@@ -169,8 +166,7 @@ def run_workflow(project: Path, scratch: Path, open_issues: str = "") -> tuple[W
         workflow.run()
     finally:
         workflow.cleanup()
-    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    return workflow, calls
+    return workflow, recorded_calls(log)
 
 
 # --- cheap: no project generation with a lock ---

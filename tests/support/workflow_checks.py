@@ -8,7 +8,12 @@ workflow is held to the same bar by calling `check_workflows(project)` in its te
 - zizmor, offline, on the whole `.github` folder: workflows and composite actions;
 - check-jsonschema with the GitHub schemas for workflows and for action.yml files;
 - shellcheck on composite actions' `run:` scripts, which actionlint does not read;
-- the hygiene rules of CONVENTIONS.md, read from the parsed YAML.
+- our hygiene rules, read from the parsed YAML: every action pinned to a full commit SHA
+  with its `# vX.Y.Z` beside it; values from GitHub reach shell through `env:`, never
+  `${{ }}` inside `run:`; a step is a make target or `uv run`, at most a few lines of
+  shell; top-level `permissions:` at most `contents: read`, widened per job; checkout
+  with `persist-credentials: false`; a `timeout-minutes` on every job; no
+  `pull_request_target`.
 
 Every problem is a string that starts with the tool's name and carries its output, so a
 failing assertion says what to fix without re-running anything.
@@ -17,14 +22,14 @@ failing assertion says what to fix without re-running anything.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from support.tools import tool
 
 FULL_SHA = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@\s]+)?@[0-9a-f]{40}$")
 DOCKER_DIGEST = re.compile(r"^docker://[^@\s]+@sha256:[0-9a-f]{64}$")
@@ -36,17 +41,6 @@ MAX_RUN_LINES = 5  # "a step calls make or uv run, never ten lines of inline she
 ALLOWED_TOP_LEVEL = {"contents": {"read", "none"}}
 # As actionlint does for `run:`: env vars come from `env:` and GITHUB_* come from the runner.
 SHELLCHECK_EXCLUDES = "SC2154"
-
-
-def tool(name: str) -> str:
-    """The tool from this interpreter's environment (the template's dev env), else from PATH."""
-    local = Path(sys.executable).parent / name
-    if local.exists():
-        return str(local)
-    found = shutil.which(name)
-    if found is None:
-        raise FileNotFoundError(f"{name} not found: run `uv sync` in the template root")
-    return found
 
 
 def workflow_files(project: Path) -> list[Path]:

@@ -11,20 +11,23 @@ import functools
 import json
 import re
 import statistics
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
-from projects import copy_main, package_name, project_env, sh, working_copy
-from real_services import query, start_prometheus, start_pushgateway, wait_for
-from servers import free_port, request, start_server, stop, wait_ready
-from workflow_runner import Artifacts, StepContext, WorkflowRun, recorded_calls, recording_gh
+
+from support.projects import DRIFT_WINDOWS, copy_main, package_name, project_env, sh, working_copy
+from support.real_services import query, start_prometheus, start_pushgateway
+from support.servers import free_port, request, start_server, stop, wait_ready
+from support.service_calls import predictions
+from support.stand_ins import Artifacts, checkout, recorded_calls, recording_gh, setup
+from support.waiting import wait_for
+from support.workflow_runner import StepContext, WorkflowRun
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("monitoring")]
 
-WINDOWS = Path(__file__).with_name("drift_windows.py")
+WINDOWS = DRIFT_WINDOWS
 SHIFTED_COLUMNS = {
     "classification": ("monthly_charges", "contract"),
     "regression": ("area_sqm", "condition"),
@@ -137,15 +140,6 @@ def run_retrain_workflow(
     gh_log, bin_dir = workspace / "gh.jsonl", workspace / "bin"
     recording_gh(bin_dir, gh_log)
 
-    def checkout(step: StepContext) -> dict[str, str]:
-        assert step.inputs.get("fetch-depth") == "0", "the PR's review reads main's metrics"
-        assert step.inputs.get("persist-credentials") == "false"
-        return {}
-
-    def setup(step: StepContext) -> dict[str, str]:
-        sh(["uv", "sync", "--locked", "--quiet"], ci)
-        return {}
-
     def app_token(step: StepContext) -> dict[str, str]:
         assert step.inputs["app-id"] == "12345"
         assert step.inputs["private-key"] == "stand-in-key"
@@ -162,8 +156,8 @@ def run_retrain_workflow(
             "event": event,
         },
         handlers={
-            "actions/checkout@": checkout,
-            "./.github/actions/setup": setup,
+            "actions/checkout@": checkout("the PR's review reads main's metrics"),
+            "./.github/actions/setup": setup(ci),
             "./.github/actions/remote-auth": lambda step: {"configured": configured},
             "actions/create-github-app-token@": app_token,
             **Artifacts(ci, workspace / "artifacts").handlers(),
@@ -339,22 +333,8 @@ PREDICTION_SERIES = {
 }
 
 
-def wait_for_lines(path: Path, count: int, seconds: float = 30) -> int:
-    deadline = time.monotonic() + seconds
-    lines = 0
-    while time.monotonic() < deadline:
-        lines = len(path.read_text().splitlines()) if path.exists() else 0
-        if lines >= count:
-            break
-        time.sleep(0.2)
-    return lines
-
-
-def predict(url: str, records: list[dict]) -> list[dict]:
-    body = json.dumps({"records": records}).encode()
-    headers = {"content-type": "application/json"}
-    request = urllib.request.Request(f"{url}/predict", data=body, headers=headers)
-    return json.loads(urllib.request.urlopen(request, timeout=60).read())
+def line_count(path: Path) -> int:
+    return len(path.read_text().splitlines()) if path.exists() else 0
 
 
 def degraded(task: str, targets: list, every: int = 4) -> list:
@@ -446,14 +426,22 @@ def test_a_real_service_logs_what_drift_and_delayed_labels_read_back_and_exports
         wait_ready(url, server, log, timeout=120)
         # A prediction whose label never arrives, of a category the model never saw.
         unseen = {**records[0], SHIFTED_COLUMNS[task][1]: "never-seen"}
-        unlabelled = predict(url, [unseen])
+        unlabelled = predictions(url, [unseen])
         assert unlabelled[0]["warnings"], unlabelled
         answers = [
             answer
             for start in range(0, len(records), 60)
-            for answer in predict(url, records[start : start + 60])
+            for answer in predictions(url, records[start : start + 60])
         ]
-        logged = wait_for_lines(inference_log, len(records) + 1)
+        requests = len(records) + 1
+        wait_for(
+            lambda: line_count(inference_log) >= requests,
+            30,
+            "every request in the inference log",
+            interval=0.2,
+            evidence=lambda: f"{line_count(inference_log)} of {requests} requests logged",
+        )
+        logged = line_count(inference_log)
         scraped = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
     finally:
         stop(server)

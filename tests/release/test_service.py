@@ -20,22 +20,19 @@ from typing import Any
 
 import pytest
 import yaml
-from projects import (
-    IN_PROCESS,
-    copy_main,
-    package_name,
-    project_env,
-    reviewed_md5,
-    sh,
+
+from support.projects import copy_main, package_name, reviewed_md5, sh
+from support.servers import free_port, request, start_server, stop, wait_ready
+from support.service_calls import (
+    column_of_kind,
+    in_process,
+    predict,
+    records_body,
+    served_env,
+    valid_record,
 )
-from servers import free_port, request, start_server, stop, wait_ready
 
 pytestmark = pytest.mark.e2e
-
-
-def served_env(root: Path) -> dict[str, str]:
-    """A user's shell, with bentos and models in a store of this test's own, not ~/bentoml."""
-    return {**project_env(), "BENTOML_HOME": str(root / "bentoml"), "BENTOML_DO_NOT_TRACK": "true"}
 
 
 @dataclass
@@ -45,10 +42,6 @@ class Served:
     env: dict[str, str]
     expected: dict[str, Any]  # {"records": [...], "predictions": [...]} from the in-process model
     timings: dict[str, float]
-
-
-def predict(url: str, records: list[dict[str, Any]]) -> tuple[int, Any]:
-    return request(f"{url}/predict", json.dumps({"records": records}).encode())
 
 
 @pytest.fixture(scope="session")
@@ -77,9 +70,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, shared_main) -> Iterator[An
         start = time.monotonic()
         sh(["make", "bento"], project, env=env)
         timings = {"make bento (s)": time.monotonic() - start}
-        script = IN_PROCESS.format(package=package_name(project))
-        in_process = sh(["uv", "run", "--locked", "python", "-c", script], project, env=env)
-        expected = json.loads(in_process.stdout)
+        expected = in_process(project, env)
 
         port = free_port()
         log = root / "serve.log"
@@ -94,38 +85,23 @@ def served(tmp_path_factory: pytest.TempPathFactory, shared_main) -> Iterator[An
         stop(server)
 
 
-def valid_record(service: Served) -> dict[str, Any]:
-    """The first test record with every field present."""
-    return dict(next(r for r in service.expected["records"] if None not in r.values()))
-
-
-def column_of_kind(service: Served, kind: type) -> str:
-    """The first feature column whose values are of `kind` (int, float or str)."""
-    record = valid_record(service)
-    return next(name for name, value in record.items() if type(value) is kind)
-
-
 def bad_payloads(service: Served) -> dict[str, tuple[bytes, str]]:
     """Each bad payload: (request body, the field its 400 must name)."""
     record = valid_record(service)
     number, real, text = (column_of_kind(service, kind) for kind in (int, float, str))
     without = {k: v for k, v in record.items() if k != number}
-
-    def body(*records: dict[str, Any], **extra: Any) -> bytes:
-        return json.dumps({"records": list(records), **extra}).encode()
-
     return {
-        "wrong-type": (body({**record, number: "three"}), number),
-        "number-as-text": (body({**record, text: 3}), text),
-        "missing-field": (body(without), number),
-        "unknown-field": (body({**record, "surprise": 1}), "surprise"),
-        "unknown-top-level-field": (body(record, extra=1), "extra"),
-        "empty-list": (body(), "records"),
+        "wrong-type": (records_body({**record, number: "three"}), number),
+        "number-as-text": (records_body({**record, text: 3}), text),
+        "missing-field": (records_body(without), number),
+        "unknown-field": (records_body({**record, "surprise": 1}), "surprise"),
+        "unknown-top-level-field": (records_body(record, extra=1), "extra"),
+        "empty-list": (records_body(), "records"),
         "no-records": (b"{}", "records"),
         "invalid-json": (b'{"records": [', "Invalid JSON"),
-        "nan": (body({**record, real: 1.5}).replace(b"1.5", b"NaN"), real),
-        "out-of-range": (body({**record, number: 10**9}), number),
-        "beyond-max-batch-size": (body(*[record] * 1001), "records"),
+        "nan": (records_body({**record, real: 1.5}).replace(b"1.5", b"NaN"), real),
+        "out-of-range": (records_body({**record, number: 10**9}), number),
+        "beyond-max-batch-size": (records_body(*[record] * 1001), "records"),
     }
 
 
