@@ -35,7 +35,7 @@ lint: setup ## Ruff over the template's own code (the generated code is linted p
 demo: setup ## The whole loop in build/demo: generate, pipeline, tests, a PR review, bento, serve
 	$(RUN) python scripts/demo.py --output $(DEMO_DIR)
 
-bench: setup ## Print measured figures: pipeline, scale curve to 1M rows, serving vs MLflow serve, inference log read-back, fresh clone to green, image (needs Docker)
+bench: setup ## Measure and write benchmarks/results.md: pipeline, scale to 1M rows, serving vs MLflow, log read-back, fresh clone, image (needs Docker)
 	$(RUN) python benchmarks/pipeline_times.py --repeat 3
 	$(RUN) python benchmarks/scale.py
 	$(RUN) python benchmarks/serving.py

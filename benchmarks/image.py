@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 from generated_project import TEMPLATE, generate, project_env, run, timed
+from results import fenced, record
 
 sys.path.insert(0, str(TEMPLATE / "tests"))
 from support.real_services import deployment_run_options  # the tests' support package
@@ -82,13 +83,19 @@ def main() -> None:
         starts = [cold_start(project) for _ in range(args.starts)]
     biggest = layers(IMAGE)
     docker("rmi", IMAGE)
-    print(f"$ make image IMAGE={IMAGE} IMAGE_BUILD_OPTS='--opt network=host'  ({seconds:.0f} s)")
-    print(f"image size: {size / 1e6:.0f} MB, goal {GOAL_BYTES / 1e6:.0f} MB "
-          f"({size / GOAL_BYTES:.0%} of it); the base image is {base / 1e6:.0f} MB")  # fmt: skip
+    build_line = f"$ make image IMAGE={IMAGE} IMAGE_BUILD_OPTS='--opt network=host'"
+    lines = [f"{build_line}  ({seconds:.0f} s)"]
+    share = f"({size / GOAL_BYTES:.0%} of it); the base image is {base / 1e6:.0f} MB"
+    lines.append(f"image size: {size / 1e6:.0f} MB, goal {GOAL_BYTES / 1e6:.0f} MB {share}")
     for layer_bytes, step in biggest:
-        print(f"  {layer_bytes / 1e6:6.0f} MB  {step[:100].strip() or '(the base image)'}")
-    print(f"cold start to /readyz (read-only, as deployment.yaml runs it), {len(starts)} runs: "
-          f"median {statistics.median(starts):.1f} s, min {min(starts):.1f} s")  # fmt: skip
+        label = step[:100].strip() or "(the base image)"
+        lines.append(f"  {layer_bytes / 1e6:6.0f} MB  {label}")
+    cold = f"cold start to /readyz (read-only, as deployment.yaml runs it), {len(starts)} runs"
+    median = f"median {statistics.median(starts):.1f} s, min {min(starts):.1f} s"
+    lines.append(f"{cold}: {median}")
+    print("\n".join(lines))
+    command = f"uv run --locked python benchmarks/image.py --starts {args.starts}"
+    record("Release image", fenced("\n".join(lines)), command)
 
 
 def docker_base(project: Path) -> str:

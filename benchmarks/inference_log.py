@@ -18,6 +18,7 @@ import argparse
 import sys
 
 from generated_project import CommandFailed, run, scratch_project, timed
+from results import record
 
 # Writes LINES log lines and a labels CSV from the project's own contract, in its package.
 WRITE_LOG = """
@@ -93,18 +94,26 @@ def main() -> int:
             print(f"make setup: {seconds:.1f} s", flush=True)
             write = WRITE_LOG.format(package=package)
             run([*python, write, str(log), str(labels), str(args.lines)], project, env)
-            print(f"inference log: {args.lines} lines, {log.stat().st_size / 1e6:.0f} MB\n")
-            print("| reader | rows kept | peak RSS above imports | seconds |")
-            print("|---|---:|---:|---:|")
+            size = f"inference log: {args.lines} lines, {log.stat().st_size / 1e6:.0f} MB"
+            print(f"{size}\n")
+            table = [
+                "| reader | rows kept | peak RSS above imports | seconds |",
+                "|---|---:|---:|---:|",
+            ]
+            print("\n".join(table))
             for title, reader in READERS.items():
                 read = READ.format(package=package)
                 output = run([*python, read, str(log), str(labels), reader], project, env)
                 rows, peak, took = output.strip().splitlines()[-1].split()
-                print(f"| {title} | {int(rows)} | {float(peak):.0f} MB | {float(took):.1f} |")
+                row = f"| {title} | {int(rows)} | {float(peak):.0f} MB | {float(took):.1f} |"
+                print(row)
+                table.append(row)
         except CommandFailed as failure:
             print(failure, file=sys.stderr)
             return 1
-    print(f"\ncommand: uv run --locked python benchmarks/inference_log.py --lines {args.lines}")
+    command = f"uv run --locked python benchmarks/inference_log.py --lines {args.lines}"
+    print(f"\ncommand: {command}")
+    record("Inference log read-back", f"{size}.\n\n" + "\n".join(table), command)
     return 0
 
 

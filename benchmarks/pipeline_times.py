@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from generated_project import generate, project_env, timed
+from results import fenced, record
 
 GOALS = {"cold repro": 20.0, "no-op repro": 3.0}
 
@@ -45,14 +46,23 @@ def main() -> int:
             params.write_text(original)
             timed([*dvc, "repro"], project, env)
     cores = os.cpu_count()
-    print(f"\n{'figure':<20} {'median s':>9} {'runs':>24} {'goal':>8}   command ({cores} cores)")
+    lines = [f"{'figure':<20} {'median s':>9} {'runs':>24} {'goal':>8}   command ({cores} cores)"]
     for name, (command, samples) in figures.items():
         goal = GOALS.get(name)
         verdict = f"<= {goal:.0f} s" if goal else "-"
         if goal:
             verdict += " ok" if statistics.median(samples) <= goal else " MISSED"
         runs = ", ".join(f"{sample:.1f}" for sample in samples)
-        print(f"{name:<20} {statistics.median(samples):>9.1f} {runs:>24} {verdict:>8}   {command}")
+        lines.append(
+            f"{name:<20} {statistics.median(samples):>9.1f} {runs:>24} {verdict:>8}   {command}"
+        )
+    print("\n" + "\n".join(lines))
+    setup_line = f"setup (uv sync --locked --compile-bytecode, warm uv cache): {setup:.1f} s"
+    record(
+        "Pipeline",
+        fenced("\n".join([*lines, "", setup_line])),
+        f"uv run --locked python benchmarks/pipeline_times.py --repeat {args.repeat}",
+    )
     return 0
 
 

@@ -31,6 +31,7 @@ from generated_project import (
     run,
     timed,
 )
+from results import fenced, record
 
 SIZES = (10_000, 100_000, 1_000_000)
 REVIEW_ROWS = 100_000
@@ -101,13 +102,13 @@ def verdict(value: float, goal: float | None, unit: str) -> str:
 Result = tuple[float, dict[str, float], float]
 
 
-def print_curve(results: dict[int, Result]) -> None:
+def curve(results: dict[int, Result]) -> list[str]:
     """The table of sizes, and any stage whose time grows faster than its rows."""
     cores = os.cpu_count()
     stage_names = list(next(iter(results.values()))[1])
-    print(f"\nCold `make pipeline`, regression, {cores} cores (seconds; peak = largest process)")
+    lines = [f"Cold `make pipeline`, regression, {cores} cores (seconds; peak = largest process)"]
     header = f"{'rows':>10} {'total':>7} " + " ".join(f"{n:>9}" for n in stage_names)
-    print(f"{header} {'peak MB':>8}   goals")
+    lines.append(f"{header} {'peak MB':>8}   goals")
     for rows, (total, stages, peak) in results.items():
         cells = " ".join(f"{stages.get(name, 0.0):>9.1f}" for name in stage_names)
         goals = "; ".join(
@@ -116,14 +117,15 @@ def print_curve(results: dict[int, Result]) -> None:
                 [verdict(total, GOAL_SECONDS.get(rows), "s"), verdict(peak, GOAL_PEAK_MB, "MB")],
             )
         )
-        print(f"{rows:>10,} {total:>7.1f} {cells} {peak:>8.0f}   {goals}")
+        lines.append(f"{rows:>10,} {total:>7.1f} {cells} {peak:>8.0f}   {goals}")
     sizes = sorted(results)
     for small, large in itertools.pairwise(sizes):
         growth = large / small
         for name in stage_names:
             ratio = results[large][1][name] / max(results[small][1][name], 1e-9)
             if ratio > growth * 1.2:
-                print(f"worse than linear: {name} x{ratio:.1f} for x{growth:.0f} rows")
+                lines.append(f"worse than linear: {name} x{ratio:.1f} for x{growth:.0f} rows")
+    return lines
 
 
 def main() -> int:
@@ -148,11 +150,14 @@ def main() -> int:
             print(f"{rows:>9,} rows: {total:.1f} s ({per_stage}), peak {peak:.0f} MB", flush=True)
             if rows == REVIEW_ROWS:
                 review = review_steps(project, env)
-    print_curve(results)
+    lines = curve(results)
     if review:
-        print(f"\nPR review steps at {REVIEW_ROWS:,} rows:")
-        for step, seconds in review.items():
-            print(f"  {step:<22} {seconds:>6.1f} s")
+        lines += ["", f"PR review steps at {REVIEW_ROWS:,} rows:"]
+        lines += [f"  {step:<22} {seconds:>6.1f} s" for step, seconds in review.items()]
+    print("\n" + "\n".join(lines))
+    sizes = " ".join(str(rows) for rows in args.sizes)
+    command = f"uv run --locked python benchmarks/scale.py --sizes {sizes}"
+    record("Scale curve", fenced("\n".join(lines)), command)
     return 0
 
 

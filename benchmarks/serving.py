@@ -42,6 +42,7 @@ from http_load import (
     load,
     summarize,
 )
+from results import record
 
 READY_TIMEOUT_SECONDS = 240.0
 # Reads the held-out split the prepare stage wrote, drops the target, and predicts with the
@@ -401,16 +402,20 @@ def main() -> int:
         for target in targets(project, package, env):
             log = scratch / f"{target.name}.log"
             results[target.name] = bench(target, project, serve_env, records, args, log)
+    agreed = agreement(results, expected)
     print()
-    for line in agreement(results, expected):
+    for line in agreed:
         print(line)
     print(f"\n{table(results, args)}\n")
     print(f"{ratios(results, args)}\n")
-    print(
+    setting = (
         f"{os.cpu_count()} cores shared by client and server; one server worker each; "
         "the client is this Python process (threads, keep-alive http.client)."
     )
+    print(setting)
     print(f"command: {command}")
+    figures = [table(results, args), ratios(results, args), setting, "; ".join(agreed) + "."]
+    record("Serving", "\n\n".join(figures), command)
     return 0
 
 

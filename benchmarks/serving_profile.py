@@ -22,6 +22,7 @@ from pathlib import Path
 
 from generated_project import CommandFailed, commit_all, run, scratch_project, timed
 from http_load import Server, free_port, load, summarize
+from results import record
 
 READY_TIMEOUT_SECONDS = 240.0
 SAMPLES_PER_SECOND = 200
@@ -141,15 +142,22 @@ def profile(project: Path, package: str, env: dict[str, str], args: argparse.Nam
     counts = shares(raw, package)
     busy = sum(count for name, count in counts.items() if name != IDLE)
     per_request = 1000 * spent / result.requests
+    cpu = f"server CPU (all its processes): {spent:.1f} s, {per_request:.2f} ms per request"
     print(f"\n{summarize(result)}")
-    print(f"server CPU (all its processes): {spent:.1f} s, {per_request:.2f} ms per request")
-    print("\n| where (innermost library we can name) | share of busy samples | ms per request |")
-    print("|---|---:|---:|")
+    print(cpu)
+    table = ["| where (innermost library we can name) | share of busy samples | ms per request |"]
+    table.append("|---|---:|---:|")
     for name, count in counts.most_common():
         if name != IDLE:
-            print(f"| {name} | {count / busy:.1%} | {per_request * count / busy:.2f} |")
-    print(f"\n{busy} busy samples of {sum(counts.values())} ({IDLE}: the rest); "
-          f"{os.cpu_count()} cores shared by the load client and the server.")  # fmt: skip
+            table.append(f"| {name} | {count / busy:.1%} | {per_request * count / busy:.2f} |")
+    print("\n" + "\n".join(table))
+    samples = (f"{busy} busy samples of {sum(counts.values())} ({IDLE}: the rest); "
+               f"{os.cpu_count()} cores shared by the load client and the server.")  # fmt: skip
+    print(f"\n{samples}")
+    command = "uv run --locked python benchmarks/serving_profile.py "
+    command += f"--requests {args.requests} --concurrency {args.concurrency}"
+    figures = [f"{summarize(result)}; {cpu}.", "\n".join(table), samples]
+    record("Serving profile", "\n\n".join(figures), command)
     return 0
 
 
