@@ -9,12 +9,14 @@ Python and go to download one. A fake pyenv stands in for the real one: the same
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from projects import GIT_IDENTITY
 
 from support.combinations import TEMPLATE
 from support.projects import run
@@ -144,11 +146,40 @@ def test_make_runs_the_uv_behind_the_shim(shimmed):
     assert f"{shimmed.behind} run --locked pytest" in lines
 
 
-@pytest.mark.e2e
-def test_make_setup_through_the_shim(shimmed):
+@pytest.fixture(scope="module")
+def set_up(shimmed: Shimmed) -> Shimmed:
+    """The shimmed project after `make setup` through the shim: its venv and git hooks."""
     run(["make", "setup"], cwd=shimmed.project, env=shimmed.env)
-    assert (shimmed.project / ".venv" / "bin" / "pytest").is_file()
-    assert (shimmed.project / ".git" / "hooks" / "pre-commit").is_file()
+    return shimmed
+
+
+@pytest.mark.e2e
+def test_make_setup_through_the_shim(set_up):
+    assert (set_up.project / ".venv" / "bin" / "pytest").is_file()
+    assert (set_up.project / ".git" / "hooks" / "pre-commit").is_file()
+
+
+@pytest.mark.e2e
+def test_git_commit_runs_the_hooks_through_the_shim(set_up):
+    """A user's shell: the shims first on PATH, nothing pinned, so the project's .python-version
+    picks a Python without uv and a bare `uv` in a hook fails ("pyenv: uv: command not found")."""
+    pins = ("PYENV_VERSION", "PYENV_DIR")
+    env = {key: value for key, value in set_up.env.items() if key not in pins} | GIT_IDENTITY
+    changed = next((set_up.project / "src").rglob("__init__.py"))
+    changed.write_text(changed.read_text() + "# changed, to run every hook on Python files\n")
+    run(["git", "add", str(changed)], cwd=set_up.project, env=env)
+    calls_before = len(set_up.log.read_text().splitlines())
+
+    result = run(
+        ["git", "commit", "-m", "through the shim"], cwd=set_up.project, env=env, check=False
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    for hook in ("ruff check", "ruff format", "params.yaml and dvc.yaml agree"):
+        assert re.search(rf"^{re.escape(hook)}\.+Passed$", output, re.MULTILINE), output
+    calls = set_up.log.read_text().splitlines()[calls_before:]
+    assert sum(" run --locked " in call for call in calls) == 3, calls  # one per hook, all behind
 
 
 @pytest.mark.parametrize("shim", [True, False], ids=["broken-shim", "no-uv"])
