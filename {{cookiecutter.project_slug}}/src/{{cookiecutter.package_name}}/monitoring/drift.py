@@ -242,20 +242,22 @@ def markdown(outcome: DriftOutcome) -> str:
 
 def write_prometheus(outcome: DriftOutcome, path: Path) -> Path:
     """The verdict as Prometheus text, for a Pushgateway or a textfile collector to export."""
-    lines = [
-        f"# HELP {PACKAGE}_drift_detected 1 when the last drift check found a shift",
-        f"# TYPE {PACKAGE}_drift_detected gauge",
-        f"{PACKAGE}_drift_detected {int(bool(outcome.drifted))}",
-        f"# HELP {PACKAGE}_drift_psi PSI of each column against the training data",
-        f"# TYPE {PACKAGE}_drift_psi gauge",
-    ]
+    from prometheus_client.core import GaugeMetricFamily
+
+    from .metrics_push import write_gauges
+
+    detected = GaugeMetricFamily(
+        f"{PACKAGE}_drift_detected",
+        "1 when the last drift check found a shift",
+        value=int(bool(outcome.drifted)),
+    )
+    psi = GaugeMetricFamily(
+        f"{PACKAGE}_drift_psi", "PSI of each column against the training data", labels=["column"]
+    )
     for column in outcome.columns:
         if column.comparison is not None and column.comparison.psi is not None:
-            label = "{" + f'column="{column.column}"' + "}"  # no doubled braces: Jinja
-            lines.append(f"{PACKAGE}_drift_psi{label} {column.comparison.psi}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n")
-    return path
+            psi.add_metric([column.column], column.comparison.psi)
+    return write_gauges(path, [detected, psi])
 
 
 def drift_command(args: Namespace) -> int:

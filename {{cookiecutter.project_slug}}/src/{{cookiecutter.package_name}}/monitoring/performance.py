@@ -201,41 +201,39 @@ def markdown(outcome: PerformanceOutcome) -> str:
 
 def write_prometheus(outcome: PerformanceOutcome, path: Path) -> Path:
     """The verdict and the live metrics as Prometheus text, for the Pushgateway."""
-    lines = [
-        f"# HELP {PACKAGE}_performance_drop 1 when the last labelled check fell beyond tolerance",
-        f"# TYPE {PACKAGE}_performance_drop gauge",
-        f"{PACKAGE}_performance_drop {int(bool(outcome.dropped))}",
-        f"# HELP {PACKAGE}_performance_metric Metrics of the served model on labelled predictions",
-        f"# TYPE {PACKAGE}_performance_metric gauge",
-    ]
+    from prometheus_client.core import GaugeMetricFamily
+
+    from .metrics_push import write_gauges
+
+    drop = GaugeMetricFamily(
+        f"{PACKAGE}_performance_drop",
+        "1 when the last labelled check fell beyond tolerance",
+        value=int(bool(outcome.dropped)),
+    )
+    live = GaugeMetricFamily(
+        f"{PACKAGE}_performance_metric",
+        "Metrics of the served model on labelled predictions",
+        labels=["metric"],
+    )
     for row in outcome.rows:
         if row.pr is not None:
-            label = "{" + f'metric="{row.name}"' + "}"  # no doubled braces: Jinja
-            lines.append(f"{PACKAGE}_performance_metric{label} {row.pr}")
-    lines += [
-        f"# HELP {PACKAGE}_performance_group_metric Metrics of the served model per group",
-        f"# TYPE {PACKAGE}_performance_group_metric gauge",
-    ]
+            live.add_metric([row.name], row.pr)
+    per_group = GaugeMetricFamily(
+        f"{PACKAGE}_performance_group_metric",
+        "Metrics of the served model per group",
+        labels=["feature", "group", "metric"],
+    )
     for column, feature in outcome.groups.items():
         for group, metrics in feature.groups.items():
             for name, value in metrics.items():
                 if name != "rows" and math.isfinite(value):
-                    where = f'feature="{column}",group="{escaped(group)}",metric="{name}"'
-                    label = "{" + where + "}"  # no doubled braces: Jinja
-                    lines.append(f"{PACKAGE}_performance_group_metric{label} {value}")
-    lines += [
-        f"# HELP {PACKAGE}_performance_labelled_rows Predictions the last check could score",
-        f"# TYPE {PACKAGE}_performance_labelled_rows gauge",
-        f"{PACKAGE}_performance_labelled_rows {outcome.joined.rows}",
-    ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def escaped(value: str) -> str:
-    """A Prometheus label value: backslash, double quote and newline escaped."""
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                    per_group.add_metric([str(column), str(group), name], value)
+    labelled = GaugeMetricFamily(
+        f"{PACKAGE}_performance_labelled_rows",
+        "Predictions the last check could score",
+        value=outcome.joined.rows,
+    )
+    return write_gauges(path, [drop, live, per_group, labelled])
 
 
 def inference_log(given: Path | None, params: Params) -> Path:
