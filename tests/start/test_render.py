@@ -43,42 +43,39 @@ ALWAYS = {
     "params.yaml",
     "pyproject.toml",
     "scripts/find-uv.sh",
+    "scripts/uv.sh",
     "uv.lock",
 }
-# The generated package, by moment; modeling/ is the user's room.
+# The generated package: the user's room (modeling/), the shared core, one folder per moment.
 PACKAGE_TREE = {
-    "": {"__init__", "__main__", "cli", "commands", "config", "errors", "shell", "vcs"},
+    "": {"__init__", "__main__", "cli"},
     "modeling": {"__init__", "features", "metrics", "model"},
-    "pipeline": {
+    "core": {
         "__init__",
-        "artifacts",
-        "columns",
         "contract",
-        "data",
-        "evaluate",
+        "errors",
         "fairness",
-        "lockfile",
-        "memory",
-        "sanity",
-        "tracking",
-        "train",
-    },
-    "review": {
-        "__init__",
-        "check_lock",
-        "comment",
-        "compare",
-        "diffs",
-        "fairness",
+        "fairness_gate",
         "gate",
-        "report",
-        "rules",
+        "git",
+        "lockfile",
+        "model_file",
+        "params",
+        "paths",
+        "reports",
+        "scoring",
+        "shell",
+        "tables",
+        "tracking",
     },
+    "pipeline": {"__init__", "contract", "data", "estimator", "evaluate", "sanity", "train"},
+    "review": {"__init__", "check_lock", "comment", "compare", "diffs", "report", "rules"},
     "serving": {
         "__init__",
         "batching",
         "body_limit",
         "http_guard",
+        "model_call",
         "payload",
         "prediction_metrics",
         "request_timeout",
@@ -89,10 +86,8 @@ PACKAGE_TREE = {
 }
 MONITORING_PACKAGE = {
     "__init__",
-    "commands",
     "drift",
     "drift_stats",
-    "inference_log",
     "labels",
     "metrics_push",
     "performance",
@@ -103,6 +98,9 @@ MONITORING_PACKAGE = {
 TESTS = {
     "conftest.py",
     "test_config.py",
+    "test_layers.py",
+    "test_pinned_internals.py",
+    "release/test_lockfile.py",
     "modeling/test_features.py",
     "modeling/test_model.py",
     "pipeline/test_artifacts.py",
@@ -163,6 +161,7 @@ def expected_files(combo: dict[str, str], package: str) -> set[str]:
     files = ALWAYS | DEPLOY_FILES[combo["deploy_target"]] | TERRAFORM_FILES[combo["dvc_remote"]]
     if combo["monitoring"] == "yes":
         tree["monitoring"] = MONITORING_PACKAGE
+        tree["core"] = tree["core"] | {"inference_log"}
         tests |= MONITORING_TESTS
         files |= MONITORING_FILES
         if combo["deploy_target"] == "kubernetes":
