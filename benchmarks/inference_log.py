@@ -23,10 +23,10 @@ from results import record
 # Writes LINES log lines and a labels CSV from the project's own contract, in its package.
 WRITE_LOG = """
 import csv, json, random, sys
-from {package}.config import load_params
-from {package}.pipeline.columns import read_contract
+from {package}.core.params import load_params
+from {package}.core.contract import read_columns
 params = load_params()
-features, target = read_contract(params.data.schema_file, params.data.target)
+features, target = read_columns(params.data.schema_file, params.data.target)
 draw = random.Random(0)
 
 def value(column):
@@ -59,7 +59,7 @@ with open(sys.argv[1], "w") as log, open(sys.argv[2], "w", newline="") as labels
 READ = """
 import resource, sys, time
 from pathlib import Path
-from {package}.config import load_params
+from {package}.core.params import load_params
 from {package}.monitoring.drift import read_current
 from {package}.monitoring.labels import join_labels
 params = load_params()

@@ -50,9 +50,10 @@ READY_TIMEOUT_SECONDS = 240.0
 DUMP_RECORDS = """
 import json, sys
 from pathlib import Path
-from {package}.pipeline.artifacts import load_model
-from {package}.config import MODEL_FILE, TEST_SPLIT, load_params
-from {package}.pipeline.data import read_table, split_features
+from {package}.core.model_file import load_model
+from {package}.core.params import load_params
+from {package}.core.paths import MODEL_FILE, TEST_SPLIT
+from {package}.core.tables import read_table, split_features
 target = load_params().data.target
 features, _ = split_features(read_table(TEST_SPLIT, target), target)
 expected = load_model(Path(MODEL_FILE)).predict(features).tolist()
@@ -71,12 +72,12 @@ from typing import Any
 
 import bentoml
 
-from {package}.config import load_params
-from {package}.pipeline.columns import read_contract
+from {package}.core.params import load_params
+from {package}.core.contract import read_columns
 from {package}.serving.payload import record_model, request_model
 
 PARAMS = load_params()
-FEATURES, _ = read_contract(PARAMS.data.schema_file, PARAMS.data.target)
+FEATURES, _ = read_columns(PARAMS.data.schema_file, PARAMS.data.target)
 SERVE = PARAMS.serve
 Request = request_model(record_model(FEATURES), SERVE.max_batch_size)
 

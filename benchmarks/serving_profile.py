@@ -38,8 +38,9 @@ OWNERS = (
 IDLE = "waiting on sockets (idle)"
 READ_RECORDS = """
 import json, sys
-from {package}.config import TEST_SPLIT, load_params
-from {package}.pipeline.data import read_table, split_features
+from {package}.core.params import load_params
+from {package}.core.paths import TEST_SPLIT
+from {package}.core.tables import read_table, split_features
 target = load_params().data.target
 features, _ = split_features(read_table(TEST_SPLIT, target), target)
 json.dump(json.loads(features.to_json(orient="records")), sys.stdout)

@@ -182,7 +182,7 @@ def run_retrain_workflow(
 DEGRADED_LABELS = """
 import json, sys
 import pandas as pd
-from {package}.pipeline.artifacts import load_model
+from {package}.core.model_file import load_model
 frame = pd.read_parquet("data/prepared/test.parquet")
 predicted = load_model().predict(frame.drop(columns=["churned"]))
 ids = [f"batch-{{index}}" for index in range(len(frame))]

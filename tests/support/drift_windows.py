@@ -44,7 +44,7 @@ def shifted(task: str) -> pd.DataFrame:
 
 
 def alarms(task: str, rows: int, seeds: list[int], package: str) -> dict[int, list[str]]:
-    config = importlib.import_module(f"{package}.config")
+    config = importlib.import_module(f"{package}.core.params")
     drift = importlib.import_module(f"{package}.monitoring.drift")
     params = config.load_params()
     found = {}

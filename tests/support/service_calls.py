@@ -19,8 +19,9 @@ from support.servers import request
 IN_PROCESS = """
 import json, sys
 import pandas as pd
-from {package}.pipeline.artifacts import load_model
-from {package}.config import TEST_SPLIT, load_params
+from {package}.core.model_file import load_model
+from {package}.core.params import load_params
+from {package}.core.paths import TEST_SPLIT
 
 target = load_params().data.target
 features = pd.read_parquet(TEST_SPLIT).drop(columns=[target])
