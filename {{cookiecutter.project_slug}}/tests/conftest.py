@@ -8,10 +8,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.core.params import Params, load_params
-from {{ cookiecutter.package_name }}.core.tables import labelled_rows, split_features
-from {{ cookiecutter.package_name }}.pipeline.data import split_indices
-from {{ cookiecutter.package_name }}.pipeline.estimator import build_model
+from {{ cookiecutter.package_name }}.core.params import (
+    Params,
+    load_params,
+)
+from {{ cookiecutter.package_name }}.core.tables import (
+    labelled_rows,
+    split_features,
+)
+from {{ cookiecutter.package_name }}.pipeline.data import (
+    split_indices,
+)
+from {{ cookiecutter.package_name }}.pipeline.estimator import (
+    build_model,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

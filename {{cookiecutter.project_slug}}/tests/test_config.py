@@ -11,9 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.core.errors import UserError
-from {{ cookiecutter.package_name }}.core.params import load_params
-from {{ cookiecutter.package_name }}.pipeline.sanity import pipeline_problems
+from {{ cookiecutter.package_name }}.core.errors import (
+    UserError,
+)
+from {{ cookiecutter.package_name }}.core.params import (
+    load_params,
+)
+from {{ cookiecutter.package_name }}.pipeline.sanity import (
+    pipeline_problems,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -168,7 +168,9 @@ def test_pandera_checks_read_back_as_the_contract_reader_expects(tmp_path):
     objects: dtype, nullable, in_range, isin, str_length and the comparison checks."""
     import pandera.pandas as pa
 
-    from {{ cookiecutter.package_name }}.core.contract import read_columns
+    from {{ cookiecutter.package_name }}.core.contract import (
+        read_columns,
+    )
 
     schema = pa.DataFrameSchema(
         {

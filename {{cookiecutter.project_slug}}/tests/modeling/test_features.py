@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from {{ cookiecutter.package_name }}.modeling.features import build_preprocessor, categorical_columns, numeric_columns
+from {{ cookiecutter.package_name }}.modeling.features import (
+    build_preprocessor,
+    categorical_columns,
+    numeric_columns,
+)
 
 
 def test_every_feature_column_is_numeric_or_categorical(splits):

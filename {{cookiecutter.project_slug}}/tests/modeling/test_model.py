@@ -6,9 +6,16 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from {{ cookiecutter.package_name }}.core.model_file import load_model, save_model
-from {{ cookiecutter.package_name }}.core.scoring import score
-from {{ cookiecutter.package_name }}.pipeline.estimator import build_model
+from {{ cookiecutter.package_name }}.core.model_file import (
+    load_model,
+    save_model,
+)
+from {{ cookiecutter.package_name }}.core.scoring import (
+    score,
+)
+from {{ cookiecutter.package_name }}.pipeline.estimator import (
+    build_model,
+)
 
 
 def test_model_meets_the_quality_floor(model, splits, params):

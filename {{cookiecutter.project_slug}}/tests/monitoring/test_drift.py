@@ -9,9 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.core.errors import UserError
-from {{ cookiecutter.package_name }}.core.params import DriftParams
-from {{ cookiecutter.package_name }}.monitoring.drift import ColumnDrift, judge, read_current
+from {{ cookiecutter.package_name }}.core.errors import (
+    UserError,
+)
+from {{ cookiecutter.package_name }}.core.params import (
+    DriftParams,
+)
+from {{ cookiecutter.package_name }}.monitoring.drift import (
+    ColumnDrift,
+    judge,
+    read_current,
+)
 from {{ cookiecutter.package_name }}.monitoring.drift_stats import (
     UNSEEN,
     category_counts,

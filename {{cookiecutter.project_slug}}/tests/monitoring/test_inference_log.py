@@ -7,10 +7,21 @@ import queue
 import time
 from pathlib import Path
 
-from {{ cookiecutter.package_name }}.core.contract import read_columns
-from {{ cookiecutter.package_name }}.core.inference_log import InferenceLog, open_log
-from {{ cookiecutter.package_name }}.core.params import Params, ServeParams
-from {{ cookiecutter.package_name }}.serving.payload import prediction_ids, record_model
+from {{ cookiecutter.package_name }}.core.contract import (
+    read_columns,
+)
+from {{ cookiecutter.package_name }}.core.inference_log import (
+    InferenceLog,
+    open_log,
+)
+from {{ cookiecutter.package_name }}.core.params import (
+    Params,
+    ServeParams,
+)
+from {{ cookiecutter.package_name }}.serving.payload import (
+    prediction_ids,
+    record_model,
+)
 
 
 def records(params: Params, raw, count: int):

@@ -8,8 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.core.errors import UserError
-from {{ cookiecutter.package_name }}.monitoring.labels import join_labels, read_labels
+from {{ cookiecutter.package_name }}.core.errors import (
+    UserError,
+)
+from {{ cookiecutter.package_name }}.monitoring.labels import (
+    join_labels,
+    read_labels,
+)
 
 TARGET = "outcome"
 

@@ -12,16 +12,39 @@ import pandas as pd
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from {{ cookiecutter.package_name }}.core.errors import UserError
-from {{ cookiecutter.package_name }}.core.fairness_gate import FeatureFairness
-from {{ cookiecutter.package_name }}.core.gate import MetricRow
-from {{ cookiecutter.package_name }}.core.params import PACKAGE, DriftParams
-from {{ cookiecutter.package_name }}.monitoring import drift, performance
-from {{ cookiecutter.package_name }}.monitoring.drift import ColumnDrift, DriftOutcome
-from {{ cookiecutter.package_name }}.monitoring.drift_stats import Comparison
-from {{ cookiecutter.package_name }}.monitoring.labels import Joined
-from {{ cookiecutter.package_name }}.monitoring.metrics_push import push_metrics
-from {{ cookiecutter.package_name }}.monitoring.performance import PerformanceOutcome
+from {{ cookiecutter.package_name }}.core.errors import (
+    UserError,
+)
+from {{ cookiecutter.package_name }}.core.fairness_gate import (
+    FeatureFairness,
+)
+from {{ cookiecutter.package_name }}.core.gate import (
+    MetricRow,
+)
+from {{ cookiecutter.package_name }}.core.params import (
+    PACKAGE,
+    DriftParams,
+)
+from {{ cookiecutter.package_name }}.monitoring import (
+    drift,
+    performance,
+)
+from {{ cookiecutter.package_name }}.monitoring.drift import (
+    ColumnDrift,
+    DriftOutcome,
+)
+from {{ cookiecutter.package_name }}.monitoring.drift_stats import (
+    Comparison,
+)
+from {{ cookiecutter.package_name }}.monitoring.labels import (
+    Joined,
+)
+from {{ cookiecutter.package_name }}.monitoring.metrics_push import (
+    push_metrics,
+)
+from {{ cookiecutter.package_name }}.monitoring.performance import (
+    PerformanceOutcome,
+)
 
 # As the checks write it (prometheus_client's text), so the push sends it byte for byte.
 GAUGE = (

@@ -9,11 +9,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.core.errors import UserError
-from {{ cookiecutter.package_name }}.core.fairness import fairness_metrics
-from {{ cookiecutter.package_name }}.core.params import TASK, PerformanceParams
-from {{ cookiecutter.package_name }}.core.scoring import score_predictions
-from {{ cookiecutter.package_name }}.monitoring.performance import assess, write_prometheus
+from {{ cookiecutter.package_name }}.core.errors import (
+    UserError,
+)
+from {{ cookiecutter.package_name }}.core.fairness import (
+    fairness_metrics,
+)
+from {{ cookiecutter.package_name }}.core.params import (
+    TASK,
+    PerformanceParams,
+)
+from {{ cookiecutter.package_name }}.core.scoring import (
+    score_predictions,
+)
+from {{ cookiecutter.package_name }}.monitoring.performance import (
+    assess,
+    write_prometheus,
+)
 
 
 def degraded(actual: pd.Series, share_every: int = 4) -> pd.Series:

@@ -8,10 +8,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.core.errors import DataContractError, UserError
-from {{ cookiecutter.package_name }}.core.params import Params
-from {{ cookiecutter.package_name }}.core.tables import read_table
-from {{ cookiecutter.package_name }}.pipeline.contract import infer_contract, load_contract, validate_frame
+from {{ cookiecutter.package_name }}.core.errors import (
+    DataContractError,
+    UserError,
+)
+from {{ cookiecutter.package_name }}.core.params import (
+    Params,
+)
+from {{ cookiecutter.package_name }}.core.tables import (
+    read_table,
+)
+from {{ cookiecutter.package_name }}.pipeline.contract import (
+    infer_contract,
+    load_contract,
+    validate_frame,
+)
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.core.errors import UserError
-from {{ cookiecutter.package_name }}.core.tables import labelled_rows, megabytes, read_table, unlabelled_note
-from {{ cookiecutter.package_name }}.pipeline.contract import infer_contract, validate_frame
+from {{ cookiecutter.package_name }}.core.errors import (
+    UserError,
+)
+from {{ cookiecutter.package_name }}.core.tables import (
+    labelled_rows,
+    megabytes,
+    read_table,
+    unlabelled_note,
+)
+from {{ cookiecutter.package_name }}.pipeline.contract import (
+    infer_contract,
+    validate_frame,
+)
 
 
 def test_rows_without_a_target_are_dropped_and_counted(raw, params, tmp_path):

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.package_name }}.core.errors import UserError
-from {{ cookiecutter.package_name }}.core.fairness import MISSING_GROUP, fairness_metrics
-from {{ cookiecutter.package_name }}.core.params import TASK
+from {{ cookiecutter.package_name }}.core.errors import (
+    UserError,
+)
+from {{ cookiecutter.package_name }}.core.fairness import (
+    MISSING_GROUP,
+    fairness_metrics,
+)
+from {{ cookiecutter.package_name }}.core.params import (
+    TASK,
+)
 
 
 @pytest.fixture(scope="module")

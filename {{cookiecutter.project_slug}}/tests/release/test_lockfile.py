@@ -8,9 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.core.errors import UserError
-from {{ cookiecutter.package_name }}.core.lockfile import check_reviewed_model, model_tag
-from {{ cookiecutter.package_name }}.core.params import PACKAGE
+from {{ cookiecutter.package_name }}.core.errors import (
+    UserError,
+)
+from {{ cookiecutter.package_name }}.core.lockfile import (
+    check_reviewed_model,
+    model_tag,
+)
+from {{ cookiecutter.package_name }}.core.params import (
+    PACKAGE,
+)
 
 LOCK = """schema: '2.0'
 stages:

@@ -6,8 +6,12 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package_name }}.review import comment
-from {{ cookiecutter.package_name }}.review.report import MARKER
+from {{ cookiecutter.package_name }}.review import (
+    comment,
+)
+from {{ cookiecutter.package_name }}.review.report import (
+    MARKER,
+)
 
 
 @pytest.fixture

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.package_name }}.core.fairness_gate import split_metrics
-from {{ cookiecutter.package_name }}.core.gate import judge_groups, judge_metrics, regresses, worst_group
-from {{ cookiecutter.package_name }}.core.params import GroupGate, Tolerance
-from {{ cookiecutter.package_name }}.review.rules import rule_changes
+from {{ cookiecutter.package_name }}.core.fairness_gate import (
+    split_metrics,
+)
+from {{ cookiecutter.package_name }}.core.gate import (
+    judge_groups,
+    judge_metrics,
+    regresses,
+    worst_group,
+)
+from {{ cookiecutter.package_name }}.core.params import (
+    GroupGate,
+    Tolerance,
+)
+from {{ cookiecutter.package_name }}.review.rules import (
+    rule_changes,
+)
 
 HIGHER = Tolerance(better="higher", max_drop=0.01)
 LOWER_RELATIVE = Tolerance(better="lower", max_relative_drop=0.05)

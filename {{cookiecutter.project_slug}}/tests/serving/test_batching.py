@@ -10,7 +10,11 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }}.serving.batching import QUIET_PASSES, ContinuousBatcher, Overloaded
+from {{ cookiecutter.package_name }}.serving.batching import (
+    QUIET_PASSES,
+    ContinuousBatcher,
+    Overloaded,
+)
 
 
 class Model:

@@ -10,7 +10,9 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.serving.http_guard import HttpGuard
+from {{ cookiecutter.package_name }}.serving.http_guard import (
+    HttpGuard,
+)
 
 
 async def predict(request: Request) -> JSONResponse:

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from {{ cookiecutter.package_name }}.core.contract import read_columns
+from {{ cookiecutter.package_name }}.core.contract import (
+    read_columns,
+)
 from {{ cookiecutter.package_name }}.serving.payload import (
     example_record,
     prediction_ids,

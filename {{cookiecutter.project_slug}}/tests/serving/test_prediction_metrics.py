@@ -5,7 +5,9 @@ from __future__ import annotations
 import prometheus_client
 import pytest
 
-from {{ cookiecutter.package_name }}.serving import prediction_metrics
+from {{ cookiecutter.package_name }}.serving import (
+    prediction_metrics,
+)
 
 
 def samples(metric) -> list[tuple]:

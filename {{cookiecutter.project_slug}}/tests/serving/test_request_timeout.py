@@ -14,7 +14,10 @@ import pytest
 from bentoml._internal.server.base_app import BaseAppFactory
 from bentoml._internal.server.http import traffic
 
-from {{ cookiecutter.package_name }}.serving.request_timeout import RequestTimeout, install
+from {{ cookiecutter.package_name }}.serving.request_timeout import (
+    RequestTimeout,
+    install,
+)
 
 # What an outer middleware (BentoML's tracing) puts in the request's context: its span.
 CURRENT_SPAN: contextvars.ContextVar[Any] = contextvars.ContextVar("current_span")
