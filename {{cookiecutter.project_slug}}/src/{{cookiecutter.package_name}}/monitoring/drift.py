@@ -263,7 +263,6 @@ def write_prometheus(outcome: DriftOutcome, path: Path) -> Path:
 def drift_command(args: Namespace) -> int:
     """Report drift; exit 3 on drift (unless --report-only), and tell a workflow either way."""
     params = load_params()
-    args = args
     outcome = detect(params, args.current)
     return conclude(
         text=markdown(outcome),

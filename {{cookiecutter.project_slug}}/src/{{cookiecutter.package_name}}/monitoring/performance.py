@@ -250,7 +250,6 @@ def inference_log(given: Path | None, params: Params) -> Path:
 def performance_command(args: Namespace) -> int:
     """Report the live metrics; exit 3 on a drop (unless --report-only), and tell a workflow."""
     params = load_params()
-    args = args
     outcome = assess(params, inference_log(args.log, params), args.labels)
     return conclude(
         text=markdown(outcome),

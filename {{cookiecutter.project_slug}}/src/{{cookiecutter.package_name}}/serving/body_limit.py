@@ -10,15 +10,10 @@ the connection closes, so a client that keeps sending may see a reset instead of
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from ..core.contract import ColumnSpec
-
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-App = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+from .http_guard import App, Message, Receive, Scope, Send
 
 NUMBER_BYTES = 32  # the longest JSON number or literal a field may hold, with room to spare
 ESCAPED_CHAR_BYTES = 12  # a character outside ASCII may arrive as a surrogate pair of \uXXXX
@@ -43,7 +38,7 @@ class BodyLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

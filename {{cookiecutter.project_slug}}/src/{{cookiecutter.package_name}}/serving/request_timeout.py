@@ -17,18 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 from starlette.responses import Response
 
-from .http_guard import error_body
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
+from .http_guard import App, Message, Receive, Scope, Send, error_body
 
 
 class RequestTimeout:
