@@ -67,7 +67,7 @@ TYPOS = {
     ),
     "a fairness bound of both kinds": (
         lambda tree: tree["review"]["fairness"].update(metrics={"x_gap": {"max": 1, "min": 0}}),
-        ["review.fairness.metrics.x_gap: give max and/or max_increase (a difference)"],
+        ["review.fairness.metrics.x_gap: give max_increase, max_relative_increase and/or max"],
     ),
     "fairness.min_row": (
         lambda tree: rename(tree["review"]["fairness"], "min_rows", "min_row"),

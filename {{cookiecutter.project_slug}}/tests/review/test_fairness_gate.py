@@ -85,3 +85,27 @@ def test_metrics_json_keys_split_into_measures_and_groups():
     )
     assert fairness["region"].measures == {"demographic_parity_ratio": 0.5}
     assert fairness["region"].groups == {"north": {"f1_macro": 0.6, "rows": 58.0}}
+
+
+def test_a_relative_bound_scales_with_mains_gap():
+    relative = FairnessLimit(max_relative_increase=0.25)
+    assert measure_status(40.0, 49.0, relative) == "within tolerance"  # up 22.5%
+    assert measure_status(40.0, 51.0, relative) == "regressed"  # up 27.5%
+    assert measure_status(None, 1e6, relative) == "new"  # no ceiling: nothing to judge alone
+
+
+def test_the_default_policy_lets_an_inherent_gap_pass_and_fails_a_wider_one(params):
+    """This project's own review.fairness: a gap the data already has, however large, passes
+    every PR that keeps it; a PR that widens it beyond the tolerance fails, naming it."""
+    gate = params.review.fairness
+    if gate is None or not gate.metrics:
+        return
+    # A gap of 0.6 (a ratio of 0.4) is far beyond any sample's; widened by half of it.
+    lower = {name: limit.better == "lower" for name, limit in gate.metrics.items()}
+    inherent = {name: 0.6 if lower[name] else 0.4 for name in gate.metrics}
+    wider = {name: 0.9 if lower[name] else 0.2 for name in gate.metrics}
+    main = {"feature": FeatureFairness(inherent, {})}
+    _, unchanged = fairness_section(["feature"], main, main, gate)
+    assert unchanged == []
+    _, widened = fairness_section(["feature"], main, {"feature": FeatureFairness(wider, {})}, gate)
+    assert sorted(widened) == sorted(f"{name}[feature]" for name in gate.metrics)

@@ -115,6 +115,8 @@ def describe_limit(limit: FairnessLimit | None) -> str:
         parts.append(f"≥ {limit.min:g}")
     if limit.max_increase is not None:
         parts.append(f"up by ≤ {limit.max_increase:g}")
+    if limit.max_relative_increase is not None:
+        parts.append(f"up by ≤ {limit.max_relative_increase:.0%}")
     if limit.max_decrease is not None:
         parts.append(f"down by ≤ {limit.max_decrease:g}")
     return "; ".join(parts)

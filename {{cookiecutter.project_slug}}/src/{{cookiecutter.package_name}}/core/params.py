@@ -100,39 +100,50 @@ class GroupGate(Tolerance):
 
 
 class FairnessLimit(Section):
-    """A bound on one fairness measure: a ceiling and/or a worsening against main.
+    """A bound on one fairness measure: how far it may worsen against main, and optionally a
+    ceiling (or floor) that is the team's policy.
 
-    Differences are better lower (max, max_increase); ratios better higher (min, max_decrease).
+    Differences are better lower (max_increase, max_relative_increase, max); ratios better
+    higher (max_decrease, min).
     """
 
-    max: float | None = None
     max_increase: float | None = Field(default=None, ge=0)
-    min: float | None = None
+    max_relative_increase: float | None = Field(default=None, ge=0)
+    max: float | None = None
     max_decrease: float | None = Field(default=None, ge=0)
+    min: float | None = None
 
     @model_validator(mode="after")
     def _one_direction(self) -> Self:
-        lower = self.max is not None or self.max_increase is not None
+        lower = any(
+            v is not None for v in (self.max, self.max_increase, self.max_relative_increase)
+        )
         higher = self.min is not None or self.max_decrease is not None
         if lower == higher:
             raise ValueError(
-                "give max and/or max_increase (a difference) or min and/or max_decrease "
-                "(a ratio), not both kinds and not none"
+                "give max_increase, max_relative_increase and/or max (a difference) or "
+                "max_decrease and/or min (a ratio), not both kinds and not none"
             )
         return self
 
     @property
-    def tolerance(self) -> Tolerance | None:
-        """The worsening allowed against main, in review.metrics' terms; None when unbounded."""
-        if self.max_increase is not None:
-            return Tolerance(better="lower", max_drop=self.max_increase)
-        if self.max_decrease is not None:
-            return Tolerance(better="higher", max_drop=self.max_decrease)
-        return None
+    def better(self) -> Literal["higher", "lower"]:
+        return "higher" if self.min is not None or self.max_decrease is not None else "lower"
 
     @property
-    def better(self) -> Literal["higher", "lower"]:
-        return "lower" if self.max is not None or self.max_increase is not None else "higher"
+    def tolerance(self) -> Tolerance | None:
+        """The worsening allowed against main, in review.metrics' terms; None when unbounded."""
+        if self.better == "higher":
+            return (
+                None
+                if self.max_decrease is None
+                else Tolerance(better="higher", max_drop=self.max_decrease)
+            )
+        if self.max_increase is None and self.max_relative_increase is None:
+            return None
+        return Tolerance(
+            better="lower", max_drop=self.max_increase, max_relative_drop=self.max_relative_increase
+        )
 
 
 class FairnessGate(Section):
