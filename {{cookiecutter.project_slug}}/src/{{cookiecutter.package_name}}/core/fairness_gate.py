@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .gate import EPSILON, GroupRow, judge_groups, status_of, worst_group
+from .gate import EPSILON, Compared, GroupRow, in_order, judge_groups, status_of, worst_group
 from .params import FairnessGate, FairnessLimit, Tolerance
 from .reports import ICONS, number, signed
 
@@ -59,16 +59,12 @@ FAILING = {"regressed", BEYOND}
 
 
 @dataclass(frozen=True)
-class MeasureRow:
+class MeasureRow(Compared):
     name: str
     main: float | None
     pr: float | None
     limit: FairnessLimit | None
     status: str
-
-    @property
-    def delta(self) -> float | None:
-        return None if self.main is None or self.pr is None else self.pr - self.main
 
 
 def beyond(value: float, limit: FairnessLimit) -> bool:
@@ -91,7 +87,6 @@ def judge_measures(
     main: dict[str, float], pr: dict[str, float], limits: dict[str, FairnessLimit]
 ) -> list[MeasureRow]:
     """One row per measure on either side: bounded ones first, in params.yaml order."""
-    names = [*limits, *sorted((set(main) | set(pr)) - set(limits))]
     return [
         MeasureRow(
             name,
@@ -100,8 +95,7 @@ def judge_measures(
             limits.get(name),
             measure_status(main.get(name), pr.get(name), limits.get(name)),
         )
-        for name in names
-        if name in main or name in pr
+        for name in in_order(main, pr, limits)
     ]
 
 

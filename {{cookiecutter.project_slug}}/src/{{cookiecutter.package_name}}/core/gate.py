@@ -8,6 +8,7 @@ gated and the PR does not (dropped, or not a finite number).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .params import GroupGate, Tolerance
 
@@ -62,37 +63,45 @@ def describe(tolerance: Tolerance | None) -> str:
     return f"{arrow} better; worse by {' and '.join(limits)}"
 
 
+class Compared:
+    """A row with main's and the PR's value; `delta` is the PR's minus main's."""
+
+    main: float | None
+    pr: float | None
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.main is None or self.pr is None else self.pr - self.main
+
+
 @dataclass(frozen=True)
-class MetricRow:
+class MetricRow(Compared):
     name: str
     main: float | None
     pr: float | None
     tolerance: Tolerance | None
     status: str
 
-    @property
-    def delta(self) -> float | None:
-        return None if self.main is None or self.pr is None else self.pr - self.main
-
 
 @dataclass(frozen=True)
-class GroupRow:
+class GroupRow(Compared):
     group: str
     rows: int
     main: float | None
     pr: float | None
     status: str
 
-    @property
-    def delta(self) -> float | None:
-        return None if self.main is None or self.pr is None else self.pr - self.main
+
+def in_order(main: dict[str, Any], pr: dict[str, Any], rules: dict[str, Any]) -> list[str]:
+    """Every name on either side: those with a rule first, in params.yaml order."""
+    names = [*rules, *sorted((set(main) | set(pr)) - set(rules))]
+    return [name for name in names if name in main or name in pr]
 
 
 def judge_metrics(
     main: dict[str, float], pr: dict[str, float], tolerances: dict[str, Tolerance]
 ) -> list[MetricRow]:
     """One row per metric on either side: gated metrics first, in params.yaml order."""
-    names = [*tolerances, *sorted((set(main) | set(pr)) - set(tolerances))]
     return [
         MetricRow(
             name,
@@ -101,8 +110,7 @@ def judge_metrics(
             tolerances.get(name),
             status_of(main.get(name), pr.get(name), tolerances.get(name)),
         )
-        for name in names
-        if name in main or name in pr
+        for name in in_order(main, pr, tolerances)
     ]
 
 

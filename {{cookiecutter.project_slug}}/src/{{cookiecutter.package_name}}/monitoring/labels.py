@@ -66,12 +66,7 @@ def read_labels(source: str, target: str) -> pd.DataFrame:
         raise UserError(
             f"{source}: {int(missing.sum())} rows lack an id or a label (first at line {first})"
         )
-    repeated = labels[ID][labels[ID].duplicated()].unique()
-    if len(repeated):
-        raise UserError(
-            f"{source}: {len(repeated)} ids have more than one label (e.g. {repeated[0]}); "
-            "keep one label per prediction id"
-        )
+    refuse_repeated(labels[ID], source, "ids have more than one label", "keep one per id")
     return labels
 
 
@@ -95,13 +90,17 @@ def read_logged_predictions(path: Path, columns: Sequence[str] = ()) -> pd.DataF
             "that answers with prediction ids (serve.inference_log)?"
         )
     logged = pd.DataFrame({ID: ids, "prediction": predictions, **features})
-    repeated = logged[ID][logged[ID].duplicated()].unique()
-    if len(repeated):
-        raise UserError(
-            f"{path}: {len(repeated)} prediction ids appear more than once (e.g. {repeated[0]}); "
-            "was a log concatenated twice?"
-        )
+    refuse_repeated(
+        logged[ID], path, "prediction ids appear more than once", "was a log concatenated twice?"
+    )
     return logged
+
+
+def refuse_repeated(ids: pd.Series, source: object, what: str, hint: str) -> None:
+    """A UserError naming how many ids repeat, one of them, and the likely cause."""
+    repeated = ids[ids.duplicated()].unique()
+    if len(repeated):
+        raise UserError(f"{source}: {len(repeated)} {what} (e.g. {repeated[0]}); {hint}")
 
 
 def as_targets(values: pd.Series, source: str) -> pd.Series:
