@@ -23,12 +23,12 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory, shared_main):
     """Per task: main (generated, set up, pipeline run, committed, pushed to a local-directory
-    remote), copied, and its own tests run in it."""
+    remote), copied, and all its own tests run in it, the slow ones too, as its CI runs them."""
 
     @functools.cache
     def _built(task: str) -> Path:
         project = copy_main(shared_main(task), tmp_path_factory.mktemp(f"e2e-{task}"))
-        sh(["make", "test"], project)
+        sh(["make", "test-all"], project)
         return project
 
     return _built

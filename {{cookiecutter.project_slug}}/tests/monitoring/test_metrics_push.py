@@ -95,7 +95,8 @@ class Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def gateway(request):
     server = Gateway(getattr(request, "param", 200))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for the loop's next poll (0.5 s by default).
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield server
     server.shutdown()
