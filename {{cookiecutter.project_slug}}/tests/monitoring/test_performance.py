@@ -51,7 +51,7 @@ def as_logged(values) -> pd.Series:
 
 def corrupted(actual: pd.Series, predicted: np.ndarray, share: float, within=None) -> pd.Series:
     """Labels made wrong on `share` of the rows (of `within`, a mask, if given) where the
-    model was right: the next class; for regression, two deviations further from the
+    model was right: the next class; for regression, twice the model's rmse further from the
     prediction."""
     wrong = as_logged(actual)
     guess = as_logged(predicted).to_numpy()
@@ -62,7 +62,9 @@ def corrupted(actual: pd.Series, predicted: np.ndarray, share: float, within=Non
     chosen = np.sort(candidates[: math.ceil(share * len(candidates))])
     if TASK == "regression":
         away = np.where(wrong.to_numpy()[chosen] >= guess[chosen], 1.0, -1.0)
-        spread = float(wrong.std()) or 1.0
+        # The model's own error sets the scale: its rmse, else the target's spread.
+        errors = wrong.to_numpy() - guess
+        spread = float(np.sqrt(np.mean(errors**2))) or float(wrong.std()) or 1.0
         wrong.iloc[chosen] = wrong.to_numpy()[chosen] + away * 2 * spread
     else:
         classes = sorted(wrong.unique())
@@ -188,11 +190,11 @@ def test_labels_a_little_off_within_the_tolerance_hold(served, params, tmp_path)
         )
         for share in [2.0**-power for power in range(16, 3, -1)]  # one row ... 1/16
     }
-    small = [share for share, fall in falls.items() if 0 < fall < allowed / 2]
+    small = [share for share, fall in falls.items() if 0 < fall < 0.9 * allowed]  # a margin
     if not small:
         pytest.skip(
             f"on {len(actual)} rows, the fewest wrong labels move {name} by "
-            f"{min(falls.values()):.4g}, beyond half of what review.metrics.{name} allows "
+            f"{min(falls.values()):.4g}, near or past what review.metrics.{name} allows "
             f"({allowed:.4g}): too few rows to tell noise from a drop"
         )
     wrong = corrupted(actual, predicted, max(small))
@@ -241,7 +243,8 @@ def test_one_groups_labels_going_wrong_is_named_by_its_group(raw, params, model,
         }
     )
     review = params.review.model_copy(update={"fairness": gate})
-    params = any_size(params, len(actual)).model_copy(update={"review": review})
+    # The check below scores the other groups alone: they may hold fewer rows than min_rows.
+    params = any_size(params, max(len(actual) - size, 1)).model_copy(update={"review": review})
 
     log = write_log(tmp_path / "log.jsonl", predicted, values.rename(column))
     truth, guess = as_logged(actual), as_logged(predicted)
@@ -255,11 +258,11 @@ def test_one_groups_labels_going_wrong_is_named_by_its_group(raw, params, model,
     assert "| reviewed" in holds.fairness and "| live" in holds.fairness
 
     in_group = (values == group).to_numpy()
-    others = tmp_path / "others.csv"  # no label has arrived for that group yet: not a drop
-    pd.DataFrame({"id": [f"b-{i}" for i in range(len(actual))], "label": actual})[~in_group].to_csv(
-        others, index=False
-    )
-    assert assess(params, log, str(others), reviewed).dropped == []
+    if not in_group.all():
+        others = tmp_path / "others.csv"  # no label has arrived for that group yet: not a drop
+        labelled = pd.DataFrame({"id": [f"b-{i}" for i in range(len(actual))], "label": actual})
+        labelled[~in_group].to_csv(others, index=False)
+        assert assess(params, log, str(others), reviewed).dropped == []
 
     metric, tolerance = gate.groups.metric, gate.groups.tolerance
     wrong = corrupted(actual, predicted, share=1.0, within=in_group)
