@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}.core.contract import (
+    ColumnSpec,
+    read_columns,
+)
 from {{ cookiecutter.package_name }}.core.errors import (
     DataContractError,
     UserError,
@@ -19,6 +24,7 @@ from {{ cookiecutter.package_name }}.core.tables import (
     read_table,
 )
 from {{ cookiecutter.package_name }}.pipeline.contract import (
+    MAX_CATEGORIES,
     infer_contract,
     load_contract,
     validate_frame,
@@ -30,12 +36,44 @@ def contract(params: Params):
     return load_contract(params.data.schema_file)
 
 
-def first_column(raw: pd.DataFrame, kind: str, target: str) -> str:
-    for name, values in raw.drop(columns=[target]).items():
-        numeric = pd.api.types.is_numeric_dtype(values)
-        if (kind == "numeric") == numeric:
-            return str(name)
-    pytest.skip(f"the data has no {kind} feature column")
+@pytest.fixture(scope="module")
+def columns(params: Params) -> list[ColumnSpec]:
+    """The feature columns as the contract declares them."""
+    features, _ = read_columns(params.data.schema_file, params.data.target)
+    return features
+
+
+def declared(columns: list[ColumnSpec], what: str) -> ColumnSpec:
+    """The first feature column the contract gives a range (`bounded`), a closed set of
+    categories (`categorical`) or a number type (`numeric`): skip, naming it, if none."""
+    wanted = {
+        "bounded": lambda column: bool(column.bounds),
+        "categorical": lambda column: column.kind is str and bool(column.categories),
+        "numeric": lambda column: column.kind in (int, float),
+    }[what]
+    found = next((column for column in columns if wanted(column)), None)
+    if found is None:
+        reasons = {
+            "bounded": "no feature column with a range (in_range) in the data contract",
+            "categorical": "no text feature column with a closed set of categories (isin) in "
+            f"the data contract; `make schema` gives one to text columns of at most "
+            f"{MAX_CATEGORIES} values",
+            "numeric": "no numeric feature column in the data contract",
+        }
+        pytest.skip(reasons[what])
+    return found
+
+
+def beyond(column: ColumnSpec) -> float:
+    """A value past the column's declared range: above its top, else below its bottom."""
+    bounds = column.bounds
+    if "le" in bounds or "lt" in bounds:
+        top = bounds.get("le", bounds.get("lt"))
+        value = top + max(abs(top), 1.0) * 10 + 1
+    else:
+        bottom = bounds.get("ge", bounds.get("gt"))
+        value = bottom - max(abs(bottom), 1.0) * 10 - 1
+    return float(math.floor(value) if value > 0 else math.ceil(value))
 
 
 def rejection(frame: pd.DataFrame, contract, params: Params) -> str:
@@ -48,14 +86,14 @@ def test_repository_data_meets_its_contract(raw, contract, params):
     validate_frame(raw, contract, params.data.raw)
 
 
-def test_missing_column_is_named(raw, contract, params):
-    column = first_column(raw, "numeric", params.data.target)
+def test_missing_column_is_named(raw, contract, params, columns):
+    column = columns[0].name
     report = rejection(raw.drop(columns=[column]), contract, params)
     assert f"column '{column}': missing from the data" in report
 
 
-def test_wrong_dtype_is_reported_with_row_count(raw, contract, params):
-    column = first_column(raw, "numeric", params.data.target)
+def test_wrong_dtype_is_reported_with_row_count(raw, contract, params, columns):
+    column = declared(columns, "numeric").name
     bad = raw.astype({column: object})
     bad.loc[bad.index[:3], column] = "not a number"
     report = rejection(bad, contract, params)
@@ -69,19 +107,22 @@ def test_nan_in_target_is_rejected(raw, contract, params):
     assert f"column '{params.data.target}': check not_nullable fails on 1 row" in report
 
 
-def test_value_outside_declared_range_is_rejected(raw, contract, params):
-    column = first_column(raw, "numeric", params.data.target)
-    bad = raw.copy()
-    bad.loc[bad.index[:2], column] = raw[column].max() * 10 + 1
+def test_value_outside_declared_range_is_rejected(raw, contract, params, columns):
+    bounded = declared(columns, "bounded")
+    column = bounded.name
+    bad = raw.astype({column: float})
+    bad.loc[bad.index[:2], column] = beyond(bounded)
     report = rejection(bad, contract, params)
     assert f"column '{column}': check in_range" in report and "fails on 2 rows" in report
 
 
-def test_report_on_many_bad_rows_stays_short(raw, contract, params):
+def test_report_on_many_bad_rows_stays_short(raw, contract, params, columns):
     """A large bad file gives counts and a few examples per check, not a row-by-row dump."""
-    column = first_column(raw, "numeric", params.data.target)
+    bounded = declared(columns, "bounded")
+    column = bounded.name
     bad = raw.copy()
-    bad[column] = raw[column].max() * 10 + np.arange(1, len(raw) + 1)
+    step = 1.0 if beyond(bounded) > 0 else -1.0  # further out, each row a distinct value
+    bad[column] = beyond(bounded) + step * np.arange(len(raw))
     report = rejection(bad, contract, params)
     line = next(line for line in report.splitlines() if f"column '{column}'" in line)
     assert f"fails on {len(raw)} rows" in line
@@ -89,8 +130,8 @@ def test_report_on_many_bad_rows_stays_short(raw, contract, params):
     assert len(report.splitlines()) <= 3
 
 
-def test_unknown_category_is_rejected(raw, contract, params):
-    column = first_column(raw, "categorical", params.data.target)
+def test_unknown_category_is_rejected(raw, contract, params, columns):
+    column = declared(columns, "categorical").name
     bad = raw.copy()
     bad.loc[bad.index[0], column] = "never-seen-before"
     report = rejection(bad, contract, params)

@@ -17,6 +17,14 @@ from {{ cookiecutter.package_name }}.core.params import (
 
 
 @pytest.fixture(scope="module")
+def sensitive(params) -> str:
+    """The first sensitive feature: what the tests below measure groups of."""
+    if not params.evaluate.sensitive_features:
+        pytest.skip("evaluate.sensitive_features is [] in params.yaml: no groups to measure")
+    return params.evaluate.sensitive_features[0]
+
+
+@pytest.fixture(scope="module")
 def held_out(splits, model):
     features, actual = splits["test"]
     return features, actual, model.predict(features)
@@ -48,9 +56,9 @@ def test_each_sensitive_feature_gets_its_groups_and_measures(params, held_out):
         }
 
 
-def test_a_missing_sensitive_value_is_a_group_of_its_own(params, held_out):
+def test_a_missing_sensitive_value_is_a_group_of_its_own(sensitive, held_out):
     features, actual, predicted = held_out
-    column = params.evaluate.sensitive_features[0]
+    column = sensitive
     holed = features.copy()
     holed.iloc[:5, holed.columns.get_loc(column)] = None
 
@@ -60,9 +68,9 @@ def test_a_missing_sensitive_value_is_a_group_of_its_own(params, held_out):
     assert sum(group["rows"] for group in groups.values()) == len(actual)
 
 
-def test_small_groups_are_measured_but_left_out_of_the_gaps(params, held_out):
+def test_small_groups_are_measured_but_left_out_of_the_gaps(sensitive, held_out):
     features, actual, predicted = held_out
-    column = params.evaluate.sensitive_features[0]
+    column = sensitive
     everyone = fairness_metrics(actual, predicted, features, [column], min_rows=1)[column]
     beyond_all = len(actual) + 1
     none_large = fairness_metrics(actual, predicted, features, [column], beyond_all)[column]
