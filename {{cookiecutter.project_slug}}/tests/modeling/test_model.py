@@ -40,6 +40,7 @@ def test_predictions_ignore_an_irrelevant_column(model, splits):
     np.testing.assert_array_equal(model.predict(features), model.predict(noisy))
 
 
+@pytest.mark.slow  # refits the model twice
 def test_retraining_saves_a_byte_identical_model(model, splits, params, tmp_path):
     """Same data, params and code give the same DVC hash: CI relies on it to check dvc.lock."""
     features, target = splits["train"]
@@ -73,6 +74,7 @@ def fitted_on_threads(params, features, target, threads: int, monkeypatch: pytes
     return model
 
 
+@pytest.mark.slow  # refits on one thread and on every core
 def test_the_model_file_does_not_depend_on_the_thread_count(splits, params, tmp_path, monkeypatch):
     """dvc.lock holds the model's md5: a CI runner with other cores must reproduce it."""
     features, target = splits["train"]

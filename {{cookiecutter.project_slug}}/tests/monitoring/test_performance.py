@@ -221,6 +221,7 @@ def relative_only(limits: dict[str, FairnessLimit]) -> dict[str, FairnessLimit]:
     }
 
 
+@pytest.mark.slow  # scores every group of a whole inference log
 def test_one_groups_labels_going_wrong_is_named_by_its_group(raw, params, model, tmp_path):
     """Each group is judged as the review judges it: live against reviewed, review.fairness."""
     fairness = params.review.fairness
