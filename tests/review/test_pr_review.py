@@ -197,9 +197,9 @@ def loosened_gate_and_shuffled_labels(project: Path) -> None:
 
 
 def dropped_gated_metric(project: Path) -> None:
-    """The user's metrics code stops reporting roc_auc, which main gates."""
+    """The PR's scoring code stops reporting roc_auc, which main gates."""
     package = next((project / "src").iterdir())
-    metrics = package / "modeling" / "metrics.py"
+    metrics = package / "core" / "scoring.py"
     metrics.write_text(
         metrics.read_text().replace(
             "    return scores\n", '    scores.pop("roc_auc", None)\n    return scores\n', 1

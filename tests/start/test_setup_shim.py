@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from projects import GIT_IDENTITY
 
 from support.combinations import TEMPLATE
-from support.projects import run
+from support.projects import GIT_IDENTITY, run
 
 HAS_UV = "withuv"  # the pyenv "version" uv was pip-installed into
 SYSTEM_PATH = f"/usr/bin{os.pathsep}/bin"

@@ -12,6 +12,8 @@ import pytest
 from {{ cookiecutter.package_name }}.core.contract import (
     ColumnSpec,
     read_columns,
+    serving_columns,
+    write_serving_columns,
 )
 from {{ cookiecutter.package_name }}.core.errors import (
     DataContractError,
@@ -156,3 +158,20 @@ def test_unknown_target_lists_the_columns(tmp_path: Path, raw):
 def test_inferred_contract_never_allows_a_null_target(raw, params):
     schema = infer_contract(raw, params.data.target)
     assert schema.columns[params.data.target].nullable is False
+
+
+def test_the_bento_gets_the_same_columns_and_a_stale_copy_is_ignored(params, tmp_path, monkeypatch):
+    """The service reads the columns `make bento` wrote (no pandera in the image): they are the
+    contract's, and a copy written for another schema is never used."""
+    from {{ cookiecutter.package_name }}.core import contract as module
+
+    monkeypatch.setattr(module, "SERVING_COLUMNS", tmp_path / "columns.json")
+    expected = read_columns(params.data.schema_file, params.data.target)
+    write_serving_columns(params.data.schema_file, params.data.target, tmp_path / "columns.json")
+    assert serving_columns(params.data.schema_file, params.data.target) == expected
+
+    changed = tmp_path / "schema.yaml"
+    changed.write_text(params.data.schema_file.read_text() + "\n# tightened\n")
+    document = (tmp_path / "columns.json").read_text().replace(expected[0][0].name, "renamed")
+    (tmp_path / "columns.json").write_text(document)
+    assert serving_columns(changed, params.data.target) == expected  # md5 differs: re-read

@@ -2,16 +2,21 @@
 
 Training data is validated against the schema itself; the service (its request model), the
 smoke test, drift and the sanity check take the same columns as plain `ColumnSpec`s: name,
-kind, nullability, bounds and known categories.
+kind, nullability, bounds and known categories. The image carries no pandera (nor the
+pyarrow its string dtypes need): `make bento` writes the columns this reader found as JSON,
+stamped with the schema's md5, and the service reads them from there.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import UserError
+from .paths import SERVING_COLUMNS
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
@@ -105,3 +110,40 @@ def read_columns(path: Path, target: str) -> tuple[list[ColumnSpec], ColumnSpec]
     specs = [_spec(name, column) for name, column in columns.items()]
     features = [spec for spec in specs if spec.name != target]
     return features, next(spec for spec in specs if spec.name == target)
+
+
+KINDS = {kind.__name__: kind for kind in (int, float, bool, str)}
+
+
+def as_plain(spec: ColumnSpec) -> dict[str, Any]:
+    categories = None if spec.categories is None else sorted(spec.categories, key=str)
+    return asdict(spec) | {"kind": spec.kind.__name__, "categories": categories}
+
+
+def from_plain(fields: dict[str, Any]) -> ColumnSpec:
+    known = fields["categories"]
+    kind, categories = KINDS[fields["kind"]], None if known is None else frozenset(known)
+    return ColumnSpec(**fields | {"kind": kind, "categories": categories})
+
+
+def write_serving_columns(path: Path, target: str, output: Path = SERVING_COLUMNS) -> Path:
+    """The columns of the contract at `path`, as JSON for the service, with the schema's md5."""
+    features, target_spec = read_columns(path, target)
+    document = {
+        "schema_md5": hashlib.md5(path.read_bytes()).hexdigest(),
+        "features": [as_plain(spec) for spec in features],
+        "target": as_plain(target_spec),
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(document, indent=2) + "\n")
+    return output
+
+
+def serving_columns(path: Path, target: str) -> tuple[list[ColumnSpec], ColumnSpec]:
+    """What the service serves: the columns `make bento` wrote for this very schema, else
+    (in-process, without a bento) the contract read through pandera."""
+    if SERVING_COLUMNS.exists():
+        document = json.loads(SERVING_COLUMNS.read_text())
+        if document.get("schema_md5") == hashlib.md5(path.read_bytes()).hexdigest():
+            return [from_plain(f) for f in document["features"]], from_plain(document["target"])
+    return read_columns(path, target)

@@ -17,6 +17,7 @@ RUN_FILE = Path("models/mlflow_run.json")
 METRICS_FILE = Path("metrics.json")
 PLOTS_DIR = Path("plots")
 REVIEW_REPORT = Path("reports/review.md")
+SERVING_COLUMNS = Path("build/serving/columns.json")  # the contract's columns, for the bento
 DRIFT_REPORT = Path("reports/drift.md")
 DRIFT_RESULT = Path("reports/drift.json")
 PERFORMANCE_REPORT = Path("reports/performance.md")

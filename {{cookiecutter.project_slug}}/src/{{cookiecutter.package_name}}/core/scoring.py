@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn import metrics as skm
 
 from ..modeling.metrics import score as your_metrics
+from .errors import UserError
 from .params import TASK
 
 
@@ -64,4 +65,10 @@ def score(model: Any, features: pd.DataFrame, actual: pd.Series) -> dict[str, fl
     else:
         probabilities = model.predict_proba(features) if hasattr(model, "predict_proba") else None
         standard = score_predictions(actual, predicted, probabilities, model.classes_)
-    return standard | your_metrics(model, features, actual)
+    yours = your_metrics(model, features, actual)
+    if taken := sorted(set(yours) & set(standard)):
+        raise UserError(
+            f"modeling/metrics.py:score returned {', '.join(taken)}, the name of a standard "
+            "metric, which the gate, fairness and monitoring compute themselves: rename yours"
+        )
+    return standard | yours

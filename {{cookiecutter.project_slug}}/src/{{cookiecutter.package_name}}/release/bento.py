@@ -7,10 +7,11 @@ import shutil
 import sys
 from argparse import Namespace
 
+from ..core.contract import write_serving_columns
 from ..core.errors import UserError
 from ..core.git import version_of_head
 from ..core.lockfile import check_reviewed_model, model_tag
-from ..core.params import PACKAGE
+from ..core.params import PACKAGE, load_params
 from ..core.paths import METRICS_FILE, MODEL_FILE, RUN_FILE
 
 
@@ -30,6 +31,8 @@ def stage_bento() -> str:
 
     md5 = check_reviewed_model()
     version = version_of_head()
+    params = load_params()
+    write_serving_columns(params.data.schema_file, params.data.target)
     tag = model_tag()
     try:
         bentoml.models.get(tag)

@@ -33,7 +33,7 @@ from bentoml.validators import ContentType
 from pydantic import BaseModel
 from threadpoolctl import ThreadpoolController
 
-from ..core.contract import read_columns
+from ..core.contract import serving_columns
 from ..core.lockfile import model_tag
 from ..core.model_file import MODEL_PACKAGES, load_model
 from ..core.params import PACKAGE, load_params
@@ -53,8 +53,8 @@ from .payload import (
 from .prediction_metrics import observe, prediction_metric
 
 # What serving needs, pinned to the versions the model was trained with; bentoml adds itself.
-# No dvc or mlflow.
-SERVING_PACKAGES = (*MODEL_PACKAGES, "threadpoolctl", "pyyaml", "pydantic", "pandera")
+# No dvc, mlflow or pandera: the contract's columns come as JSON (core/contract.py).
+SERVING_PACKAGES = (*MODEL_PACKAGES, "threadpoolctl", "pyyaml", "pydantic")
 MODEL_FILENAME = "model.skops"
 # The answer's media type, declared. Left undeclared, BentoML derives it for every response by
 # generating the output model's JSON schema, a large share of each request's CPU.
@@ -70,7 +70,7 @@ class BuildArguments(BaseModel):
 
 
 PARAMS = load_params()
-FEATURES, TARGET = read_columns(PARAMS.data.schema_file, PARAMS.data.target)
+FEATURES, TARGET = serving_columns(PARAMS.data.schema_file, PARAMS.data.target)
 Record = record_model(FEATURES)
 PredictRequest = request_model(Record, PARAMS.serve.max_batch_size)
 # Image size: for a known `distro` BentoML prepends `apt-get install build-essential git ...`
