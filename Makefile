@@ -41,6 +41,7 @@ bench: setup ## Measure and write benchmarks/results.md: pipeline, scale to 1M r
 	$(RUN) python benchmarks/serving.py
 	$(RUN) python benchmarks/serving_profile.py
 	$(RUN) python benchmarks/inference_log.py
+	$(RUN) --group bench-models python benchmarks/model_defaults.py
 	$(RUN) python benchmarks/fresh_clone_to_green.py --repeat 3
 	$(RUN) python benchmarks/image.py --starts 3
 
