@@ -142,7 +142,7 @@ def test_make_runs_the_uv_behind_the_shim(shimmed):
     dry_run = run(["make", "-n", "setup", "test"], cwd=shimmed.project, env=shimmed.env)
     lines = dry_run.stdout.splitlines()
     assert lines[0] == f"{shimmed.behind} sync --locked --compile-bytecode"
-    assert f"{shimmed.behind} run --locked pytest" in lines
+    assert f'{shimmed.behind} run --locked pytest -m "not slow"' in lines
 
 
 @pytest.fixture(scope="module")
