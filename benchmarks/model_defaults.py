@@ -38,17 +38,18 @@ Run: `make bench`, or `uv run --locked --group bench-models python benchmarks/mo
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from results import fenced, record
-from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
@@ -56,11 +57,9 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import f1_score, r2_score
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 SEED = 42  # params.yaml data.seed: the first split; --splits adds 43, 44, ...
@@ -71,39 +70,15 @@ METRIC = {"classification": "f1_macro", "regression": "r2"}
 COMMAND = "uv run --locked --group bench-models python benchmarks/model_defaults.py"
 
 
-# --- The generated project's preprocessing and split, copied (modeling/features.py and
-# pipeline/data.py): keep these in step with the template.
-
-
-def numeric_columns(features: pd.DataFrame) -> list[str]:
-    return [
-        str(name)
-        for name, values in features.items()
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    ]
-
-
-def categorical_columns(features: pd.DataFrame) -> list[str]:
-    numeric = set(numeric_columns(features))
-    return [str(name) for name in features.columns if name not in numeric]
-
-
-def build_preprocessor(features: pd.DataFrame) -> ColumnTransformer:
-    numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
-    categorical = Pipeline(
-        [
-            ("impute", SimpleImputer(strategy="constant", fill_value="__missing__")),
-            ("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
-        ]
-    )
-    return ColumnTransformer(
-        [
-            ("numeric", numeric, numeric_columns(features)),
-            ("categorical", categorical, categorical_columns(features)),
-        ],
-        remainder="drop",
-        verbose_feature_names_out=False,
-    )
+# --- The generated project's preprocessing, loaded from the template's own file (it has no
+# template syntax), and its split, copied from pipeline/data.py (which reads the rendered
+# task): keep that one in step.
+FEATURES_FILE = next(Path(__file__).resolve().parents[1].glob("{{*}}/src/*/modeling/features.py"))
+_spec = importlib.util.spec_from_file_location("template_features", FEATURES_FILE)
+template_features = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(template_features)
+build_preprocessor = template_features.build_preprocessor
+categorical_columns = template_features.categorical_columns
 
 
 def split_indices(
