@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.core.errors import (
@@ -9,6 +11,7 @@ from {{ cookiecutter.package_name }}.core.errors import (
 )
 from {{ cookiecutter.package_name }}.core.fairness import (
     MISSING_GROUP,
+    disparities,
     fairness_metrics,
 )
 from {{ cookiecutter.package_name }}.core.params import (
@@ -83,3 +86,14 @@ def test_an_unknown_sensitive_feature_names_the_columns(held_out):
     features, actual, predicted = held_out
     with pytest.raises(UserError, match=r"evaluate\.sensitive_features names 'nope'"):
         fairness_metrics(actual, predicted, features, ["nope"], min_rows=30)
+
+
+def test_a_binary_targets_positive_class_does_not_depend_on_the_labels_type():
+    """Evaluate reads labels as the data has them, the performance check as text: both must
+    judge the same positive class, or the ratio would compare different things."""
+    groups = pd.Series(["a"] * 6 + ["b"] * 6)
+    actual = [2, 10, 10, 2, 10, 10, 2, 2, 10, 2, 2, 10]
+    predicted = [2, 10, 10, 10, 10, 2, 2, 2, 10, 2, 2, 2]
+    as_numbers = disparities(pd.Series(actual), np.array(predicted), groups)
+    as_text = disparities(pd.Series(actual).astype(str), np.array(predicted).astype(str), groups)
+    assert as_numbers == pytest.approx(as_text)

@@ -46,7 +46,9 @@ def disparities(actual: pd.Series, predicted: np.ndarray, groups: pd.Series) -> 
     """Demographic parity and equalized odds; a multiclass target counts its worst class.
 
     fairlearn's measures are binary, so each class is judged one-vs-rest and the worst value
-    kept: with two classes that is the positive class (the second, as in roc_auc).
+    kept: with two classes that is the positive class, the second in text order, so that the
+    evaluate stage (labels as read from the data) and the performance check (labels as text)
+    pick the same one whatever the labels' type: 10 before 2.
     """
     from fairlearn.metrics import (
         demographic_parity_difference,
@@ -54,7 +56,7 @@ def disparities(actual: pd.Series, predicted: np.ndarray, groups: pd.Series) -> 
         equalized_odds_difference,
     )
 
-    classes = np.unique(np.concatenate([np.asarray(actual), np.asarray(predicted)]))
+    classes = sorted(set(np.concatenate([np.asarray(actual), np.asarray(predicted)])), key=str)
     judged = classes[1:] if len(classes) == 2 else classes
     per_class = []
     for positive in judged:
