@@ -1,4 +1,4 @@
-"""Model behaviour: a quality floor kept in params.yaml, and invariances serving relies on."""
+"""Model behaviour: better than a trivial model, the team's floor, invariances serving needs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from {{ cookiecutter.package_name }}.core.model_file import (
     load_model,
     save_model,
 )
+from {{ cookiecutter.package_name }}.core.params import (
+    TASK,
+)
 from {{ cookiecutter.package_name }}.core.scoring import (
     score,
 )
@@ -18,14 +21,27 @@ from {{ cookiecutter.package_name }}.pipeline.estimator import (
 )
 
 
-def test_model_meets_the_quality_floor(model, splits, params):
+def test_model_beats_a_trivial_one_and_meets_the_floor(model, splits, params):
+    """On any learnable data the model beats the majority class (or the mean); the team's
+    absolute floor, when params.yaml sets one, holds too."""
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+
     features, target = splits["test"]
     floor = params.evaluate.quality_floor
     metrics = score(model, features, target)
     assert floor.metric in metrics, f"quality_floor.metric must be one of {sorted(metrics)}"
-    assert metrics[floor.metric] >= floor.minimum, (
-        f"{floor.metric} = {metrics[floor.metric]:.4f} is below the floor {floor.minimum}"
+    trivial = DummyRegressor() if TASK == "regression" else DummyClassifier()
+    baseline = score(trivial.fit(*splits["train"]), features, target)[floor.metric]
+    tolerance = params.review.metrics.get(floor.metric)
+    lower_is_better = tolerance is not None and tolerance.better == "lower"
+    beats = (
+        metrics[floor.metric] < baseline if lower_is_better else metrics[floor.metric] > baseline
     )
+    assert beats, f"{floor.metric} = {metrics[floor.metric]:.4f}, a trivial model: {baseline:.4f}"
+    if floor.minimum is not None:
+        assert metrics[floor.metric] >= floor.minimum, (
+            f"{floor.metric} = {metrics[floor.metric]:.4f} is below the floor {floor.minimum}"
+        )
 
 
 def test_predictions_do_not_depend_on_column_order(model, splits):
