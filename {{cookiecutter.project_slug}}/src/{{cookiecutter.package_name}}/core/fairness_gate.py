@@ -1,4 +1,5 @@
-"""The fairness part of the review: each sensitive feature's measures and groups, judged.
+"""Fairness judged: each sensitive feature's measures and groups, main against the PR in a
+review, or the reviewed model against the live one in the performance check.
 
 A measure fails beyond its bound (max, min) or when it worsens against main by more than
 allowed; each group's metric is judged like review.metrics. Regressions name the feature,
