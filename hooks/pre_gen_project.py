@@ -26,6 +26,10 @@ CHOICES = {
 }
 
 REMOTE_SCHEMES = {"s3": "s3://", "gcs": "gs://", "azure": "azure://"}
+# A GitHub user (@name), team (@org/team) or e-mail: what .github/CODEOWNERS accepts.
+OWNER_PATTERN = re.compile(
+    r"^(@[A-Za-z0-9](-?[A-Za-z0-9])*(/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$"
+)
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # Kubernetes object names and label values, and BentoML tags (named after the package).
 MAX_NAME_LENGTH = 63
@@ -142,6 +146,18 @@ def check_remote_url(remote: str, url: str) -> str | None:
     return None
 
 
+def check_code_owners(owners: str) -> str | None:
+    bad = [word for word in owners.split() if not OWNER_PATTERN.match(word)] or (
+        [] if owners.split() else ["(nothing)"]
+    )
+    if bad:
+        return (
+            f"code_owners {bad[0]!r} is not a GitHub owner: give @user, @org/team or an e-mail, "
+            "space-separated (they must approve every change outside the user's room)"
+        )
+    return None
+
+
 def problems(options: dict[str, str]) -> list[str]:
     """Control characters first: a bad slug derived from such a project_name is only its echo."""
     found = [
@@ -149,6 +165,7 @@ def problems(options: dict[str, str]) -> list[str]:
         check_choices(options),
         check_slug(options["project_slug"]),
         check_package_name(options["package_name"]),
+        check_code_owners(options["code_owners"]),
     ]
     if not found[1]:
         found.append(check_remote_url(options["dvc_remote"], options["dvc_remote_url"]))

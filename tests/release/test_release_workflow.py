@@ -472,7 +472,7 @@ def test_a_direct_push_to_main_with_a_planted_model_is_refused_before_anything_i
     proof = run.step("Check this commit is a merged PR whose review passed")
     assert proof.outcome == "failure", run.transcript()
     assert f"commit {release.sha[:12]} did not come from a merged pull request" in proof.stderr
-    assert run.step("Pull the data").outcome == "skipped"
+    assert run.step("Pull the raw data (never a stage output)").outcome == "skipped"
     assert run.step("Build the bento").outcome == "skipped"
     assert run.jobs["deploy"]["result"] == "skipped"
     assert not calls(release.log, "docker")

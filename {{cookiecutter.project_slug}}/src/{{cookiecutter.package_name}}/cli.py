@@ -27,6 +27,8 @@ COMMANDS = {
     "train": ("pipeline.train", "fit the model and log it to MLflow"),
     "evaluate": ("pipeline.evaluate", "score the model on the test set; write metrics and plots"),
     "check": ("pipeline.sanity", "validate params.yaml and check dvc.yaml agrees with it"),
+    "pull-inputs": ("pipeline.reproduce", "pull only the raw data (.dvc files), no stage output"),
+    "reproduce": ("pipeline.reproduce", "CI: delete every stage output, recompute them all"),
     # review: every pull request
     "review": ("review.compare", "compare metrics with a base revision; exit 1 on a regression"),
     "check-lock": ("review.check_lock", "fail if the reproduced dvc.lock/metrics.json differ"),

@@ -1,24 +1,29 @@
 """The `review` command: the PR's model against main's, as a Markdown report and a gate.
 
 Exit 0 when no metric, fairness measure or group regresses beyond its tolerance, 1 when one
-does.
-A base without metrics is no error: the report says there is no baseline yet.
+does, or when CI could not reproduce the model. Only metrics.json is compared: main's read
+with git, the PR's as CI just computed it. A base without metrics has no baseline, yet its
+absolute limits (a fairness ceiling) still judge the PR.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from argparse import Namespace
 from dataclasses import dataclass
+from typing import Any
 
+from ..core import recipe
 from ..core.errors import UserError
 from ..core.fairness_gate import fairness_section, split_metrics
 from ..core.gate import judge_metrics
-from ..core.git import head_commit, resolve_base
+from ..core.git import file_at, head_commit, resolve_base
 from ..core.lockfile import reviewed_md5
-from ..core.params import Params, load_params, read_params_tree
+from ..core.params import Params, flatten, load_params, read_params_tree
+from ..core.paths import METRICS_FILE
 from ..core.reports import publish
-from . import diffs, report
+from . import boundary, diffs, report
 from .rules import rules_of
 
 
@@ -37,13 +42,26 @@ def model_hash() -> str:
         return "(not in dvc.lock: run `make pipeline` and commit dvc.lock)"
 
 
+def parse_metrics(text: str | None, source: str) -> dict[str, Any]:
+    """metrics.json flattened as DVC does; a file that is not JSON is an error, not a side."""
+    if text is None:
+        return {}
+    try:
+        return flatten(json.loads(text))
+    except json.JSONDecodeError as error:
+        raise UserError(f"{source} is not valid JSON ({error}); rerun `make pipeline`") from None
+
+
 def review(params: Params, base: str | None = None, reproduced: bool = True) -> Outcome:
     """Judge the workspace's metrics against the base's, under the base's rules."""
     base_name, base_sha = resolve_base(base)
+    recipe.refuse_frozen(recipe.read())
     rules = rules_of(base_name, base_sha, params, read_params_tree())
-    metric_diff = diffs.dvc_diff("metrics", base_name)
-    main_overall, main_fairness = split_metrics(diffs.side(metric_diff, "old"))
-    pr_overall, pr_fairness = split_metrics(diffs.side(metric_diff, "new"))
+    main_numbers = parse_metrics(file_at(base_sha, METRICS_FILE), f"{METRICS_FILE} on {base_name}")
+    pr_text = METRICS_FILE.read_text() if METRICS_FILE.exists() else None
+    pr_numbers = parse_metrics(pr_text, str(METRICS_FILE))
+    main_overall, main_fairness = split_metrics(main_numbers)
+    pr_overall, pr_fairness = split_metrics(pr_numbers)
     has_baseline = bool(main_overall)
 
     rows = judge_metrics(main_overall, pr_overall, rules.review.metrics)
@@ -53,6 +71,9 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
         rules.sensitive_features, main_fairness, pr_fairness, rules.review.fairness
     )
     regressions += unfair
+    regressions += boundary.shadowed(
+        set(main_numbers) | set(pr_numbers) | set(rules.review.metrics)
+    )
 
     params_diff = diffs.dvc_diff("params", base_name)
     changes = [
@@ -60,8 +81,6 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
         for name, values in sorted(params_diff.items())
         if values.get("old") != values.get("new")
     ]
-    if not has_baseline:
-        regressions = []
     markdown = report.render(
         base=base_name,
         base_sha=base_sha,
@@ -73,6 +92,7 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
         has_baseline=has_baseline,
         model_hash=model_hash(),
         rules=report.rules_section(rules.source, rules.changes),
+        machinery=boundary.section(boundary.boundary(base_name, base_sha)),
         reproduced=reproduced,
     )
     return Outcome(markdown, regressions, has_baseline)
@@ -88,7 +108,6 @@ def review_command(args: Namespace) -> int:
     if outcome.regressions:
         named = ", ".join(outcome.regressions)
         print(f"error: regressed beyond tolerance: {named}", file=sys.stderr)
-        return 1
     if not reproduced:
-        print(f"::warning::{report.NOT_REPRODUCED}", file=sys.stderr)
-    return 0
+        print(f"error: {report.NOT_REPRODUCED}", file=sys.stderr)
+    return 1 if outcome.regressions or not reproduced else 0

@@ -11,16 +11,19 @@ from ..core.reports import ICONS, number, signed
 MARKER = "<!-- mergeship-review -->"
 NOT_REPRODUCED = (
     "Not reproduced: CI could not reach the data (a fork, or no DVC remote credentials), "
-    "so these are the numbers committed in the PR, not numbers CI computed."
+    "so these are the numbers committed in the PR, not numbers CI computed. Fix: give CI "
+    "a DVC remote it can reach, with the reader identity (README, section 'Data remote')."
 )
 
 
-def verdict(regressions: list[str], has_baseline: bool) -> str:
-    if not has_baseline:
-        return "## ✅ Model review: no baseline on main\n\nThis PR sets the first baseline."
+def verdict(regressions: list[str], has_baseline: bool, reproduced: bool = True) -> str:
     if regressions:
         named = ", ".join(f"`{name}`" for name in regressions)
         return f"## ❌ Model review: {len(regressions)} regression(s) beyond tolerance: {named}"
+    if not reproduced:
+        return "## ❌ Model review: not reproduced, so not judged"
+    if not has_baseline:
+        return "## ✅ Model review: no baseline on main\n\nThis PR sets the first baseline."
     return "## ✅ Model review: no metric regressed beyond tolerance"
 
 
@@ -95,11 +98,12 @@ def render(
     has_baseline: bool,
     model_hash: str,
     rules: str = "",
+    machinery: str = "",
     reproduced: bool = True,
 ) -> str:
     sections = [
         MARKER,
-        verdict(regressions, has_baseline),
+        verdict(regressions, has_baseline, reproduced),
         "" if reproduced else f"> [!WARNING]\n> {NOT_REPRODUCED}",
         f"Comparing `{base}` ({base_sha[:7]}) with this PR ({head_sha[:7]} and its workspace).",
         "### Metrics",
@@ -110,6 +114,7 @@ def render(
         fairness,
         "### Gate rules",
         rules,
+        machinery,
         "---",
         f"<sub>Reviewed model: `models/model.skops`, md5 `{model_hash}` in dvc.lock. "
         "Tolerances live in `params.yaml` under `review:`; the base's judge each PR.</sub>",

@@ -1,0 +1,58 @@
+"""CI's own run of the pipeline: only the inputs come from the remote, every output is computed.
+
+A stage output pulled from the remote, or left from an earlier run, could be one CI never
+trained (a frozen stage keeps whatever file is there). So CI pulls only what `.dvc` files
+track (the raw data), refuses frozen stages, deletes every stage output, then runs each
+stage with DVC's run-cache off.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+from ..core import recipe
+from ..core.errors import UserError
+from ..core.git import git
+
+
+def inputs() -> list[str]:
+    """The `.dvc` files git tracks: data added with `dvc add`, never a stage's output."""
+    return sorted(git("ls-files", "*.dvc").stdout.split())
+
+
+def dvc_live(*args: str) -> int:
+    """DVC with its output streamed, so CI's log shows each stage as it runs."""
+    return subprocess.run([sys.executable, "-m", "dvc", *args], check=False).returncode
+
+
+def pull_inputs_command(args: Namespace) -> int:
+    tracked = inputs()
+    if not tracked:
+        raise UserError("no `.dvc` file is tracked: add the raw data with `dvc add` first")
+    return dvc_live("pull", *tracked)
+
+
+def remove_outputs(paths: list[str]) -> list[str]:
+    removed = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+        else:
+            continue
+        removed.append(name)
+    return removed
+
+
+def reproduce_command(args: Namespace) -> int:
+    pipeline = recipe.read()
+    recipe.refuse_frozen(pipeline)
+    removed = remove_outputs(recipe.outputs(pipeline))
+    print(f"removed before reproducing: {', '.join(removed) or 'nothing'}", flush=True)
+    return dvc_live("repro", "--force", "--no-run-cache")

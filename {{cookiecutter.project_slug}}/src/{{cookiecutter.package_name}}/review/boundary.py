@@ -1,0 +1,103 @@
+"""The trust boundary, as the review sees it: what a PR changes outside the user's room.
+
+The room (`modeling/`, `params.yaml`, the data) is what main's `.github/CODEOWNERS` leaves
+without an owner; everything else is machinery, which needs a code owner's approval. The
+report lists the machinery a PR touches, and how its dvc.yaml differs from main's, so the
+reviewer sees the judge being changed, not only the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pathspec.util import lookup_pattern
+
+from ..core import recipe
+from ..core.git import file_at, git
+from ..core.params import flatten
+from ..core.paths import METRICS_FILE, PIPELINE_FILE
+
+CODEOWNERS = Path(".github/CODEOWNERS")
+Pattern = lookup_pattern("gitignore")
+
+
+def owner_rule(text: str) -> Callable[[str], bool]:
+    """Whether CODEOWNERS gives a path an owner: the last matching line decides, as on GitHub,
+    and a line without owners leaves its paths unowned."""
+    lines = [line.split() for line in text.splitlines() if line.strip()]
+    rules = [(Pattern(words[0]), len(words) > 1) for words in lines if words[0][0] != "#"]
+
+    def owned(path: str) -> bool:
+        decision = False
+        for pattern, has_owners in rules:
+            if pattern.match_file(path) is not None:
+                decision = has_owners
+        return decision
+
+    return owned
+
+
+def changed_files(base_sha: str) -> list[str]:
+    """Files the PR changes since it left the base (as GitHub's diff shows), workspace too."""
+    fork_point = git("merge-base", base_sha, "HEAD").stdout.strip() or base_sha
+    return sorted(set(git("diff", "--name-only", fork_point).stdout.split()))
+
+
+@dataclass(frozen=True)
+class Boundary:
+    owners_source: str  # which CODEOWNERS decided, or why none did
+    machinery: list[str]  # changed files a code owner must approve
+    recipe: list[str]  # how dvc.yaml differs from the base's
+
+
+def boundary(base_name: str, base_sha: str) -> Boundary:
+    text = file_at(base_sha, CODEOWNERS)
+    source = f"`{CODEOWNERS}` on `{base_name}`"
+    if text is None and CODEOWNERS.exists():
+        text, source = CODEOWNERS.read_text(), f"this PR's `{CODEOWNERS}` (none on `{base_name}`)"
+    owned = owner_rule(text or "")
+    machinery = [path for path in changed_files(base_sha) if owned(path)]
+    main_recipe = recipe.parse(file_at(base_sha, PIPELINE_FILE), f"{PIPELINE_FILE} on {base_name}")
+    differences = recipe.differences(main_recipe, recipe.read())
+    if text is None:
+        source = f"no `{CODEOWNERS}`: machinery is not owned, so any approval merges it"
+    return Boundary(source, machinery, differences)
+
+
+def read_numbers(path: Path) -> dict[str, Any]:
+    """A metrics file flattened as DVC flattens it; unreadable means nothing to shadow."""
+    try:
+        return flatten(yaml.safe_load(path.read_text()))
+    except (OSError, yaml.YAMLError):
+        return {}
+
+
+def shadowed(gated: set[str]) -> list[str]:
+    """A gated name in another metrics file: DVC merges the files, so it could hide main's."""
+    others = [name for name in recipe.metrics_files(recipe.read()) if name != str(METRICS_FILE)]
+    return [
+        f"{name} (also in {other})"
+        for other in others
+        for name in sorted(gated & set(read_numbers(Path(other))))
+    ]
+
+
+def section(found: Boundary) -> str:
+    lines = ["### Machinery changes", ""]
+    if not found.machinery and not found.recipe:
+        lines.append(
+            f"None: this PR changes only the user's room (owners from {found.owners_source})."
+        )
+        return "\n".join(lines)
+    lines += [
+        "⚠️ **A code owner must approve these changes**: they change how the model is "
+        f"trained, judged or shipped (owners from {found.owners_source}).",
+        "",
+    ]
+    lines += [f"- `{path}`" for path in found.machinery]
+    lines += [f"- {PIPELINE_FILE}: {line}" for line in found.recipe]
+    return "\n".join(lines)
