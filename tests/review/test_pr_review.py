@@ -41,6 +41,18 @@ def origin(tmp_path_factory: pytest.TempPathFactory, shared_main) -> Path:
     return copy_main(shared_main("classification"), tmp_path_factory.mktemp("review-origin"))
 
 
+def set_a_ceiling(project: Path) -> None:
+    """Main's policy: an absolute ceiling on the demographic parity difference, below the
+    sample's own gap, so any model of this data is beyond it."""
+    params = project / "params.yaml"
+    params.write_text(
+        params.read_text().replace(
+            "demographic_parity_difference: {max_increase: 0.05}",
+            "demographic_parity_difference: {max_increase: 0.05, max: 0.01}",
+        )
+    )
+
+
 @pytest.fixture(scope="module")
 def origin_without_metrics(tmp_path_factory: pytest.TempPathFactory, shared_main) -> Path:
     """main before its first model: what the pipeline wrote is removed (no dvc.lock, no
@@ -49,6 +61,15 @@ def origin_without_metrics(tmp_path_factory: pytest.TempPathFactory, shared_main
     outputs = ["dvc.lock", "metrics.json", "plots", "reports/validation.json"]
     sh(["git", "rm", "-r", "-q", *outputs], project)
     commit_all(project, "main: before its first model")
+    return project
+
+
+@pytest.fixture(scope="module")
+def origin_with_a_ceiling(origin_without_metrics: Path, tmp_path_factory) -> Path:
+    """main before its first model, with an absolute fairness ceiling its data exceeds."""
+    project = copy_main(origin_without_metrics, tmp_path_factory.mktemp("review-ceiling"))
+    set_a_ceiling(project)
+    commit_all(project, "main: a fairness ceiling")
     return project
 
 
@@ -80,8 +101,12 @@ def open_pull_request(
     return working_copy(origin, workspace / "ci", branch=branch)
 
 
-def run_review_workflow(ci: Path, branch: str, scratch: Path) -> WorkflowRun:
-    """Execute .github/workflows/pr-review.yml in the CI clone, stand-ins for GitHub only."""
+def run_review_workflow(
+    ci: Path, branch: str, scratch: Path, configured: str = "true"
+) -> WorkflowRun:
+    """Execute .github/workflows/pr-review.yml in the CI clone, stand-ins for GitHub only.
+    `configured` is what the remote-auth action answers: "false" when CI has no reader
+    identity (the default `local` remote, or a fork)."""
     gh_log = scratch / "gh.jsonl"
     bin_dir = scratch / "bin"
     recording_gh(bin_dir, gh_log)
@@ -107,7 +132,7 @@ def run_review_workflow(ci: Path, branch: str, scratch: Path) -> WorkflowRun:
             ),
             "./.github/actions/setup": setup(ci),
             # The local-directory remote is reachable here: that is what OIDC grants on GitHub.
-            "./.github/actions/remote-auth": lambda step: {"configured": "true"},
+            "./.github/actions/remote-auth": lambda step: {"configured": configured},
             **Artifacts(ci, scratch / "artifacts").handlers(),
         },
         env={
@@ -120,7 +145,13 @@ def run_review_workflow(ci: Path, branch: str, scratch: Path) -> WorkflowRun:
     return run
 
 
-def scenario(name: str, origin_fixture: str, change: Callable[[Path], None], **options):
+def scenario(
+    name: str,
+    origin_fixture: str,
+    change: Callable[[Path], None],
+    configured: str = "true",
+    **options,
+):
     """Run one PR scenario once per module; tests read its results."""
 
     @pytest.fixture(scope="module")
@@ -128,7 +159,7 @@ def scenario(name: str, origin_fixture: str, change: Callable[[Path], None], **o
         origin = request.getfixturevalue(origin_fixture)
         workspace = tmp_path_factory.mktemp(name)
         ci = open_pull_request(origin, workspace, name, change, **options)
-        run = run_review_workflow(ci, name, workspace)
+        run = run_review_workflow(ci, name, workspace, configured)
         report = ci / "reports/review.md"
         return run, report.read_text() if report.exists() else "", ci
 
@@ -207,7 +238,32 @@ def dropped_gated_metric(project: Path) -> None:
     )
 
 
+def second_metrics_file(project: Path) -> None:
+    """A hand-written metrics file with the gated names, declared top-level in dvc.yaml:
+    `dvc metrics diff` merges files in no fixed order, so it could hide main's numbers."""
+    (project / "reports").mkdir(exist_ok=True)
+    (project / "reports/summary.json").write_text('{"accuracy": 0.99, "f1_macro": 0.99}\n')
+    with open(project / "dvc.yaml", "a") as pipeline:
+        pipeline.write("\nmetrics:\n  - reports/summary.json\n")
+
+
+def frozen_model_from_another_seed(project: Path) -> None:
+    """A model CI never trained: seed 7's, pushed with the author's own write access, then the
+    train stage frozen so that DVC would keep whatever model file it finds."""
+    trained_with_another_seed(project)
+    pipeline = project / "dvc.yaml"
+    pipeline.write_text(pipeline.read_text().replace("  train:\n", "  train:\n    frozen: true\n"))
+
+
 unchanged = scenario("unchanged", "origin", touch_readme, pipeline=False)
+not_reproduced = scenario(
+    "not-reproduced", "origin", touch_readme, configured="false", pipeline=False
+)
+shadowing_metrics = scenario("second-metrics-file", "origin", second_metrics_file)
+frozen_train = scenario("frozen-train", "origin", frozen_model_from_another_seed, pipeline=False)
+first_pr_beyond_ceiling = scenario(
+    "first-pr-ceiling", "origin_with_a_ceiling", lambda project: None, push_data=True
+)
 better_params = scenario("better-params", "origin", switch_to_logistic_regression)
 north_corrupted = scenario(
     "north-corrupted", "origin", lambda project: shuffle_labels(project, "north"), push_data=True
@@ -225,6 +281,7 @@ dropped_metric = scenario("dropped-metric", "origin", dropped_gated_metric)
 
 
 COMMENTS = f"repos/{REPOSITORY}/issues/{PR_NUMBER}/comments"
+MACHINERY = "⚠️ **A code owner must approve these changes**"
 RETRAINED = "Retrain and evaluate from the data, code and params (nothing restored)"
 CHECK_LOCK = "Check the committed dvc.lock and metrics.json are what CI computed"
 GATE = "Compare with the base branch under its rules (the regression gate)"
@@ -397,3 +454,83 @@ def test_pr_that_drops_a_gated_metric_fails(dropped_metric):
     assert "error: regressed beyond tolerance: roc_auc" in gate.stderr
     row = next(line for line in report.splitlines() if line.startswith("| roc_auc |"))
     assert "| n/a |" in row and "❌ regressed" in row
+
+
+def machinery_listed(report: str) -> list[str]:
+    """The bullet lines of the report's machinery section."""
+    section = report[report.index("### Machinery changes") :].split("\n---", 1)[0]
+    return [line[2:] for line in section.splitlines() if line.startswith("- ")]
+
+
+def test_a_pr_inside_the_room_lists_no_machinery(unchanged, better_params):
+    for run, report, _ in (unchanged, better_params):
+        assert "None: this PR changes only the user's room" in report, run.transcript()
+        assert MACHINERY not in report
+
+
+def test_pr_that_changes_the_judges_code_is_flagged_for_a_code_owner(dropped_metric, origin):
+    _, report, ci = dropped_metric
+    assert MACHINERY in report
+    assert machinery_listed(report) == [f"`src/{package_name(ci)}/core/scoring.py`"]
+    # What makes that flag binding: main's ruleset requires a code owner's review, and the
+    # generated CODEOWNERS gives the judge's files an owner.
+    ruleset = json.loads((origin / ".github/rulesets/main.json").read_text())
+    review_rule = next(rule for rule in ruleset["rules"] if rule["type"] == "pull_request")
+    assert review_rule["parameters"]["require_code_owner_review"] is True
+    checks = next(r for r in ruleset["rules"] if r["type"] == "required_status_checks")
+    assert checks["parameters"]["required_status_checks"] == [
+        {"context": "Reproduce and review the model", "integration_id": 15368}
+    ]
+
+
+def test_pr_that_adds_a_second_metrics_file_fails_naming_it(shadowing_metrics):
+    """Attack 1: only metrics.json is compared, and a gated name elsewhere fails."""
+    run, report, _ = shadowing_metrics
+    assert run.step(CHECK_LOCK).outcome == "success", run.transcript()
+    gate = run.step(GATE)
+    assert gate.outcome == "failure"
+    assert "accuracy (also in reports/summary.json)" in gate.stderr
+    assert "f1_macro (also in reports/summary.json)" in gate.stderr
+    # main's numbers are still there, row by row, unchanged.
+    accuracy = next(line for line in report.splitlines() if line.startswith("| accuracy |"))
+    assert "✅ unchanged" in accuracy
+    assert machinery_listed(report) == ["`dvc.yaml`", "dvc.yaml: top-level `metrics` changed"]
+
+
+def test_pr_that_freezes_the_train_stage_ships_nothing_ci_did_not_train(frozen_train):
+    """Attack 2: the planted model is never pulled, and a frozen stage is refused."""
+    run, _, _ = frozen_train
+    pulled = run.step("Pull the raw data (never a stage output)")
+    assert pulled.outcome == "success", run.transcript()
+    assert "models/model.skops" not in pulled.stdout + pulled.stderr
+    retrained = run.step(RETRAINED)
+    assert retrained.outcome == "failure"
+    assert "freezes stage(s) train" in retrained.stderr and "refused" in retrained.stderr
+    assert run.jobs["review"]["result"] == "failure"
+    assert run.step(GATE).outcome == "skipped"
+    assert not gh_comment_calls(run)
+
+
+def test_first_pr_is_held_to_mains_absolute_ceiling(first_pr_beyond_ceiling):
+    """No baseline clears relative rules only: a ceiling needs no baseline."""
+    run, report, _ = first_pr_beyond_ceiling
+    gate = run.step(GATE)
+    assert gate.outcome == "failure", run.transcript()
+    assert "demographic_parity_difference[region]" in gate.stderr
+    assert report.splitlines()[2].startswith("## ❌ Model review: 1 regression(s)")
+    row = next(line for line in report.splitlines() if "| demographic_parity_difference |" in line)
+    assert "≤ 0.01" in row and "❌ beyond limit" in row
+    assert_one_sticky_comment(run, report)
+
+
+def test_a_pr_ci_could_not_reproduce_is_not_green(not_reproduced):
+    """The default `local` remote gives CI no data: the check fails with the one fix."""
+    run, report, _ = not_reproduced
+    assert run.step(RETRAINED).outcome == "skipped"
+    assert run.step(CHECK_LOCK).outcome == "skipped", "nothing reproduced, nothing vouched for"
+    gate = run.step(GATE)
+    assert gate.outcome == "failure", run.transcript()
+    assert "error: Not reproduced" in gate.stderr and "reader identity" in gate.stderr
+    assert "## ❌ Model review: not reproduced, so not judged" in report
+    assert run.jobs["review"]["result"] == "failure"
+    assert_one_sticky_comment(run, report)

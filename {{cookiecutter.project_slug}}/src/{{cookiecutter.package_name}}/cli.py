@@ -34,6 +34,7 @@ COMMANDS = {
     "check-lock": ("review.check_lock", "fail if the reproduced dvc.lock/metrics.json differ"),
     "pr-comment": ("review.comment", "create or update the PR's one review comment (GH_TOKEN)"),
     # release: a merge to main
+    "protect-environments": ("release.environments", "release, retrain, production: main only"),
     "verify-review": ("release.review_proof", "fail unless a merged PR's review passed here"),
     "verify-release": ("release.verify", "fail unless this commit holds the reviewed model"),
     "stage-bento": ("release.bento", "save the reviewed model for BentoML; print the version"),

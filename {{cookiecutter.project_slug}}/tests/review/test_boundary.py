@@ -66,7 +66,7 @@ def test_recipe_differences_name_each_changed_stage_and_top_level_key():
         "stage `extra` added",
         "top-level `metrics` changed",
     ]
-    with pytest.raises(UserError, match="freezes stage.*train.*refused"):
+    with pytest.raises(UserError, match=r"freezes stage.*train.*refused"):
         recipe.refuse_frozen(pr)
     recipe.refuse_frozen(main)
 
@@ -89,5 +89,5 @@ def test_a_gated_name_in_another_metrics_file_is_named(tmp_path, monkeypatch):
 
 
 def test_a_recipe_that_is_not_yaml_is_a_clear_error():
-    with pytest.raises(UserError, match="dvc.yaml on main is not valid YAML"):
+    with pytest.raises(UserError, match=r"dvc\.yaml on main is not valid YAML"):
         recipe.parse("stages: [", "dvc.yaml on main")

@@ -1,0 +1,40 @@
+"""`protect-environments`: the environments that hold identities, deployable from main only.
+
+A job's OIDC subject names its environment whatever branch it runs on, and GitHub creates an
+environment, unprotected, the first time a job names it. So `release`, `retrain` and
+`production` are created here with one deployment-branch policy, `main`, and any other policy
+removed: a branch's workflow that names them then waits for nothing and gets nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from argparse import Namespace
+
+from ..core.shell import call
+
+ENVIRONMENTS = ("release", "retrain", "production")
+REPOSITORY = "repos/{owner}/{repo}"  # gh fills it in from the git remote, or GH_REPO
+
+
+def protect(name: str) -> str:
+    environment = f"{REPOSITORY}/environments/{name}"
+    call(
+        "gh", "api", "--method", "PUT", environment,
+        "-F", "deployment_branch_policy[protected_branches]=false",
+        "-F", "deployment_branch_policy[custom_branch_policies]=true",
+    )  # fmt: skip
+    policies = json.loads(call("gh", "api", f"{environment}/deployment-branch-policies") or "{}")
+    found = policies.get("branch_policies") or []
+    for policy in found:
+        if (policy.get("name"), policy.get("type", "branch")) != ("main", "branch"):
+            call("gh", "api", "--method", "DELETE",
+                 f"{environment}/deployment-branch-policies/{policy['id']}")  # fmt: skip
+    if not any(policy.get("name") == "main" for policy in found):
+        call("gh", "api", "--method", "POST", f"{environment}/deployment-branch-policies",
+             "-f", "name=main", "-f", "type=branch")  # fmt: skip
+    return f"{name}: deployable from main only"
+
+
+def protect_environments_command(args: Namespace) -> str:
+    return "\n".join(protect(name) for name in ENVIRONMENTS)
