@@ -40,7 +40,6 @@ WRITER_SUBJECTS = {
     "ref:refs/heads/main",
     "environment:release",
     "environment:retrain",
-    "environment:production",
 }
 SUBJECT_PREFIX = "repo:${var.github_repository}:"
 # The values a user passes with -var: checkov resolves the subjects from them.

@@ -89,6 +89,10 @@ UNSUPPORTED = [
     ({"project_slug": "yes"}, "project_slug 'yes' reads as a boolean or null in YAML"),
     ({"dvc_remote": "s3", "dvc_remote_url": 's3://bucket/"x"'}, "contains '\"', which .dvc/config"),
     ({"dvc_remote": "s3", "dvc_remote_url": "s3://b/%(x)s"}, "contains '%(', which .dvc/config"),
+    # CODEOWNERS ignores a line with an invalid owner: the machinery would be owned by nobody.
+    ({"code_owners": "ml-platform"}, "code_owners 'ml-platform' is not a GitHub owner"),
+    ({"code_owners": "@org/team *.py"}, "code_owners '*.py' is not a GitHub owner"),
+    ({"code_owners": "  "}, "code_owners '(nothing)' is not a GitHub owner"),
 ]
 
 # A value outside a choice list never reaches the hook: cookiecutter itself refuses it before

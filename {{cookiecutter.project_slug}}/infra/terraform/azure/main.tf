@@ -20,10 +20,9 @@ locals {
     main         = "repo:${var.github_repository}:ref:refs/heads/main"
   }
   writer_subjects = {
-    main       = "repo:${var.github_repository}:ref:refs/heads/main"
-    release    = "repo:${var.github_repository}:environment:release"
-    retrain    = "repo:${var.github_repository}:environment:retrain"
-    production = "repo:${var.github_repository}:environment:production"
+    main    = "repo:${var.github_repository}:ref:refs/heads/main"
+    release = "repo:${var.github_repository}:environment:release"
+    retrain = "repo:${var.github_repository}:environment:retrain"
   }
 }
 

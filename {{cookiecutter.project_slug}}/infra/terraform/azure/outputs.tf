@@ -17,7 +17,7 @@ output "AZURE_READER_CLIENT_ID" {
 }
 
 output "AZURE_WRITER_CLIENT_ID" {
-  description = "Read-write app registration: main and the release, retrain and production environments."
+  description = "Read-write app registration: main and the release and retrain environments (production deploys by digest and writes no data)."
   value       = azuread_application.writer.client_id
 }
 

@@ -13,10 +13,9 @@ locals {
     main         = "repo:${var.github_repository}:ref:refs/heads/main"
   }
   writer_subjects = {
-    main       = "repo:${var.github_repository}:ref:refs/heads/main"
-    release    = "repo:${var.github_repository}:environment:release"
-    retrain    = "repo:${var.github_repository}:environment:retrain"
-    production = "repo:${var.github_repository}:environment:production"
+    main    = "repo:${var.github_repository}:ref:refs/heads/main"
+    release = "repo:${var.github_repository}:environment:release"
+    retrain = "repo:${var.github_repository}:environment:retrain"
   }
 
   trusted_subjects = sort(distinct(concat(values(local.reader_subjects), values(local.writer_subjects))))
@@ -98,7 +97,7 @@ resource "google_service_account" "reader" {
 resource "google_service_account" "writer" {
   account_id   = "${var.name_prefix}-writer"
   display_name = "DVC remote, read-write"
-  description  = "main and the release, retrain and production environments of ${var.github_repository}"
+  description  = "main and the release and retrain environments of ${var.github_repository}"
 }
 
 resource "google_service_account_iam_member" "reader_federation" {

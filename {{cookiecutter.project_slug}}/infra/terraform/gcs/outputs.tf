@@ -12,6 +12,6 @@ output "GCP_READER_SERVICE_ACCOUNT" {
 }
 
 output "GCP_WRITER_SERVICE_ACCOUNT" {
-  description = "Read-write service account: main and the release, retrain and production environments."
+  description = "Read-write service account: main and the release and retrain environments (production deploys by digest and writes no data)."
   value       = google_service_account.writer.email
 }

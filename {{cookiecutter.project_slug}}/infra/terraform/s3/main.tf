@@ -14,10 +14,9 @@ locals {
     main         = "repo:${var.github_repository}:ref:refs/heads/main"
   }
   writer_subjects = {
-    main       = "repo:${var.github_repository}:ref:refs/heads/main"
-    release    = "repo:${var.github_repository}:environment:release"
-    retrain    = "repo:${var.github_repository}:environment:retrain"
-    production = "repo:${var.github_repository}:environment:production"
+    main    = "repo:${var.github_repository}:ref:refs/heads/main"
+    release = "repo:${var.github_repository}:environment:release"
+    retrain = "repo:${var.github_repository}:environment:retrain"
   }
 
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn

@@ -12,6 +12,6 @@ output "AWS_READER_ROLE_ARN" {
 }
 
 output "AWS_WRITER_ROLE_ARN" {
-  description = "Read-write role: main and the release, retrain and production environments."
+  description = "Read-write role: main and the release and retrain environments (production deploys by digest and writes no data)."
   value       = aws_iam_role.writer.arn
 }
