@@ -116,6 +116,8 @@ if path.endswith("/pulls"):
     print(json.dumps(github["pulls"]))
 elif path.endswith("/check-runs"):
     print(json.dumps({"check_runs": github["check_runs"]}))
+elif path.endswith("/commits/main"):  # --jq .sha
+    print(github.get("main_head") or os.environ["GITHUB_SHA"])
 """
 MERGED_AND_REVIEWED = "merged-and-reviewed"
 
@@ -428,6 +430,8 @@ def test_kustomize_base_renders_and_validates_against_the_kubernetes_schemas(
     assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
     assert pod["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
     assert container["resources"]["limits"] and container["resources"]["requests"]
+    volumes = pod["spec"]["volumes"]
+    assert volumes and all(volume["emptyDir"]["sizeLimit"] for volume in volumes)
     selector = objects["ServiceMonitor"]["spec"]["selector"]["matchLabels"]
     assert selector.items() <= objects["Service"]["metadata"]["labels"].items()
 
@@ -448,7 +452,10 @@ def test_provenance_and_sbom_are_attested_for_the_pushed_digest(release: Release
     ]
     assert verify == [[
         "attestation", "verify", f"oci://{outputs['image']}", "--repo", REPOSITORY,
-        "--signer-workflow", f"{REPOSITORY}/.github/workflows/release.yml",
+        "--cert-identity",
+        f"https://github.com/{REPOSITORY}/.github/workflows/release.yml@refs/heads/main",
+        "--source-ref", "refs/heads/main", "--source-digest", release.sha,
+        "--deny-self-hosted-runners",
     ]]  # fmt: skip
     steps = [step.name for step in release.run.results if step.job == "deploy"]
     assert steps.index("Verify the image was built by this repository's release workflow") < (
@@ -485,3 +492,25 @@ def test_a_dispatch_on_another_branch_builds_nothing(origin: Path, tmp_path: Pat
     assert release.run.jobs["deploy"]["result"] == "skipped"
     assert not [step for step in release.run.results if step.outcome != "skipped"]
     assert not calls(release.log, "docker") and not calls(release.log, "gh")
+
+
+def test_a_rerun_of_an_old_release_refuses_to_deploy(origin: Path, tmp_path: Path) -> None:
+    """Re-running an old Release run would roll production back to its commit: the deploy
+    job first asks GitHub for main's head, and stops when main has moved on."""
+    install_fakes(tmp_path / "bin")
+    old, head = "a" * 40, "b" * 40
+    (tmp_path / "github.json").write_text(json.dumps({"main_head": head}))
+    env = {
+        **project_env(),
+        "PATH": f"{tmp_path / 'bin'}:{project_env()['PATH']}",
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "FAKE_LOG": str(tmp_path / "fakes.jsonl"),
+        "FAKE_GITHUB": str(tmp_path / "github.json"),
+    }
+    stale = sh(["make", "verify-head"], origin, env={**env, "GITHUB_SHA": old}, check=False)
+    assert stale.returncode != 0
+    assert f"main has moved on to {head}" in stale.stderr
+    current = sh(["make", "verify-head"], origin, env={**env, "GITHUB_SHA": head})
+    assert f"{head} is main's head" in current.stdout
+    asked = [record["args"] for record in calls(tmp_path / "fakes.jsonl", "gh")]
+    assert asked[0][:2] == ["api", f"repos/{REPOSITORY}/commits/main"]

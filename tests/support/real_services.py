@@ -51,8 +51,12 @@ def deployment_run_options(deployment_file: Path) -> tuple[list[str], int]:
     for mount in container.get("volumeMounts", []):
         volume = volumes[mount["name"]]
         assert set(volume) == {"name", "emptyDir"}, f"no docker mapping for volume {volume}"
-        # An emptyDir is an empty directory every user of the pod may write (fsGroup).
-        options += ["--tmpfs", f"{mount['mountPath']}:rw,mode=1777"]
+        # An emptyDir is an empty directory every user of the pod may write (fsGroup), no
+        # bigger than its sizeLimit (Kubernetes evicts the pod beyond it; tmpfs refuses writes).
+        limit = volume["emptyDir"]["sizeLimit"]
+        assert limit.endswith("Mi"), f"sizeLimit {limit}: give it in Mi"
+        size = f"size={limit.removesuffix('Mi')}m"
+        options += ["--tmpfs", f"{mount['mountPath']}:rw,mode=1777,{size}"]
     for variable in container.get("env", []):
         options += ["--env", f"{variable['name']}={variable['value']}"]
     return options, int(pod.get("terminationGracePeriodSeconds", 30))
