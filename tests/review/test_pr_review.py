@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import random
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -102,15 +103,29 @@ def open_pull_request(
 
 
 def run_review_workflow(
-    ci: Path, branch: str, scratch: Path, configured: str = "true"
+    ci: Path,
+    branch: str,
+    scratch: Path,
+    configured: str = "true",
+    main: Path | None = None,
+    head_repository: str = REPOSITORY,
 ) -> WorkflowRun:
-    """Execute .github/workflows/pr-review.yml in the CI clone, stand-ins for GitHub only.
-    `configured` is what the remote-auth action answers: "false" when CI has no reader
-    identity (the default `local` remote, or a fork)."""
+    """Execute .github/workflows/pr-review.yml in the CI clone, stand-ins for GitHub only,
+    then pr-comment.yml, as GitHub starts it when the review run completes, in a checkout of
+    `main` (the default: the CI clone's origin). `configured` is what the remote-auth action
+    answers: "false" when CI has no reader identity (the default `local` remote, or a fork)."""
     gh_log = scratch / "gh.jsonl"
     bin_dir = scratch / "bin"
-    recording_gh(bin_dir, gh_log)
-
+    head_sha = sh(["git", "rev-parse", "HEAD"], ci).stdout.strip()
+    # GitHub's answer about the PR: open, at the commit CI reviewed.
+    recording_gh(
+        bin_dir, gh_log, {f"pulls/{PR_NUMBER}": {"state": "open", "head": {"sha": head_sha}}}
+    )
+    artifacts = scratch / "artifacts"
+    env = {
+        "PATH": f"{bin_dir}:{project_env()['PATH']}",
+        **{key: value for key, value in project_env().items() if key.startswith("GIT_")},
+    }
     run = WorkflowRun(
         workflow=ci / ".github/workflows/pr-review.yml",
         workdir=ci,
@@ -121,28 +136,66 @@ def run_review_workflow(
             "head_ref": branch,
             "token": "stand-in-token",
             "event": {
-                "pull_request": {"number": PR_NUMBER, "head": {"repo": {"full_name": REPOSITORY}}}
+                "pull_request": {
+                    "number": PR_NUMBER,
+                    "head": {"repo": {"full_name": head_repository}},
+                }
             },
         },
         handlers={
-            "actions/checkout@": checkout(
-                "the review needs full history",
-                # the review job, not the comment's make targets
-                when=lambda step: "review" not in step.run.jobs,
-            ),
+            "actions/checkout@": checkout("the review needs full history"),
             "./.github/actions/setup": setup(ci),
             # The local-directory remote is reachable here: that is what OIDC grants on GitHub.
             "./.github/actions/remote-auth": lambda step: {"configured": configured},
-            **Artifacts(ci, scratch / "artifacts").handlers(),
+            **Artifacts(ci, artifacts).handlers(),
         },
-        env={
-            "PATH": f"{bin_dir}:{project_env()['PATH']}",
-            **{key: value for key, value in project_env().items() if key.startswith("GIT_")},
-        },
+        env=env,
     )
     run.run()
+    main = main or main_checkout(
+        Path(sh(["git", "remote", "get-url", "origin"], ci).stdout.strip())
+    )
+    conclusion = run.jobs["review"]["result"]
+    comment = WorkflowRun(
+        workflow=main / ".github/workflows/pr-comment.yml",
+        workdir=main,
+        github={
+            "repository": REPOSITORY,
+            "event_name": "workflow_run",
+            "token": "stand-in-token",
+            "event": {
+                "workflow_run": {
+                    "id": 4242,
+                    "event": "pull_request",
+                    "conclusion": conclusion,
+                    "head_sha": head_sha,
+                }
+            },
+        },
+        handlers={
+            "actions/checkout@": checkout(),
+            "./.github/actions/setup": setup(main),
+            **Artifacts(main, artifacts).handlers(),
+        },
+        env=env,
+    )
+    shutil.rmtree(main / "build/review", ignore_errors=True)  # one review's report per run
+    comment.run()
+    run.comment = comment  # type: ignore[attr-defined]
     run.gh_calls = recorded_calls(gh_log)  # type: ignore[attr-defined]
     return run
+
+
+MAIN_CHECKOUTS: dict[Path, Path] = {}
+
+
+def main_checkout(origin: Path) -> Path:
+    """One checkout of main per origin, for pr-comment.yml: main's code, never the PR's."""
+    if origin not in MAIN_CHECKOUTS:
+        MAIN_CHECKOUTS[origin] = working_copy(
+            origin, origin.parent / "main-checkout", branch="main"
+        )
+    return MAIN_CHECKOUTS[origin]
 
 
 def scenario(
@@ -150,6 +203,7 @@ def scenario(
     origin_fixture: str,
     change: Callable[[Path], None],
     configured: str = "true",
+    head_repository: str = REPOSITORY,
     **options,
 ):
     """Run one PR scenario once per module; tests read its results."""
@@ -159,7 +213,7 @@ def scenario(
         origin = request.getfixturevalue(origin_fixture)
         workspace = tmp_path_factory.mktemp(name)
         ci = open_pull_request(origin, workspace, name, change, **options)
-        run = run_review_workflow(ci, name, workspace, configured)
+        run = run_review_workflow(ci, name, workspace, configured, head_repository=head_repository)
         report = ci / "reports/review.md"
         return run, report.read_text() if report.exists() else "", ci
 
@@ -256,8 +310,14 @@ def frozen_model_from_another_seed(project: Path) -> None:
 
 
 unchanged = scenario("unchanged", "origin", touch_readme, pipeline=False)
-not_reproduced = scenario(
-    "not-reproduced", "origin", touch_readme, configured="false", pipeline=False
+# A fork's PR gets no OIDC token, so CI has no reader identity: nothing can be reproduced.
+fork_pr = scenario(
+    "fork-pr",
+    "origin",
+    touch_readme,
+    configured="false",
+    head_repository="someone/review-demo",
+    pipeline=False,
 )
 shadowing_metrics = scenario("second-metrics-file", "origin", second_metrics_file)
 frozen_train = scenario("frozen-train", "origin", frozen_model_from_another_seed, pipeline=False)
@@ -281,6 +341,7 @@ dropped_metric = scenario("dropped-metric", "origin", dropped_gated_metric)
 
 
 COMMENTS = f"repos/{REPOSITORY}/issues/{PR_NUMBER}/comments"
+POST_COMMENT = "Create or update the single review comment (its PR confirmed with GitHub)"
 MACHINERY = "⚠️ **A code owner must approve these changes**"
 RETRAINED = "Retrain and evaluate from the data, code and params (nothing restored)"
 CHECK_LOCK = "Check the committed dvc.lock and metrics.json are what CI computed"
@@ -396,7 +457,7 @@ def test_pr_without_its_dvc_lock_fails_with_the_fix(lock_not_committed):
     assert "run `make pipeline` and commit dvc.lock" in check.stderr
     assert "dvc.lock" in check.stderr and "metrics.json" in check.stderr
     assert run.jobs["review"]["result"] == "failure", run.transcript()
-    assert run.jobs["comment"]["result"] == "skipped"
+    assert run.comment.step(POST_COMMENT).outcome == "skipped", "no report, nothing to post"
     assert not gh_comment_calls(run)
 
 
@@ -523,9 +584,10 @@ def test_first_pr_is_held_to_mains_absolute_ceiling(first_pr_beyond_ceiling):
     assert_one_sticky_comment(run, report)
 
 
-def test_a_pr_ci_could_not_reproduce_is_not_green(not_reproduced):
-    """The default `local` remote gives CI no data: the check fails with the one fix."""
-    run, report, _ = not_reproduced
+def test_a_fork_pr_ci_could_not_reproduce_is_not_green_yet_gets_its_comment(fork_pr):
+    """No reader identity (a fork, or the default `local` remote): the check fails with the
+    one fix, and main's comment workflow still posts the report, which says so."""
+    run, report, _ = fork_pr
     assert run.step(RETRAINED).outcome == "skipped"
     assert run.step(CHECK_LOCK).outcome == "skipped", "nothing reproduced, nothing vouched for"
     gate = run.step(GATE)
@@ -534,3 +596,18 @@ def test_a_pr_ci_could_not_reproduce_is_not_green(not_reproduced):
     assert "## ❌ Model review: not reproduced, so not judged" in report
     assert run.jobs["review"]["result"] == "failure"
     assert_one_sticky_comment(run, report)
+
+
+def test_the_review_job_holds_no_write_token_and_main_posts_the_comment(unchanged):
+    """The PR's code runs in pr-review.yml, which may write nothing; pr-comment.yml, run from
+    main's checkout, confirms the PR's head with GitHub before it writes."""
+    run, _, _ = unchanged
+    review = yaml.safe_load(run.workflow.read_text())
+    assert set(review["jobs"]) == {"review"}
+    assert review["permissions"] == {"contents": "read"}
+    # id-token mints the OIDC token for the reader identity; it writes nothing.
+    assert review["jobs"]["review"]["permissions"] == {"contents": "read", "id-token": "write"}
+    assert run.comment.workdir != run.workdir
+    assert run.comment.step(POST_COMMENT).outcome == "success", run.comment.transcript()
+    asked = [call["args"] for call in run.gh_calls]
+    assert asked[0] == ["api", f"repos/{REPOSITORY}/pulls/{PR_NUMBER}"], "the PR confirmed first"

@@ -325,7 +325,8 @@ def test_each_check_rejects_the_defect_it_guards_against(tmp_path: Path, defect:
 
 # What a pull request could use to write where main reads: the DVC remote, a package, the repo.
 WRITE_COMMANDS = ("push-data", "dvc push", "push-image", "git push", "retrain-pr")
-PR_WRITABLE_SCOPES = {"id-token", "pull-requests"}  # OIDC for the reader; the one comment
+PR_WRITABLE_SCOPES = {"id-token"}  # OIDC for the reader; the comment is pr-comment.yml's
+GITHUB_ACTIONS_APP = 15368
 
 
 def triggers(workflow: dict) -> set[str]:
@@ -362,6 +363,11 @@ def test_pull_request_workflows_hold_no_write_path_to_what_main_ships(
                 assert not writer, f"{where} asks for the DVC writer identity"
                 scopes = {k for k, v in (job.get("permissions") or {}).items() if v == "write"}
                 assert scopes <= PR_WRITABLE_SCOPES, f"{where} may write {scopes}"
+            if "workflow_run" in triggers(workflow):  # main's code, with a write token
+                for step in job.get("steps", []):
+                    if step.get("uses", "").startswith("actions/checkout@"):
+                        assert not {"ref", "repository"} & set(step.get("with", {})), where
+                assert not writer, f"{where} asks for the DVC writer identity"
             if writer or any("push-data" in run for run in runs):
                 assert job.get("if") == "github.ref == 'refs/heads/main'", where
                 assert (job.get("environment") or {}).get("name"), f"{where}: no environment"
@@ -374,7 +380,10 @@ def test_the_ruleset_and_the_release_require_the_review_job_by_its_name(render: 
     name = review["jobs"]["review"]["name"]
     ruleset = yaml.safe_load((project / ".github/rulesets/main.json").read_text())
     checks = next(r for r in ruleset["rules"] if r["type"] == "required_status_checks")
-    assert checks["parameters"]["required_status_checks"] == [{"context": name}]
+    # Pinned to GitHub Actions' app: no other app or token can post a passing check of that name.
+    assert checks["parameters"]["required_status_checks"] == [
+        {"context": name, "integration_id": GITHUB_ACTIONS_APP}
+    ]
     package = project.name.replace("-", "_")
     proof = (project / "src" / package / "release" / "review_proof.py").read_text()
     assert f'REVIEW_CHECK = "{name}"' in proof

@@ -28,6 +28,7 @@ ALWAYS = {
     ".github/actions/setup/action.yml",
     ".github/rulesets/main.json",
     ".github/workflows/ci.yml",
+    ".github/workflows/pr-comment.yml",
     ".github/workflows/pr-review.yml",
     ".github/workflows/release.yml",
     ".github/workflows/template-update.yml",

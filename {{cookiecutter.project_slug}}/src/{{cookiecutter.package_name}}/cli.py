@@ -32,7 +32,7 @@ COMMANDS = {
     # review: every pull request
     "review": ("review.compare", "compare metrics with a base revision; exit 1 on a regression"),
     "check-lock": ("review.check_lock", "fail if the reproduced dvc.lock/metrics.json differ"),
-    "pr-comment": ("review.comment", "create or update the PR's one review comment (GH_TOKEN)"),
+    "pr-comment": ("review.comment", "post or update the PR's one review comment (GH_TOKEN)"),
     # release: a merge to main
     "protect-environments": ("release.environments", "release, retrain, production: main only"),
     "verify-review": ("release.review_proof", "fail unless a merged PR's review passed here"),
@@ -65,7 +65,9 @@ ARGUMENTS = {
         arg("--output", type=Path, default=REVIEW_REPORT, help="Markdown report file"),
         arg("--not-reproduced", action="store_true", help="say CI computed none of the numbers"),
     ),
-    "pr-comment": (arg("report", type=Path, help="the Markdown report (reports/review.md)"),),
+    "pr-comment": (
+        arg("folder", type=Path, nargs="?", default=Path("reports"), help="review.md's folder"),
+    ),
 {%- if cookiecutter.monitoring == 'yes' %}
     "drift": (
         arg("current", type=Path, help="CSV, Parquet or JSON-lines inference log"),

@@ -1,8 +1,11 @@
-"""`pr-comment`: one review comment per PR, found by its marker and its author.
+"""`pr-comment`: one review comment per PR, posted by main's code, the report read as data.
 
-`gh pr comment --edit-last` edits the last comment of the token's user, which may be another
-bot's; this looks for the comment that starts with the review's marker, written by the same
-bot, and updates it, or creates it once.
+The review job runs the PR's code and holds no write token. `pr-comment.yml` runs main's
+code after it, with the token, and treats what the review left behind as untrusted: the
+report must look like a review (its marker, a size GitHub accepts), and the PR it names must
+be open with the reviewed commit as its head, as GitHub itself says. `gh pr comment
+--edit-last` would edit the last comment of the token's user, which may be another bot's; this
+looks for the comment that starts with the review's marker, written by the same bot.
 """
 
 from __future__ import annotations
@@ -17,12 +20,47 @@ from ..core.shell import call
 from .report import MARKER
 
 BOT = "github-actions[bot]"  # the author of comments made with GITHUB_TOKEN
+REPORT, NUMBER = "review.md", "pr-number"  # what the review job leaves in its artifact
+MAX_CHARACTERS = 65_000  # GitHub refuses a comment body above 65,536 characters
 
 
 def required(name: str) -> str:
     if value := os.environ.get(name):
         return value
-    raise UserError(f"{name} is not set: the workflow passes it (see pr-review.yml)")
+    raise UserError(f"{name} is not set: the workflow passes it (see pr-comment.yml)")
+
+
+def read_report(folder: Path) -> tuple[Path, str]:
+    """The report and its PR number, refused unless they have the shape the review gives."""
+    report = folder / REPORT
+    if not report.is_file():
+        raise UserError(f"{report} not found: run `make review` first")
+    raw = report.read_bytes()
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        raise UserError(f"{report} is not UTF-8 text: not a review report") from None
+    if len(text) > MAX_CHARACTERS or not text.startswith(MARKER):
+        raise UserError(
+            f"{report} is not a review report (it must start with {MARKER} and hold at most "
+            f"{MAX_CHARACTERS} characters; it has {len(text)})"
+        )
+    number_file = folder / NUMBER
+    number = number_file.read_text().strip() if number_file.is_file() else required("PR_NUMBER")
+    if not number.isdigit() or len(number) > 9:
+        raise UserError(f"PR number {number[:20]!r} is not a number")
+    return report, number
+
+
+def confirm_pull_request(repository: str, number: str, head_sha: str) -> None:
+    """GitHub, not the artifact, says which commit the PR is at: it must be the reviewed one."""
+    pull = json.loads(call("gh", "api", f"repos/{repository}/pulls/{number}") or "{}")
+    head = (pull.get("head") or {}).get("sha")
+    if pull.get("state") != "open" or head != head_sha:
+        raise UserError(
+            f"PR #{number} is {pull.get('state', 'unknown')} at {str(head)[:12]}, but this review "
+            f"is of {head_sha[:12]}: the comment is not posted (a newer push has its own review)"
+        )
 
 
 def review_comment_id(repository: str, number: str, author: str) -> str | None:
@@ -36,10 +74,11 @@ def review_comment_id(repository: str, number: str, author: str) -> str | None:
     return None
 
 
-def post_review(report: Path) -> str:
-    if not report.is_file():
-        raise UserError(f"{report} not found: run `make review` first")
-    repository, number = required("GH_REPO"), required("PR_NUMBER")
+def post_review(folder: Path) -> str:
+    report, number = read_report(folder)
+    repository = required("GH_REPO")
+    if head_sha := os.environ.get("HEAD_SHA"):
+        confirm_pull_request(repository, number, head_sha)
     author = os.environ.get("COMMENT_AUTHOR", BOT)
     body = f"body=@{report}"
     if found := review_comment_id(repository, number, author):
@@ -60,4 +99,4 @@ def post_review(report: Path) -> str:
 
 
 def pr_comment_command(args: Namespace) -> str:
-    return post_review(args.report)
+    return post_review(args.folder)
