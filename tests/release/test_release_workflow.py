@@ -116,6 +116,10 @@ if path.endswith("/pulls"):
     print(json.dumps(github["pulls"]))
 elif path.endswith("/check-runs"):
     print(json.dumps({"check_runs": github["check_runs"]}))
+elif "/actions/jobs/" in path:
+    print(json.dumps(github["jobs"][path.rsplit("/", 1)[1]]))
+elif "/actions/runs/" in path:
+    print(json.dumps(github["runs"][path.rsplit("/", 1)[1]]))
 elif path.endswith("/commits/main"):  # --jq .sha
     print(github.get("main_head") or os.environ["GITHUB_SHA"])
 """
@@ -123,14 +127,27 @@ MERGED_AND_REVIEWED = "merged-and-reviewed"
 
 
 def github_answers(sha: str, story: str) -> dict[str, Any]:
-    """What GitHub's API says about a commit on main: how it got there, and its review."""
+    """What GitHub's API says about a commit on main: how it got there, and its review (a
+    check run, the Actions job behind it, and that job's workflow run)."""
     pull = {"number": 12, "merged_at": "2026-12-01T10:00:00Z", "merge_commit_sha": sha,
             "head": {"sha": "f" * 40}}  # fmt: skip
-    passed = [{"name": "Reproduce and review the model", "status": "completed",
-               "conclusion": "success"}]  # fmt: skip
+
+    def check(id_: int, app: str = "github-actions") -> dict[str, Any]:
+        return {"id": id_, "name": "Reproduce and review the model", "status": "completed",
+                "conclusion": "success", "app": {"slug": app}}  # fmt: skip
+
+    jobs = {"901": {"run_id": 77}, "902": {"run_id": 78}}
+    runs = {
+        "77": {"path": ".github/workflows/pr-review.yml"},
+        "78": {"path": ".github/workflows/looks-like-a-review.yml"},  # the PR's own workflow
+    }
+    reviewed = {"pulls": [pull], "jobs": jobs, "runs": runs}
     return {
-        MERGED_AND_REVIEWED: {"pulls": [pull], "check_runs": passed},
+        MERGED_AND_REVIEWED: {**reviewed, "check_runs": [check(901)]},
         "pushed-directly": {"pulls": [], "check_runs": []},
+        # A green check of the review's name, from a workflow the PR added, or from a token.
+        "green-from-another-workflow": {**reviewed, "check_runs": [check(902)]},
+        "green-from-another-app": {**reviewed, "check_runs": [check(903, app="some-bot")]},
     }[story]
 
 
@@ -514,3 +531,19 @@ def test_a_rerun_of_an_old_release_refuses_to_deploy(origin: Path, tmp_path: Pat
     assert f"{head} is main's head" in current.stdout
     asked = [record["args"] for record in calls(tmp_path / "fakes.jsonl", "gh")]
     assert asked[0][:2] == ["api", f"repos/{REPOSITORY}/commits/main"]
+
+
+@pytest.mark.parametrize("story", ["green-from-another-workflow", "green-from-another-app"])
+def test_a_review_check_not_from_pr_review_yml_proves_nothing(
+    origin: Path, tmp_path: Path, story: str
+) -> None:
+    """Any workflow the PR adds, or any app or token, can post a check run named like the
+    review's: only pr-review.yml's job, run by GitHub Actions, proves a review."""
+    ci = fresh_clone(origin, tmp_path / "ci")
+    release = Release(ci, tmp_path, story=story).execute()
+    run = release.run
+    proof = run.step("Check this commit is a merged PR whose review passed")
+    assert proof.outcome == "failure", run.transcript()
+    assert "came from PR #12, whose review check" in proof.stderr and "never ran" in proof.stderr
+    assert run.step("Build the bento").outcome == "skipped"
+    assert run.jobs["deploy"]["result"] == "skipped"

@@ -15,6 +15,12 @@ from ..core.errors import UserError
 from ..core.shell import call
 
 REVIEW_CHECK = "Reproduce and review the model"  # the review job's name in pr-review.yml
+REVIEW_WORKFLOW = ".github/workflows/pr-review.yml"
+ACTIONS_APP = "github-actions"  # any app or token can post a check run; only this one counts
+
+
+def api(*path: str) -> dict[str, Any]:
+    return json.loads(call("gh", "api", *path) or "{}")
 
 
 def merged_pull_request(repository: str, sha: str) -> dict[str, Any] | None:
@@ -26,22 +32,30 @@ def merged_pull_request(repository: str, sha: str) -> dict[str, Any] | None:
     return None
 
 
+def from_review_workflow(repository: str, check_run: dict[str, Any]) -> bool:
+    """Posted by GitHub Actions for pr-review.yml's job: an Actions job's id is its check
+    run's, and the job's workflow run names the file it ran."""
+    if (check_run.get("app") or {}).get("slug") != ACTIONS_APP:
+        return False
+    job = api(f"repos/{repository}/actions/jobs/{check_run['id']}")
+    workflow_run = api(f"repos/{repository}/actions/runs/{job.get('run_id')}")
+    return str(workflow_run.get("path", "")).split("@")[0] == REVIEW_WORKFLOW
+
+
 def review_conclusion(repository: str, head_sha: str) -> str | None:
-    """The conclusion of the review check on the PR's last commit; None if it never ran."""
-    runs = json.loads(
-        call(
-            "gh",
-            "api",
-            f"repos/{repository}/commits/{head_sha}/check-runs",
-            "-f",
-            f"check_name={REVIEW_CHECK}",
-            "--method",
-            "GET",
-        )
-        or "{}"
+    """The latest conclusion of pr-review.yml's review check on the PR's last commit; None if
+    it never ran there. A check of the same name from another app or workflow is ignored."""
+    runs = api(
+        f"repos/{repository}/commits/{head_sha}/check-runs",
+        "-f",
+        f"check_name={REVIEW_CHECK}",
+        "--method",
+        "GET",
     ).get("check_runs", [])
-    completed = [run for run in runs if run.get("status") == "completed"]
-    return str(completed[0].get("conclusion")) if completed else None
+    for run in runs:  # newest first
+        if run.get("status") == "completed" and from_review_workflow(repository, run):
+            return str(run.get("conclusion"))
+    return None
 
 
 def verify_review() -> str:
