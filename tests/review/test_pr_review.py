@@ -366,7 +366,7 @@ def assert_one_sticky_comment(run: WorkflowRun, report: str) -> None:
         "POST",
         COMMENTS,
         "-F",
-        "body=@reports/review.md",
+        "body=@build/review/review.md",
     ]
     assert calls[0]["body"] == report
     assert report.startswith("<!-- mergeship-review -->")

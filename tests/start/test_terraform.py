@@ -259,4 +259,10 @@ def test_gcp_provider_accepts_only_this_repository(infra):
     condition = one(provider, "attribute_condition")
     assert condition.startswith("assertion.repository == '${var.github_repository}' && ")
     assert "assertion.sub in ${jsonencode(local.trusted_subjects)}" in condition
+    # An environment's subject names no branch: only main's ref may use one (GCP can check
+    # the `ref` claim; AWS and Azure match the subject alone, so main-only environments do).
+    assert condition.endswith(
+        " && (assertion.sub == '${local.reader_subjects.pull-request}'"
+        " || assertion.ref == 'refs/heads/main')"
+    )
     assert one(provider, "attribute_mapping")["google.subject"] == "assertion.sub"

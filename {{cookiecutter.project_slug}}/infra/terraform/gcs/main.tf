@@ -78,8 +78,10 @@ resource "google_iam_workload_identity_pool_provider" "github" {
     "attribute.repository" = "assertion.repository"
   }
   # Tokens of any other repository, or with any other subject, are refused before any
-  # binding is looked at; the bindings below then split the subjects between the two.
-  attribute_condition = "assertion.repository == '${var.github_repository}' && assertion.sub in ${jsonencode(local.trusted_subjects)}"
+  # binding is looked at; the bindings below then split the subjects between the two. An
+  # environment's subject does not name its branch, so every token but a pull request's must
+  # also come from main's ref: a branch's job that names `release` gets nothing here.
+  attribute_condition = "assertion.repository == '${var.github_repository}' && assertion.sub in ${jsonencode(local.trusted_subjects)} && (assertion.sub == '${local.reader_subjects.pull-request}' || assertion.ref == 'refs/heads/main')"
 
   oidc {
     issuer_uri = "https://token.actions.githubusercontent.com"
