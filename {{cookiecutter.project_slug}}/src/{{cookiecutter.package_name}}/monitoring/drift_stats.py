@@ -39,25 +39,18 @@ def psi(reference: np.ndarray, current: np.ndarray) -> float:
     return float(np.sum((actual - expected) * np.log(actual / expected)))
 
 
-def quantile_edges(reference: np.ndarray, bins: int) -> np.ndarray:
-    """Inner bin edges at the reference's quantiles; ties (e.g. small integers) merge bins."""
-    return np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)[1:-1]))
-
-
-def binned(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Counts per bin; the outer bins are open, so values beyond the reference's range count."""
-    return np.bincount(np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1)
-
-
 def compare_numeric(reference: pd.Series, current: pd.Series, bins: int) -> Comparison:
     ref = pd.to_numeric(reference, errors="coerce").dropna().to_numpy(dtype=float)
     cur = pd.to_numeric(current, errors="coerce").dropna().to_numpy(dtype=float)
     if len(ref) == 0 or len(cur) == 0:
         return Comparison(psi=None)
-    edges = quantile_edges(ref, bins)
+    # Bins at the reference's quantiles (ties, e.g. small integers, merge bins); the outer
+    # bins are open, so values beyond the reference's range count.
+    inner = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)[1:-1]))
+    edges = np.concatenate([[-np.inf], inner, [np.inf]])
     ks = stats.ks_2samp(ref, cur)
     return Comparison(
-        psi=psi(binned(ref, edges), binned(cur, edges)),
+        psi=psi(np.histogram(ref, edges)[0], np.histogram(cur, edges)[0]),
         ks_statistic=float(ks.statistic),
         ks_pvalue=float(ks.pvalue),
     )
