@@ -279,5 +279,5 @@ def test_one_groups_labels_going_wrong_is_named_by_its_group(raw, params, model,
     outcome = assess(params, log, labels_file(tmp_path / "wrong.csv", wrong), reviewed)
     assert f"{metric}[{column}={group}]" in outcome.unfair
     assert set(outcome.unfair) <= set(outcome.failed)
-    gauges = write_gauges(tmp_path / "performance.prom", outcome.gauges()).read_text()
+    gauges = write_gauges(tmp_path / "performance.prom", outcome).read_text()
     assert f'group="{group}",metric="{metric}"' in gauges

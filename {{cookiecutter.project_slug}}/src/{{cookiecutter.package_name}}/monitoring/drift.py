@@ -96,7 +96,7 @@ class DriftOutcome:
         )
         return "\n".join(lines) + "\n"
 
-    def gauges(self) -> list[Metric]:
+    def collect(self) -> list[Metric]:
         """The verdict and each column's PSI, for a Pushgateway or a textfile collector."""
         psi = {
             (column.column,): column.comparison.psi
@@ -105,7 +105,9 @@ class DriftOutcome:
         }
         return [
             gauge(
-                "drift_detected", "1 when the last drift check found a shift", len(self.failed) > 0
+                "drift_detected",
+                "1 when the last drift check found a shift",
+                int(bool(self.failed)),
             ),
             gauge("drift_psi", "PSI of each column against the training data", psi, "column"),
         ]
@@ -162,13 +164,8 @@ def compare_column(
         comparison = compare_numeric(reference, current, params.bins)
     else:
         comparison = compare_categorical(reference, current)
-    column = ColumnDrift(
-        name,
-        kind,
-        comparison,
-        missing_rate(reference),
-        None if current is None else missing_rate(current),
-    )
+    missing = None if current is None else missing_rate(current)
+    column = ColumnDrift(name, kind, comparison, missing_rate(reference), missing)
     column.reasons.extend(judge(column, params))
     return column
 
@@ -180,12 +177,10 @@ def predictions(
     from ..core.model_file import load_model
 
     model = load_model()
-    aligned = current[list(reference.columns)].copy()
-    for name in reference.columns:
-        if name in numeric:
-            aligned[name] = pd.to_numeric(aligned[name], errors="coerce")
-        else:
-            aligned[name] = aligned[name].astype(reference[name].dtype)
+    aligned = current[list(reference.columns)].astype(
+        {name: dtype for name, dtype in reference.dtypes.items() if name not in numeric}
+    )
+    aligned[list(numeric)] = aligned[list(numeric)].apply(pd.to_numeric, errors="coerce")
     return pd.Series(model.predict(reference)), pd.Series(model.predict(aligned))
 
 
@@ -203,15 +198,10 @@ def detect(params: Params, current_path: Path, reference_path: Path = TRAIN_SPLI
         )
     features, _ = read_columns(params.data.schema_file, params.data.target)
     numeric = {spec.name for spec in features if spec.kind in (int, float)}
+    kinds = {name: "numeric" if name in numeric else "categorical" for name in reference.columns}
     columns = [
-        compare_column(
-            str(name),
-            "numeric" if name in numeric else "categorical",
-            reference[name],
-            current.get(name),
-            params.drift,
-        )
-        for name in reference.columns
+        compare_column(str(name), kind, reference[name], current.get(name), params.drift)
+        for name, kind in kinds.items()
     ]
     notes = []
     if absent := [column.column for column in columns if column.comparison is None]:

@@ -1,10 +1,8 @@
-"""Labels that arrive after the prediction, joined with the inference log on the prediction id.
+"""Labels that arrive after the prediction (a churn confirmed, a sale closed), joined with the
+inference log on the prediction id, with the logged values of the sensitive features.
 
-Whoever learns the true outcome later (a churn confirmed, a sale closed) sends back a CSV of
-`id` and `label` (or a column named after the target), a file or an http(s) URL. Labels whose
-id the log does not hold are counted, not fatal: the log may have rotated, or another replica
-served them. Ambiguous input (a repeated id, no label column) is an error that says what to
-fix. The logged values of the sensitive features come along, so each group can be scored.
+Labels whose id the log does not hold are counted, not fatal: the log may have rotated, or
+another replica served them. Ambiguous input (a repeated id, no label column) is an error.
 """
 
 from __future__ import annotations

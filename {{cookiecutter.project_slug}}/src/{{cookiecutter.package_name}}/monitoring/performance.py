@@ -105,7 +105,7 @@ class PerformanceOutcome:
         )
         return "\n".join(lines) + "\n"
 
-    def gauges(self) -> list[Metric]:
+    def collect(self) -> list[Metric]:
         """The verdict, the live metrics overall and per group, and the rows they rest on."""
         live = {(row.name,): row.pr for row in self.rows if row.pr is not None}
         per_group = {

@@ -14,13 +14,14 @@ import sys
 import urllib.error
 import urllib.parse
 from argparse import Namespace
-from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Protocol
 
-from prometheus_client import CollectorRegistry, Metric, push_to_gateway, write_to_textfile
+from prometheus_client import Metric, push_to_gateway, write_to_textfile
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
 
 from ..core.errors import UserError
 from ..core.params import PACKAGE
@@ -32,11 +33,11 @@ TIMEOUT_SECONDS = 10.0
 
 
 class Outcome(Protocol):
-    failed: list[str]  # what went wrong (drifted columns, dropped metrics); empty when fine
+    failed: list[str]  # what failed the check (drifted columns, dropped metrics)
 
     def markdown(self) -> str: ...
     def as_json(self) -> dict[str, Any]: ...
-    def gauges(self) -> list[Metric]: ...
+    def collect(self) -> list[Metric]: ...  # its gauges: a prometheus_client collector
 
 
 def gauge(name: str, documentation: str, samples: float | dict, *labels: str) -> Metric:
@@ -47,26 +48,10 @@ def gauge(name: str, documentation: str, samples: float | dict, *labels: str) ->
     return family
 
 
-@dataclass(eq=False)
-class Families:
-    """A collector of metric families made elsewhere: a check's gauges, or a file's read back."""
-
-    families: list[Metric]
-
-    def collect(self) -> list[Metric]:
-        return self.families
-
-
-def registry_of(families: list[Metric]) -> CollectorRegistry:
-    registry = CollectorRegistry()
-    registry.register(Families(families))
-    return registry
-
-
-def write_gauges(path: Path, families: list[Metric]) -> Path:
+def write_gauges(path: Path, collector: Collector) -> Path:
     """Prometheus text, label values escaped, the file replaced whole (no half-read file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_to_textfile(str(path), registry_of(families))
+    write_to_textfile(str(path), collector)
     return path
 
 
@@ -80,7 +65,7 @@ def conclude(
     result = args.json or result
     result.parent.mkdir(parents=True, exist_ok=True)
     result.write_text(json.dumps(outcome.as_json(), indent=2) + "\n")
-    write_gauges(result.with_suffix(".prom"), outcome.gauges())
+    write_gauges(result.with_suffix(".prom"), outcome)
     if github_output := os.environ.get("GITHUB_OUTPUT"):
         with open(github_output, "a") as handle:
             handle.write(f"{flag}={'true' if outcome.failed else 'false'}\n")
@@ -113,7 +98,8 @@ def push_metrics(path: Path, check: str) -> str:
     gateway, job = base.rstrip("/"), f"{PACKAGE}_{check}"
     url = f"{gateway}/metrics/job/{job}"  # a package name needs no escaping in a URL
     try:
-        push_to_gateway(gateway, job, registry_of(families), timeout=TIMEOUT_SECONDS)
+        collector = SimpleNamespace(collect=lambda: families)
+        push_to_gateway(gateway, job, collector, timeout=TIMEOUT_SECONDS)
     except urllib.error.HTTPError as error:
         detail = error.read()[:300].decode(errors="replace")
         raise UserError(f"{url} refused the metrics ({error.code}): {detail}") from error
