@@ -184,11 +184,11 @@ def predictions(
     return pd.Series(model.predict(reference)), pd.Series(model.predict(aligned))
 
 
-def detect(params: Params, current_path: Path, reference_path: Path = TRAIN_SPLIT) -> DriftOutcome:
+def detect(params: Params, current_path: Path) -> DriftOutcome:
     """Compare every training feature, the missing shares and the predictions."""
-    if not reference_path.exists():
-        raise UserError(f"{reference_path} not found: run `make pipeline` (or `make pull-data`)")
-    reference = read_table(reference_path).drop(columns=[params.data.target], errors="ignore")
+    if not TRAIN_SPLIT.exists():
+        raise UserError(f"{TRAIN_SPLIT} not found: run `make pipeline` (or `make pull-data`)")
+    reference = read_table(TRAIN_SPLIT).drop(columns=[params.data.target], errors="ignore")
     current = read_current(current_path)
     if len(current) < params.drift.min_rows:
         raise UserError(

@@ -58,13 +58,11 @@ def compare_numeric(reference: pd.Series, current: pd.Series, bins: int) -> Comp
 
 def category_counts(reference: pd.Series, current: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Counts over the reference's categories plus one bucket for every unseen category."""
-    ref = reference.dropna().astype(str)
-    cur = current.dropna().astype(str)
-    categories = sorted(ref.unique())
-    cur = cur.where(cur.isin(categories), UNSEEN)
-    ref_counts = ref.value_counts().reindex([*categories, UNSEEN], fill_value=0)
-    cur_counts = cur.value_counts().reindex([*categories, UNSEEN], fill_value=0)
-    return ref_counts.to_numpy(), cur_counts.to_numpy()
+    ref, cur = reference.dropna().astype(str), current.dropna().astype(str)
+    order = [*sorted(ref.unique()), UNSEEN]
+    cur = cur.where(cur.isin(order[:-1]), UNSEEN)
+    ref_counts = ref.value_counts().reindex(order, fill_value=0).to_numpy()
+    return ref_counts, cur.value_counts().reindex(order, fill_value=0).to_numpy()
 
 
 def compare_categorical(reference: pd.Series, current: pd.Series) -> Comparison:
@@ -72,12 +70,10 @@ def compare_categorical(reference: pd.Series, current: pd.Series) -> Comparison:
     if ref_counts.sum() == 0 or cur_counts.sum() == 0:
         return Comparison(psi=None)
     observed = np.vstack([ref_counts, cur_counts])
-    observed = observed[:, observed.sum(axis=0) > 0]
-    chi2_pvalue = 1.0
-    if observed.shape[1] > 1:
-        chi2_pvalue = float(stats.chi2_contingency(observed).pvalue)
+    observed = observed[:, observed.sum(axis=0) > 0]  # a category neither side has tells nothing
+    chi2 = stats.chi2_contingency(observed).pvalue if observed.shape[1] > 1 else 1.0
     return Comparison(
         psi=psi(ref_counts, cur_counts),
-        chi2_pvalue=chi2_pvalue,
+        chi2_pvalue=float(chi2),
         unseen_share=float(cur_counts[-1] / cur_counts.sum()),
     )

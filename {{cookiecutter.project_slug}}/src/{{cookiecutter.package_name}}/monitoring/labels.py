@@ -114,12 +114,11 @@ def join_labels(
     labels = read_labels(labels_source, target)
     kept = [column for column in columns if column not in (ID, LABEL, "prediction")]
     logged = read_logged_predictions(log_path, kept)
-    joined = labels.merge(logged, on=ID, how="inner", validate="one_to_one")
-    predicted = joined["prediction"].astype(float if TASK == "regression" else str)
+    joined = labels.merge(logged, on=ID, how="inner", validate="one_to_one")  # a new 0..n index
     return Joined(
-        actual=as_targets(joined[LABEL], labels_source).reset_index(drop=True),
-        predicted=predicted.reset_index(drop=True),
-        features=joined[kept].reset_index(drop=True),
+        actual=as_targets(joined[LABEL], labels_source),
+        predicted=joined["prediction"].astype(float if TASK == "regression" else str),
+        features=joined[kept],
         labels=len(labels),
         logged=len(logged),
         unknown_ids=len(labels) - len(joined),
