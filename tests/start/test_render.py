@@ -110,7 +110,6 @@ MONITORING_PACKAGE = {
     "drift",
     "drift_stats",
     "labels",
-    "metrics_push",
     "performance",
     "retrain",
     "verdict",
@@ -143,8 +142,8 @@ MONITORING_TESTS = {
     "monitoring/test_drift.py",
     "monitoring/test_inference_log.py",
     "monitoring/test_labels.py",
-    "monitoring/test_metrics_push.py",
     "monitoring/test_performance.py",
+    "monitoring/test_verdict.py",
 }
 # Per deploy_target: what deploy/ holds, and what its deploy action calls.
 DEPLOY_FILES = {

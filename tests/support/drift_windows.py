@@ -53,8 +53,8 @@ def alarms(task: str, rows: int, seeds: list[int], package: str) -> dict[int, li
     for seed in seeds:
         fresh(task, seed, rows).to_csv(window, index=False)
         outcome = drift.detect(params, window)
-        if outcome.drifted:
-            found[seed] = outcome.drifted
+        if outcome.failed:
+            found[seed] = outcome.failed
     return found
 
 

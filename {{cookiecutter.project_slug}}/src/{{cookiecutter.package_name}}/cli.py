@@ -46,9 +46,9 @@ COMMANDS = {
 {%- if cookiecutter.monitoring == 'yes' %}
     # monitoring: after release
     "drift": ("monitoring.drift", "compare current data with the training data; exit 3 on drift"),
-    "push-drift-metrics": ("monitoring.metrics_push", "push reports/drift.prom (PUSHGATEWAY_URL)"),
+    "push-drift-metrics": ("monitoring.verdict", "push reports/drift.prom (PUSHGATEWAY_URL)"),
     "performance": ("monitoring.performance", "score logged predictions on late labels"),
-    "push-performance-metrics": ("monitoring.metrics_push", "push reports/performance.prom"),
+    "push-performance-metrics": ("monitoring.verdict", "push reports/performance.prom"),
     "retrain-pr": ("monitoring.retrain", "commit retrained outputs on a branch and open a PR"),
 {%- endif %}
 }

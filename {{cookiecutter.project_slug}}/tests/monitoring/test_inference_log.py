@@ -45,7 +45,7 @@ def wait_for_lines(path: Path, count: int) -> list[dict]:
 def test_each_record_is_written_with_its_id_features_and_prediction(params, raw, tmp_path):
     features, served = records(params, raw, 5)
     log = InferenceLog(tmp_path / "log.jsonl", capacity=100, on_drop=lambda: None)
-    log.record(served[0], features, prediction=0, prediction_id="single-0")
+    log.record_batch(served[:1], features, [0], ["single-0"])
     log.record_batch(served[1:], features, [1, 2, 3, 4], prediction_ids(4))
     log.close()
     entries = wait_for_lines(tmp_path / "log.jsonl", 5)
@@ -65,7 +65,7 @@ def test_a_full_queue_drops_and_counts_instead_of_blocking(params, raw, tmp_path
     log.pending.put_nowait({"waiting": True})
     started = time.perf_counter()
     for _ in range(1000):
-        log.record(served[0], features, prediction=0, prediction_id="x-0")
+        log.record_batch(served, features, [0], ["x-0"])
     assert len(dropped) == 1000
     assert time.perf_counter() - started < 1.0, "recording must not block the request path"
 

@@ -36,7 +36,9 @@ from {{ cookiecutter.package_name }}.core.tables import (
 )
 from {{ cookiecutter.package_name }}.monitoring.performance import (
     assess,
-    write_prometheus,
+)
+from {{ cookiecutter.package_name }}.monitoring.verdict import (
+    write_gauges,
 )
 
 # Shares of the rows whose labels are made wrong, smallest first: 1/128 ... all.
@@ -146,7 +148,7 @@ def test_labels_that_agree_with_the_data_hold(served, params, tmp_path):
     log, actual, predicted, reviewed = served
     params = any_size(params, len(actual))
     outcome = assess(params, log, labels_file(tmp_path / "l.csv", actual), reviewed)
-    assert outcome.dropped == []
+    assert outcome.failed == []
     scored = set(score_predictions(as_logged(actual), as_logged(predicted)))
     assert {row.name for row in outcome.rows} == set(params.review.metrics) & scored
     assert outcome.not_monitored == [name for name in params.review.metrics if name not in scored]
@@ -172,7 +174,7 @@ def test_labels_wrong_past_the_tolerance_are_a_drop(served, params, tmp_path):
         )
     params = any_size(params, len(actual))
     outcome = assess(params, log, labels_file(tmp_path / "l.csv", wrong), reviewed_file)
-    assert name in outcome.dropped, f"{share:.2%} of labels wrong: {name} fell by {fall:.4g}"
+    assert name in outcome.failed, f"{share:.2%} of labels wrong: {name} fell by {fall:.4g}"
 
 
 def test_labels_a_little_off_within_the_tolerance_hold(served, params, tmp_path):
@@ -200,7 +202,7 @@ def test_labels_a_little_off_within_the_tolerance_hold(served, params, tmp_path)
     wrong = corrupted(actual, predicted, max(small))
     params = any_size(params, len(actual))
     outcome = assess(params, log, labels_file(tmp_path / "l.csv", wrong), reviewed_file)
-    assert name not in outcome.dropped
+    assert name not in outcome.failed
 
 
 def test_too_few_labelled_rows_name_the_minimum(served, params, tmp_path):
@@ -255,7 +257,7 @@ def test_one_groups_labels_going_wrong_is_named_by_its_group(raw, params, model,
         json.dumps(score_predictions(truth, guess.to_numpy()) | {"fairness": groups})
     )
     holds = assess(params, log, labels_file(tmp_path / "right.csv", actual), reviewed)
-    assert holds.dropped == [] and holds.unfair == []
+    assert holds.failed == [] and holds.unfair == []
     assert "| reviewed" in holds.fairness and "| live" in holds.fairness
 
     in_group = (values == group).to_numpy()
@@ -263,7 +265,7 @@ def test_one_groups_labels_going_wrong_is_named_by_its_group(raw, params, model,
         others = tmp_path / "others.csv"  # no label has arrived for that group yet: not a drop
         labelled = pd.DataFrame({"id": [f"b-{i}" for i in range(len(actual))], "label": actual})
         labelled[~in_group].to_csv(others, index=False)
-        assert assess(params, log, str(others), reviewed).dropped == []
+        assert assess(params, log, str(others), reviewed).failed == []
 
     metric, tolerance = gate.groups.metric, gate.groups.tolerance
     wrong = corrupted(actual, predicted, share=1.0, within=in_group)
@@ -276,6 +278,6 @@ def test_one_groups_labels_going_wrong_is_named_by_its_group(raw, params, model,
         )
     outcome = assess(params, log, labels_file(tmp_path / "wrong.csv", wrong), reviewed)
     assert f"{metric}[{column}={group}]" in outcome.unfair
-    assert set(outcome.unfair) <= set(outcome.dropped)
-    gauges = write_prometheus(outcome, tmp_path / "performance.prom").read_text()
+    assert set(outcome.unfair) <= set(outcome.failed)
+    gauges = write_gauges(tmp_path / "performance.prom", outcome).read_text()
     assert f'group="{group}",metric="{metric}"' in gauges

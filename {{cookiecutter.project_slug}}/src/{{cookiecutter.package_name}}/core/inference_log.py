@@ -1,12 +1,9 @@
-"""The inference log: each served record's features, prediction and prediction id, as JSON
-lines for drift and performance.
+"""The inference log: each served record's id, time, features and prediction, a JSON line
+each, which `make drift CURRENT=<log>` reads back and `make performance` joins with labels.
 
-`make drift CURRENT=<log>` reads it back; `make performance LABELS=<csv>` joins labels that
-arrive later with it on the prediction id. The request path only enqueues, once per batch;
-one background thread writes a line per record. The queue is bounded (in batches), so when
-the disk falls behind new records are dropped and counted, never buffered without limit. Off
-unless `serve.inference_log` or the INFERENCE_LOG environment variable names a file.
-`read_entries` is the one reader of that format, for both commands.
+The request path only enqueues, once per batch; a background thread writes the lines. The
+queue is bounded (in batches): when the disk falls behind, records are dropped and counted,
+never buffered without limit. Off unless serve.inference_log or INFERENCE_LOG names a file.
 """
 
 from __future__ import annotations
@@ -16,10 +13,11 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from pydantic import BaseModel
 
 from .contract import ColumnSpec
@@ -27,11 +25,6 @@ from .errors import UserError
 from .params import ServeParams
 
 STOP = object()
-
-
-def as_features(record: BaseModel, columns: Sequence[ColumnSpec]) -> dict[str, Any]:
-    """A validated request record by column name (its fields are positional: field_<i>)."""
-    return {column.name: record.__dict__[f"field_{index}"] for index, column in enumerate(columns)}
 
 
 class InferenceLog:
@@ -45,12 +38,6 @@ class InferenceLog:
         )
         self.writer.start()
 
-    def record(
-        self, record: BaseModel, columns: list[ColumnSpec], prediction: Any, prediction_id: str
-    ) -> None:
-        """Never blocks the request: a full queue drops the entry and counts it."""
-        self.record_batch([record], columns, [prediction], [prediction_id])
-
     def record_batch(
         self,
         records: Sequence[BaseModel],
@@ -58,7 +45,7 @@ class InferenceLog:
         predictions: Sequence[Any],
         ids: Sequence[str],
     ) -> None:
-        """One queue entry per batch; the writer thread turns it into one line per record."""
+        """Never blocks the request: a full queue drops the batch and counts each record."""
         try:
             self.pending.put_nowait((time.time(), records, columns, predictions, ids))
         except queue.Full:
@@ -69,21 +56,14 @@ class InferenceLog:
         """Drain the queue it was started with (bound once, so nothing can swap it mid-run)."""
         # Append mode: lines from several server workers interleave whole, never torn.
         with self.path.open("a") as handle:
-            while (entry := pending.get()) is not STOP:
-                if isinstance(entry, tuple):
-                    served, records, columns, predictions, ids = entry
-                    lines = [
-                        {
-                            "id": i,
-                            "time": served,
-                            "features": as_features(r, columns),
-                            "prediction": p,
-                        }
-                        for r, p, i in zip(records, predictions, ids, strict=True)
-                    ]
-                else:
-                    lines = [entry]
-                handle.writelines(json.dumps(line, default=str) + "\n" for line in lines)
+            while (batch := pending.get()) is not STOP:
+                served, records, columns, predictions, ids = batch
+                # A validated record's fields are positional: field_<i> is the i-th column.
+                fields = [(column.name, f"field_{i}") for i, column in enumerate(columns)]
+                for record, prediction, id_ in zip(records, predictions, ids, strict=True):
+                    features = {name: record.__dict__[field] for name, field in fields}
+                    line = dict(id=id_, time=served, features=features, prediction=prediction)
+                    handle.write(json.dumps(line, default=str) + "\n")
                 handle.flush()
 
     def close(self, timeout: float = 5.0) -> None:
@@ -91,23 +71,29 @@ class InferenceLog:
         self.writer.join(timeout)
 
 
+def log_path(params: ServeParams) -> Path | None:
+    """The log the service writes: INFERENCE_LOG, else serve.inference_log; None when off."""
+    named = os.environ.get("INFERENCE_LOG") or params.inference_log
+    return Path(named) if named else None
+
+
 def open_log(params: ServeParams, on_drop: Callable[[], None]) -> InferenceLog | None:
-    target = os.environ.get("INFERENCE_LOG") or params.inference_log
-    return InferenceLog(Path(target), params.inference_log_queue, on_drop) if target else None
+    path = log_path(params)
+    return InferenceLog(path, params.inference_log_queue, on_drop) if path else None
 
 
-def read_entries(path: Path) -> Iterator[tuple[int, Any]]:
-    """Each line's number and JSON value, a line at a time, so a reader keeps only what it
-    needs and can name the line it refuses.
-
-    A line that is not JSON is an error naming its number, except the last one when it has
-    no newline yet: a running service is still writing it, so it is left for the next read.
-    Blank lines are skipped.
-    """
+def read_frame(path: Path, fields: Callable[[int, Any], dict[str, Any] | None]) -> pd.DataFrame:
+    """A table of what `fields` picks from each line (given its number and JSON value; None
+    skips the line), missing where a line lacks a field. Read a line at a time into a list
+    per column, since each line repeats every feature's name. Blank lines are skipped; a line
+    that is not JSON is an error, unless it is the last and has no newline yet: a running
+    service is still writing it, so it is left for the next read."""
     if not path.is_file():
         raise UserError(
             f"{path} not found: pass the service's inference log (INFERENCE_LOG=<file>)"
         )
+    columns: dict[str, list[Any]] = {}
+    rows = 0
     with path.open(encoding="utf-8") as log:
         for number, line in enumerate(log, start=1):
             if not line.strip():
@@ -116,8 +102,18 @@ def read_entries(path: Path) -> Iterator[tuple[int, Any]]:
                 entry = json.loads(line)
             except ValueError as error:
                 if not line.endswith("\n"):
-                    return
+                    break
                 raise UserError(
                     f"{path} is not JSON lines (one JSON object a line): line {number}: {error}"
                 ) from error
-            yield number, entry
+            if (values := fields(number, entry)) is None:
+                continue
+            for name, value in values.items():
+                if name not in columns:  # first seen here: missing in every line before
+                    columns[name] = [None] * rows
+                columns[name].append(value)
+            rows += 1
+            for column in columns.values():
+                if len(column) < rows:  # a field this line lacks
+                    column.append(None)
+    return pd.DataFrame(columns, index=pd.RangeIndex(rows))

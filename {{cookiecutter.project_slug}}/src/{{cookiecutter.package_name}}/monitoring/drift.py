@@ -1,8 +1,7 @@
 """The `drift` command: is the data the model sees now still like the data it was trained on?
 
 Compares a current window (CSV, Parquet, or a JSON-lines inference log) with the training
-split, per feature and on the model's predictions, and writes a Markdown report and a JSON
-file. The CLI exits 0 without drift and 3 with it, so a workflow can decide to retrain.
+split, per feature and on the model's predictions.
 """
 
 from __future__ import annotations
@@ -13,15 +12,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from prometheus_client import Metric
 
 from ..core.contract import read_columns
 from ..core.errors import UserError
-from ..core.inference_log import read_entries
-from ..core.params import PACKAGE, TASK, DriftParams, Params, load_params
+from ..core.inference_log import read_frame
+from ..core.params import TASK, DriftParams, Params, load_params
 from ..core.paths import DRIFT_REPORT, DRIFT_RESULT, TRAIN_SPLIT
 from ..core.tables import read_table
 from .drift_stats import Comparison, compare_categorical, compare_numeric, missing_rate
-from .verdict import conclude
+from .verdict import conclude, gauge
 
 JSON_LINES = {".jsonl", ".ndjson", ".json"}
 PREDICTION = "(prediction)"
@@ -47,13 +47,13 @@ class DriftOutcome:
     params: DriftParams
 
     @property
-    def drifted(self) -> list[str]:
+    def failed(self) -> list[str]:
         return [column.column for column in self.columns if column.reasons]
 
     def as_json(self) -> dict:
         return {
-            "drift": bool(self.drifted),
-            "drifted_columns": self.drifted,
+            "drift": bool(self.failed),
+            "drifted_columns": self.failed,
             "current": self.current,
             "rows": {"reference": self.reference_rows, "current": self.current_rows},
             "columns": [asdict(column) for column in self.columns],
@@ -61,34 +61,77 @@ class DriftOutcome:
             "thresholds": self.params.model_dump(),
         }
 
+    def markdown(self) -> str:
+        limits = self.params
+        if self.failed:
+            title = f"## ⚠️ Drift in {len(self.failed)} of {len(self.columns)} columns"
+        else:
+            title = f"## ✅ No drift in {len(self.columns)} columns"
+        lines = [
+            "<!-- mergeship-drift -->",
+            title,
+            "",
+            f"`{self.current}` ({self.current_rows} rows) against the training data "
+            f"`{TRAIN_SPLIT}` ({self.reference_rows} rows).",
+            "",
+            "| column | kind | PSI | KS | KS p | χ² p | unseen | missing (train → now) | verdict |",
+            "|---|---|---:|---:|---:|---:|---:|---|---|",
+        ]
+        for column in self.columns:
+            found = column.comparison or Comparison(psi=None)
+            now = "-" if column.missing_current is None else f"{column.missing_current:.1%}"
+            verdict = "⚠️ " + "; ".join(column.reasons) if column.reasons else "✅"
+            lines.append(
+                f"| `{column.column}` | {column.kind} | {number(found.psi)} "
+                f"| {number(found.ks_statistic)} | {number(found.ks_pvalue, 4)} "
+                f"| {number(found.chi2_pvalue, 4)} | {found.unseen_share:.1%} "
+                f"| {column.missing_reference:.1%} → {now} | {verdict} |"
+            )
+        lines += ["", *[f"- {note}" for note in self.notes]]
+        lines.append(
+            f"Drift: PSI ≥ {limits.psi_threshold}; or KS p < {limits.pvalue} with distance "
+            f"≥ {limits.ks_statistic}; or chi-square p < {limits.pvalue} with PSI "
+            f"≥ {limits.psi_moderate}; or a missing share up by more than "
+            f"{limits.missing_rate_increase:.0%} (params.yaml `drift:`)."
+        )
+        return "\n".join(lines) + "\n"
+
+    def collect(self) -> list[Metric]:
+        """The verdict and each column's PSI, for a Pushgateway or a textfile collector."""
+        psi = {
+            (column.column,): column.comparison.psi
+            for column in self.columns
+            if column.comparison is not None and column.comparison.psi is not None
+        }
+        return [
+            gauge(
+                "drift_detected",
+                "1 when the last drift check found a shift",
+                int(bool(self.failed)),
+            ),
+            gauge("drift_psi", "PSI of each column against the training data", psi, "column"),
+        ]
+
+
+def number(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+
 
 def read_current(path: Path) -> pd.DataFrame:
     """A table, or an inference log: one JSON object a line, flat or with a `features` object.
-
-    A log is read a line at a time into one list per column (an inference log's lines repeat
-    every feature's name: a whole-file JSON reader holds them all at once). A line of the log
-    that is still being written is left out; another bad line is named by number.
-    """
+    A line of the log still being written is left out; another bad line is named by number."""
     if path.suffix not in JSON_LINES:
         return read_table(path)
     if not path.exists():
         raise UserError(f"{path} not found: pass the inference log or table to compare")
-    columns: dict[str, list[object]] = {}
-    rows = 0
-    for number, entry in read_entries(path):
+
+    def features(number: int, entry: object) -> dict:
         if not isinstance(entry, dict):
             raise UserError(f"{path}: line {number} is not a JSON object: {entry!r:.80}")
         values = entry["features"] if isinstance(entry.get("features"), dict) else entry
-        for name, value in values.items():
-            column = columns.get(str(name))
-            if column is None:  # first seen here: missing in every entry before
-                column = columns[str(name)] = [None] * rows
-            column.append(value)
-        rows += 1
-        for column in columns.values():
-            if len(column) < rows:  # a field this entry lacks
-                column.append(None)
-    return pd.DataFrame(columns, index=pd.RangeIndex(rows))
+        return {str(name): value for name, value in values.items()}
+
+    return read_frame(path, features)
 
 
 def judge(column: ColumnDrift, params: DriftParams) -> list[str]:
@@ -100,19 +143,11 @@ def judge(column: ColumnDrift, params: DriftParams) -> list[str]:
     if found.psi is not None and found.psi >= params.psi_threshold:
         reasons.append(f"PSI {found.psi:.3f} >= {params.psi_threshold}")
     # A test alone flags negligible shifts in large windows: each needs a large enough effect.
-    if (
-        found.ks_pvalue is not None
-        and found.ks_statistic is not None
-        and found.ks_pvalue < params.pvalue
-        and found.ks_statistic >= params.ks_statistic
-    ):
+    large = found.ks_statistic is not None and found.ks_statistic >= params.ks_statistic
+    if large and found.ks_pvalue is not None and found.ks_pvalue < params.pvalue:
         reasons.append(f"KS {found.ks_statistic:.3f} (p={found.ks_pvalue:.1e})")
-    if (
-        found.chi2_pvalue is not None
-        and found.psi is not None
-        and found.chi2_pvalue < params.pvalue
-        and params.psi_moderate <= found.psi < params.psi_threshold
-    ):
+    moderate = found.psi is not None and params.psi_moderate <= found.psi < params.psi_threshold
+    if moderate and found.chi2_pvalue is not None and found.chi2_pvalue < params.pvalue:
         reasons.append(f"chi-square p={found.chi2_pvalue:.1e} with PSI {found.psi:.3f}")
     rise = (column.missing_current or 0.0) - column.missing_reference
     if rise > params.missing_rate_increase:
@@ -129,13 +164,8 @@ def compare_column(
         comparison = compare_numeric(reference, current, params.bins)
     else:
         comparison = compare_categorical(reference, current)
-    column = ColumnDrift(
-        column=name,
-        kind=kind,
-        comparison=comparison,
-        missing_reference=missing_rate(reference),
-        missing_current=None if current is None else missing_rate(current),
-    )
+    missing = None if current is None else missing_rate(current)
+    column = ColumnDrift(name, kind, comparison, missing_rate(reference), missing)
     column.reasons.extend(judge(column, params))
     return column
 
@@ -147,19 +177,18 @@ def predictions(
     from ..core.model_file import load_model
 
     model = load_model()
-    aligned = current[list(reference.columns)].copy()
-    for name in numeric:
-        aligned[name] = pd.to_numeric(aligned[name], errors="coerce")
-    for name in set(reference.columns) - numeric:
-        aligned[name] = aligned[name].astype(reference[name].dtype)
+    aligned = current[list(reference.columns)].astype(
+        {name: dtype for name, dtype in reference.dtypes.items() if name not in numeric}
+    )
+    aligned[list(numeric)] = aligned[list(numeric)].apply(pd.to_numeric, errors="coerce")
     return pd.Series(model.predict(reference)), pd.Series(model.predict(aligned))
 
 
-def detect(params: Params, current_path: Path, reference_path: Path = TRAIN_SPLIT) -> DriftOutcome:
+def detect(params: Params, current_path: Path) -> DriftOutcome:
     """Compare every training feature, the missing shares and the predictions."""
-    if not reference_path.exists():
-        raise UserError(f"{reference_path} not found: run `make pipeline` (or `make pull-data`)")
-    reference = read_table(reference_path).drop(columns=[params.data.target], errors="ignore")
+    if not TRAIN_SPLIT.exists():
+        raise UserError(f"{TRAIN_SPLIT} not found: run `make pipeline` (or `make pull-data`)")
+    reference = read_table(TRAIN_SPLIT).drop(columns=[params.data.target], errors="ignore")
     current = read_current(current_path)
     if len(current) < params.drift.min_rows:
         raise UserError(
@@ -169,109 +198,23 @@ def detect(params: Params, current_path: Path, reference_path: Path = TRAIN_SPLI
         )
     features, _ = read_columns(params.data.schema_file, params.data.target)
     numeric = {spec.name for spec in features if spec.kind in (int, float)}
+    kinds = {name: "numeric" if name in numeric else "categorical" for name in reference.columns}
     columns = [
-        compare_column(
-            str(name),
-            "numeric" if name in numeric else "categorical",
-            reference[name],
-            current[name] if name in current.columns else None,
-            params.drift,
-        )
-        for name in reference.columns
+        compare_column(str(name), kind, reference[name], current.get(name), params.drift)
+        for name, kind in kinds.items()
     ]
     notes = []
-    absent = [column.column for column in columns if column.comparison is None]
-    if absent:
+    if absent := [column.column for column in columns if column.comparison is None]:
         notes.append(f"predictions not compared: the current data lacks {', '.join(absent)}")
     else:
-        predicted_ref, predicted_cur = predictions(reference, current, numeric)
-        columns.append(
-            compare_column(PREDICTION, "prediction", predicted_ref, predicted_cur, params.drift)
-        )
+        predicted = predictions(reference, current, numeric)
+        columns.append(compare_column(PREDICTION, "prediction", *predicted, params.drift))
     return DriftOutcome(
-        current=str(current_path),
-        reference_rows=len(reference),
-        current_rows=len(current),
-        columns=columns,
-        notes=notes,
-        params=params.drift,
+        str(current_path), len(reference), len(current), columns, notes, params.drift
     )
-
-
-def number(value: float | None, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{value:.{digits}f}"
-
-
-def markdown(outcome: DriftOutcome) -> str:
-    limits = outcome.params
-    if outcome.drifted:
-        title = f"## ⚠️ Drift in {len(outcome.drifted)} of {len(outcome.columns)} columns"
-    else:
-        title = f"## ✅ No drift in {len(outcome.columns)} columns"
-    lines = [
-        "<!-- mergeship-drift -->",
-        title,
-        "",
-        f"`{outcome.current}` ({outcome.current_rows} rows) against the training data "
-        f"`{TRAIN_SPLIT}` ({outcome.reference_rows} rows).",
-        "",
-        "| column | kind | PSI | KS | KS p | χ² p | unseen | missing (train → now) | verdict |",
-        "|---|---|---:|---:|---:|---:|---:|---|---|",
-    ]
-    for column in outcome.columns:
-        found = column.comparison or Comparison(psi=None)
-        now = "-" if column.missing_current is None else f"{column.missing_current:.1%}"
-        verdict = "⚠️ " + "; ".join(column.reasons) if column.reasons else "✅"
-        lines.append(
-            f"| `{column.column}` | {column.kind} | {number(found.psi)} "
-            f"| {number(found.ks_statistic)} | {number(found.ks_pvalue, 4)} "
-            f"| {number(found.chi2_pvalue, 4)} | {found.unseen_share:.1%} "
-            f"| {column.missing_reference:.1%} → {now} | {verdict} |"
-        )
-    lines += ["", *[f"- {note}" for note in outcome.notes]]
-    lines.append(
-        f"Drift: PSI ≥ {limits.psi_threshold}; or KS p < {limits.pvalue} with distance "
-        f"≥ {limits.ks_statistic}; or chi-square p < {limits.pvalue} with PSI "
-        f"≥ {limits.psi_moderate}; or a missing share up by more than "
-        f"{limits.missing_rate_increase:.0%} (params.yaml `drift:`)."
-    )
-    return "\n".join(lines) + "\n"
-
-
-def write_prometheus(outcome: DriftOutcome, path: Path) -> Path:
-    """The verdict as Prometheus text, for a Pushgateway or a textfile collector to export."""
-    from prometheus_client.core import GaugeMetricFamily
-
-    from .metrics_push import write_gauges
-
-    detected = GaugeMetricFamily(
-        f"{PACKAGE}_drift_detected",
-        "1 when the last drift check found a shift",
-        value=int(bool(outcome.drifted)),
-    )
-    psi = GaugeMetricFamily(
-        f"{PACKAGE}_drift_psi", "PSI of each column against the training data", labels=["column"]
-    )
-    for column in outcome.columns:
-        if column.comparison is not None and column.comparison.psi is not None:
-            psi.add_metric([column.column], column.comparison.psi)
-    return write_gauges(path, [detected, psi])
 
 
 def drift_command(args: Namespace) -> int:
     """Report drift; exit 3 on drift (unless --report-only), and tell a workflow either way."""
-    params = load_params()
-    outcome = detect(params, args.current)
-    return conclude(
-        text=markdown(outcome),
-        report=args.output or DRIFT_REPORT,
-        result=outcome.as_json(),
-        result_file=args.json or DRIFT_RESULT,
-        write_gauges=lambda path: write_prometheus(outcome, path),
-        flag="drifted",
-        failed=outcome.drifted,
-        failure="drift",
-        report_only=args.report_only,
-    )
+    outcome = detect(load_params(), args.current)
+    return conclude(outcome, args, DRIFT_REPORT, DRIFT_RESULT, flag="drifted", failure="drift")

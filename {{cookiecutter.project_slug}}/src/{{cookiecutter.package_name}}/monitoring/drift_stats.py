@@ -39,25 +39,18 @@ def psi(reference: np.ndarray, current: np.ndarray) -> float:
     return float(np.sum((actual - expected) * np.log(actual / expected)))
 
 
-def quantile_edges(reference: np.ndarray, bins: int) -> np.ndarray:
-    """Inner bin edges at the reference's quantiles; ties (e.g. small integers) merge bins."""
-    return np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)[1:-1]))
-
-
-def binned(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Counts per bin; the outer bins are open, so values beyond the reference's range count."""
-    return np.bincount(np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1)
-
-
 def compare_numeric(reference: pd.Series, current: pd.Series, bins: int) -> Comparison:
     ref = pd.to_numeric(reference, errors="coerce").dropna().to_numpy(dtype=float)
     cur = pd.to_numeric(current, errors="coerce").dropna().to_numpy(dtype=float)
     if len(ref) == 0 or len(cur) == 0:
         return Comparison(psi=None)
-    edges = quantile_edges(ref, bins)
+    # Bins at the reference's quantiles (ties, e.g. small integers, merge bins); the outer
+    # bins are open, so values beyond the reference's range count.
+    inner = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)[1:-1]))
+    edges = np.concatenate([[-np.inf], inner, [np.inf]])
     ks = stats.ks_2samp(ref, cur)
     return Comparison(
-        psi=psi(binned(ref, edges), binned(cur, edges)),
+        psi=psi(np.histogram(ref, edges)[0], np.histogram(cur, edges)[0]),
         ks_statistic=float(ks.statistic),
         ks_pvalue=float(ks.pvalue),
     )
@@ -65,13 +58,11 @@ def compare_numeric(reference: pd.Series, current: pd.Series, bins: int) -> Comp
 
 def category_counts(reference: pd.Series, current: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Counts over the reference's categories plus one bucket for every unseen category."""
-    ref = reference.dropna().astype(str)
-    cur = current.dropna().astype(str)
-    categories = sorted(ref.unique())
-    cur = cur.where(cur.isin(categories), UNSEEN)
-    ref_counts = ref.value_counts().reindex([*categories, UNSEEN], fill_value=0)
-    cur_counts = cur.value_counts().reindex([*categories, UNSEEN], fill_value=0)
-    return ref_counts.to_numpy(), cur_counts.to_numpy()
+    ref, cur = reference.dropna().astype(str), current.dropna().astype(str)
+    order = [*sorted(ref.unique()), UNSEEN]
+    cur = cur.where(cur.isin(order[:-1]), UNSEEN)
+    ref_counts = ref.value_counts().reindex(order, fill_value=0).to_numpy()
+    return ref_counts, cur.value_counts().reindex(order, fill_value=0).to_numpy()
 
 
 def compare_categorical(reference: pd.Series, current: pd.Series) -> Comparison:
@@ -79,12 +70,10 @@ def compare_categorical(reference: pd.Series, current: pd.Series) -> Comparison:
     if ref_counts.sum() == 0 or cur_counts.sum() == 0:
         return Comparison(psi=None)
     observed = np.vstack([ref_counts, cur_counts])
-    observed = observed[:, observed.sum(axis=0) > 0]
-    chi2_pvalue = 1.0
-    if observed.shape[1] > 1:
-        chi2_pvalue = float(stats.chi2_contingency(observed).pvalue)
+    observed = observed[:, observed.sum(axis=0) > 0]  # a category neither side has tells nothing
+    chi2 = stats.chi2_contingency(observed).pvalue if observed.shape[1] > 1 else 1.0
     return Comparison(
         psi=psi(ref_counts, cur_counts),
-        chi2_pvalue=chi2_pvalue,
+        chi2_pvalue=float(chi2),
         unseen_share=float(cur_counts[-1] / cur_counts.sum()),
     )

@@ -41,18 +41,15 @@ def commit_identity() -> list[str]:
     return [] if configured.returncode == 0 or has_env else BOT_IDENTITY
 
 
-def verdict(path: Path, key: str) -> list[str]:
-    """The names a check's JSON result flags under `key` (drifted columns, dropped metrics)."""
-    return json.loads(path.read_text()).get(key, []) if path.exists() else []
-
-
 def reason() -> str:
     """Why this retraining runs: input drift, a performance drop, or a forced run."""
     found = []
-    if drifted := verdict(DRIFT_RESULT, "drifted_columns"):
-        found.append(f"input drift in {', '.join(drifted)}")
-    if dropped := verdict(PERFORMANCE_RESULT, "dropped_metrics"):
-        found.append(f"a performance drop in {', '.join(dropped)}")
+    for result, key, what in (
+        (DRIFT_RESULT, "drifted_columns", "input drift"),
+        (PERFORMANCE_RESULT, "dropped_metrics", "a performance drop"),
+    ):
+        if result.exists() and (names := json.loads(result.read_text()).get(key)):
+            found.append(f"{what} in {', '.join(names)}")
     return " and ".join(found) or "a forced run (no drift, no performance drop)"
 
 
@@ -107,5 +104,4 @@ def open_pull_request(params: Params, base: str = "main") -> str:
 
 
 def retrain_pr_command(args: Namespace) -> str:
-    params = load_params()
-    return open_pull_request(params, args.base)
+    return open_pull_request(load_params(), args.base)

@@ -1,8 +1,9 @@
-"""How a monitoring check ends, for drift and performance alike.
+"""How a monitoring check ends, for drift and performance alike: a Markdown report, a JSON
+result and Prometheus gauges, and the push of those gauges to a Pushgateway.
 
-Both write a Markdown report, a JSON result and its Prometheus gauges, tell a workflow the
-verdict through GITHUB_OUTPUT, and exit 3 on a bad verdict (exit 2 is for bad input), so
-retrain.yml and the alerts treat the two checks the same way.
+Both exit 3 on a bad verdict (2 is for bad input) and tell a workflow through GITHUB_OUTPUT,
+so retrain.yml and the alerts treat them the same way. Prometheus cannot scrape a short CI
+job, so CI pushes the gauge file in a step of its own; monitoring/alerts.yaml reads it there.
 """
 
 from __future__ import annotations
@@ -10,37 +11,108 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+import urllib.error
+import urllib.parse
+from argparse import Namespace
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, Protocol
 
+from prometheus_client import Metric, push_to_gateway, write_to_textfile
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
+
+from ..core.errors import UserError
+from ..core.params import PACKAGE
+from ..core.paths import DRIFT_RESULT, PERFORMANCE_RESULT
 from ..core.reports import publish
 
 BAD_VERDICT_EXIT = 3
+TIMEOUT_SECONDS = 10.0
+
+
+class Outcome(Protocol):
+    failed: list[str]  # what failed the check (drifted columns, dropped metrics)
+
+    def markdown(self) -> str: ...
+    def as_json(self) -> dict[str, Any]: ...
+    def collect(self) -> list[Metric]: ...  # its gauges: a prometheus_client collector
+
+
+def gauge(name: str, documentation: str, samples: float | dict, *labels: str) -> Metric:
+    """`<package>_<name>`: one value, or one per tuple of `labels` values."""
+    family = GaugeMetricFamily(f"{PACKAGE}_{name}", documentation, labels=labels)
+    for values, value in samples.items() if isinstance(samples, dict) else [((), samples)]:
+        family.add_metric(list(values), value)
+    return family
+
+
+def write_gauges(path: Path, collector: Collector) -> Path:
+    """Prometheus text, label values escaped, the file replaced whole (no half-read file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_to_textfile(str(path), collector)
+    return path
 
 
 def conclude(
-    *,
-    text: str,
-    report: Path,
-    result: dict[str, Any],
-    result_file: Path,
-    write_gauges: Callable[[Path], Path],
-    flag: str,
-    failed: list[str],
-    failure: str,
-    report_only: bool,
+    outcome: Outcome, args: Namespace, report: Path, result: Path, flag: str, failure: str
 ) -> int:
-    """Write the outputs, set `flag` for the workflow, print, and return the exit code."""
-    publish(text, report)
-    result_file.parent.mkdir(parents=True, exist_ok=True)
-    result_file.write_text(json.dumps(result, indent=2) + "\n")
-    write_gauges(result_file.with_suffix(".prom"))
+    """Write the outputs (--output, --json override `report`, `result`), set `flag` for the
+    workflow, print the report, and return the exit code (0 under --report-only)."""
+    text = outcome.markdown()
+    publish(text, args.output or report)
+    result = args.json or result
+    result.parent.mkdir(parents=True, exist_ok=True)
+    result.write_text(json.dumps(outcome.as_json(), indent=2) + "\n")
+    write_gauges(result.with_suffix(".prom"), outcome)
     if github_output := os.environ.get("GITHUB_OUTPUT"):
         with open(github_output, "a") as handle:
-            handle.write(f"{flag}={'true' if failed else 'false'}\n")
+            handle.write(f"{flag}={'true' if outcome.failed else 'false'}\n")
     print(text)
-    if failed and not report_only:
-        print(f"error: {failure} in {', '.join(failed)}", file=sys.stderr)
+    if outcome.failed and not args.report_only:
+        print(f"error: {failure} in {', '.join(outcome.failed)}", file=sys.stderr)
         return BAD_VERDICT_EXIT
     return 0
+
+
+def push_metrics(path: Path, check: str) -> str:
+    """PUT the gauge file of one check (drift, performance) to the job `<package>_<check>`,
+    replacing the job's previous values (a stale PSI or metric must not linger)."""
+    base = os.environ.get("PUSHGATEWAY_URL", "")
+    if not base:
+        raise UserError("set PUSHGATEWAY_URL (e.g. http://pushgateway:9091) to push the metrics")
+    parsed = urllib.parse.urlparse(base)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise UserError(
+            f"PUSHGATEWAY_URL must be an http(s) URL like http://pushgateway:9091, not {base!r}"
+        )
+    if not path.is_file():
+        raise UserError(f"{path} not found: run `make {check}` (or `make {check}-report`) first")
+    try:
+        families = list(text_string_to_metric_families(path.read_text()))
+    except ValueError as error:  # a UnicodeDecodeError is one too
+        raise UserError(
+            f"{path} is not Prometheus text ({error}): run `make {check}` again"
+        ) from error
+    gateway, job = base.rstrip("/"), f"{PACKAGE}_{check}"
+    url = f"{gateway}/metrics/job/{job}"  # a package name needs no escaping in a URL
+    try:
+        collector = SimpleNamespace(collect=lambda: families)
+        push_to_gateway(gateway, job, collector, timeout=TIMEOUT_SECONDS)
+    except urllib.error.HTTPError as error:
+        detail = error.read()[:300].decode(errors="replace")
+        raise UserError(f"{url} refused the metrics ({error.code}): {detail}") from error
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise UserError(f"Pushgateway {base} is unreachable ({reason}); is it running?") from error
+    series = sum(len(family.samples) for family in families)
+    return f"pushed {series} series of {path} to {url}"
+
+
+def push_drift_metrics_command(args: Namespace) -> str:
+    return push_metrics(DRIFT_RESULT.with_suffix(".prom"), "drift")
+
+
+def push_performance_metrics_command(args: Namespace) -> str:
+    return push_metrics(PERFORMANCE_RESULT.with_suffix(".prom"), "performance")

@@ -25,10 +25,6 @@ from {{ cookiecutter.package_name }}.core.params import (
     PACKAGE,
     DriftParams,
 )
-from {{ cookiecutter.package_name }}.monitoring import (
-    drift,
-    performance,
-)
 from {{ cookiecutter.package_name }}.monitoring.drift import (
     ColumnDrift,
     DriftOutcome,
@@ -39,11 +35,12 @@ from {{ cookiecutter.package_name }}.monitoring.drift_stats import (
 from {{ cookiecutter.package_name }}.monitoring.labels import (
     Joined,
 )
-from {{ cookiecutter.package_name }}.monitoring.metrics_push import (
-    push_metrics,
-)
 from {{ cookiecutter.package_name }}.monitoring.performance import (
     PerformanceOutcome,
+)
+from {{ cookiecutter.package_name }}.monitoring.verdict import (
+    push_metrics,
+    write_gauges,
 )
 
 # As the checks write it (prometheus_client's text), so the push sends it byte for byte.
@@ -160,7 +157,7 @@ def test_a_drift_gauge_keeps_a_column_name_that_needs_escaping(tmp_path):
         ColumnDrift("city", "categorical", None, 0.0, None, ["missing from the current data"]),
     ]
     outcome = DriftOutcome("now.csv", 100, 100, columns, [], DriftParams())
-    path = drift.write_prometheus(outcome, tmp_path / "reports" / "drift.prom")
+    path = write_gauges(tmp_path / "reports" / "drift.prom", outcome)
     assert families(path) == {
         f"{PACKAGE}_drift_detected": (
             "gauge",
@@ -192,7 +189,7 @@ def test_a_performance_gauge_keeps_feature_and_group_names_that_need_escaping(tm
         unfair=[],
         groups={AWKWARD: FeatureFairness(groups={AWKWARD: group})},
     )
-    gauges = families(performance.write_prometheus(outcome, tmp_path / "performance.prom"))
+    gauges = families(write_gauges(tmp_path / "performance.prom", outcome))
     assert gauges == {
         f"{PACKAGE}_performance_drop": (
             "gauge",
@@ -220,7 +217,7 @@ def test_a_performance_gauge_keeps_feature_and_group_names_that_need_escaping(tm
 def test_a_written_gauge_is_pushed_byte_for_byte(gateway, tmp_path, monkeypatch):
     columns = [ColumnDrift(AWKWARD, "numeric", Comparison(psi=0.3), 0.0, 0.0, ["PSI"])]
     outcome = DriftOutcome("now.csv", 100, 100, columns, [], DriftParams())
-    path = drift.write_prometheus(outcome, tmp_path / "drift.prom")
+    path = write_gauges(tmp_path / "drift.prom", outcome)
     monkeypatch.setenv("PUSHGATEWAY_URL", gateway.url)
     assert "pushed 2 series" in push_metrics(path, "drift")
     assert gateway.received[0][3] == path.read_bytes()
