@@ -75,3 +75,27 @@ def test_the_log_is_off_unless_a_file_is_named(monkeypatch, tmp_path):
     assert open_log(ServeParams(), on_drop=lambda: None) is None
     monkeypatch.setenv("INFERENCE_LOG", str(tmp_path / "on.jsonl"))
     assert isinstance(open_log(ServeParams(), on_drop=lambda: None), InferenceLog)
+
+
+def test_the_log_rotates_past_its_size_so_the_disk_holds_at_most_two_files(params, raw, tmp_path):
+    features, served = records(params, raw, 10)
+    path = tmp_path / "log.jsonl"
+    log = InferenceLog(path, capacity=100, on_drop=lambda: None, max_bytes=1500)
+    for start in range(0, 10, 2):  # five batches of two records
+        log.record_batch(served[start : start + 2], features, [0, 1], prediction_ids(2))
+    log.close()
+    older = path.with_name("log.jsonl.1")
+    assert older.exists(), "rotated past 1,500 bytes"
+    for kept in (path, older):  # each file stops growing at the first batch past the limit
+        assert kept.stat().st_size < 1500 + 2 * max(len(line) for line in kept.open())
+    lines = older.read_text().splitlines() + path.read_text().splitlines()
+    ids = [json.loads(line)["id"] for line in lines]
+    assert len(ids) == len(set(ids)) and len(ids) <= 10  # the oldest rotated out, none twice
+
+
+def test_the_size_limit_comes_from_params(params, tmp_path, monkeypatch):
+    monkeypatch.setenv("INFERENCE_LOG", str(tmp_path / "log.jsonl"))
+    serve = ServeParams(inference_log_max_mb=0.5)
+    log = open_log(serve, lambda: None)
+    assert log is not None and log.max_bytes == 2**19
+    log.close()

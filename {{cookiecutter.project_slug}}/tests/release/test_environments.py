@@ -21,8 +21,9 @@ def github(monkeypatch):
 
     def call(*command: str) -> str:
         calls.append(command)
-        name = command[-1].split("/environments/")[1].split("/")[0] if "/environments/" in command[-1] else ""
-        if command[-1].endswith("/deployment-branch-policies") and "--method" not in command:
+        path = command[-1]
+        if path.endswith("/deployment-branch-policies") and "--method" not in command:
+            name = path.split("/environments/")[1].split("/")[0]
             return json.dumps({"branch_policies": policies[name]})
         return "{}"
 
@@ -36,7 +37,8 @@ def writes(calls: list[tuple[str, ...]]) -> list[tuple[str, str]]:
 
 def test_every_environment_gets_a_main_only_policy_and_loses_any_other(github):
     message = environments.protect_environments_command(None)
-    assert message.splitlines() == [f"{name}: deployable from main only" for name in environments.ENVIRONMENTS]
+    names = environments.ENVIRONMENTS
+    assert message.splitlines() == [f"{name}: deployable from main only" for name in names]
     base = "repos/{owner}/{repo}/environments"
     assert writes(github) == [
         ("PUT", f"{base}/release"),

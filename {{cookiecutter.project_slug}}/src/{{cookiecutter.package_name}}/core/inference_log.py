@@ -3,11 +3,14 @@ each, which `make drift CURRENT=<log>` reads back and `make performance` joins w
 
 The request path only enqueues, once per batch; a background thread writes the lines. The
 queue is bounded (in batches): when the disk falls behind, records are dropped and counted,
-never buffered without limit. Off unless serve.inference_log or INFERENCE_LOG names a file.
+never buffered without limit. The file is bounded too: past serve.inference_log_max_mb it
+becomes `<log>.1` (replacing the one before) and a new file starts, so the log never holds
+more than about twice that. Off unless serve.inference_log or INFERENCE_LOG names a file.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import queue
@@ -27,10 +30,21 @@ from .params import ServeParams
 STOP = object()
 
 
+def rotated(path: Path) -> Path:
+    return path.with_name(path.name + ".1")
+
+
 class InferenceLog:
-    def __init__(self, path: Path, capacity: int, on_drop: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        capacity: int,
+        on_drop: Callable[[], None],
+        max_bytes: int = 100 * 2**20,
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.max_bytes = max_bytes
         self.on_drop = on_drop
         self.pending: queue.Queue[Any] = queue.Queue(maxsize=capacity)
         self.writer = threading.Thread(
@@ -55,7 +69,8 @@ class InferenceLog:
     def _write(self, pending: queue.Queue[Any]) -> None:
         """Drain the queue it was started with (bound once, so nothing can swap it mid-run)."""
         # Append mode: lines from several server workers interleave whole, never torn.
-        with self.path.open("a") as handle:
+        handle = self.path.open("a")
+        try:
             while (batch := pending.get()) is not STOP:
                 served, records, columns, predictions, ids = batch
                 # A validated record's fields are positional: field_<i> is the i-th column.
@@ -65,6 +80,26 @@ class InferenceLog:
                     line = dict(id=id_, time=served, features=features, prediction=prediction)
                     handle.write(json.dumps(line, default=str) + "\n")
                 handle.flush()
+                handle = self._rotate_if_full(handle)
+        finally:
+            handle.close()
+
+    def _rotate_if_full(self, handle: Any) -> Any:
+        """Past the limit, one writer (under a lock, as server workers share the file) moves
+        the log aside; every writer whose file was moved reopens the path."""
+        with open(rotated(self.path).with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                current = os.stat(self.path)
+            except FileNotFoundError:
+                current = None
+            mine = os.fstat(handle.fileno())
+            if current is not None and current.st_ino == mine.st_ino:
+                if current.st_size < self.max_bytes:
+                    return handle
+                os.replace(self.path, rotated(self.path))
+        handle.close()
+        return self.path.open("a")
 
     def close(self, timeout: float = 5.0) -> None:
         self.pending.put(STOP, timeout=timeout)
@@ -79,7 +114,10 @@ def log_path(params: ServeParams) -> Path | None:
 
 def open_log(params: ServeParams, on_drop: Callable[[], None]) -> InferenceLog | None:
     path = log_path(params)
-    return InferenceLog(path, params.inference_log_queue, on_drop) if path else None
+    if path is None:
+        return None
+    limit = int(params.inference_log_max_mb * 2**20)
+    return InferenceLog(path, params.inference_log_queue, on_drop, limit)
 
 
 def read_frame(path: Path, fields: Callable[[int, Any], dict[str, Any] | None]) -> pd.DataFrame:

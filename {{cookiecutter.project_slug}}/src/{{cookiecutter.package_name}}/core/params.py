@@ -169,6 +169,7 @@ class ServeParams(Section):
     workers: int = Field(default=1, ge=1)  # server processes: one per core it may use
     inference_log: str = ""  # JSON-lines file of served records for `make drift`; "" is off
     inference_log_queue: int = Field(default=10000, ge=1)  # entries waiting before drops
+    inference_log_max_mb: float = Field(default=100, gt=0)  # then it becomes <log>.1
 
     @model_validator(mode="after")
     def _timeout_outlasts_batching(self) -> Self:
