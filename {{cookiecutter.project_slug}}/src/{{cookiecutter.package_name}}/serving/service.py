@@ -1,21 +1,11 @@
 """The prediction service: BentoML 1.4, serving exactly the reviewed model.
 
-POST /predict takes `{"records": [...]}`: one record or up to `serve.max_batch_size`. Each
-record is checked against the data contract before it reaches the model, so a bad payload
-gets HTTP 400 naming the field, never a 500. Concurrent requests are merged into one
-DataFrame and one `model.predict` call (serving/batching.py), which is where the throughput
-comes from. The model call runs on the event loop, not in a worker thread, so it and the HTTP
-handling never contend for the GIL across threads; requests wait in their sockets meanwhile,
-and the next batch takes them all. GET /livez, /readyz and /metrics come with BentoML.
-Around it all, http_guard.py answers 415 to non-JSON bodies, gives every error one JSON shape
-and makes /docs.json say so; `make fuzz` checks that contract with schemathesis.
-
-With monitoring, each record and its prediction can go to an inference log
-(core/inference_log.py) that `make drift` and `make performance` read back.
-
-The model is `models/model.skops` at the md5 that dvc.lock records (core/lockfile.py),
-saved into the BentoML model store by `make bento`. The image carries only what serving
-needs.
+POST /predict takes `{"records": [...]}`, each record checked against the data contract
+(payload.py): a bad payload gets HTTP 400 naming the field, never a 500. Concurrent requests
+share one `model.predict` call (batching.py) on the event loop, so the model and the HTTP
+handling never contend for the GIL across threads. http_guard.py gives every error one JSON
+shape and makes /docs.json say so (`make fuzz` checks it). With monitoring, records and their
+predictions go to the inference log (core/inference_log.py).
 """
 
 from __future__ import annotations
@@ -37,10 +27,8 @@ from ..core.contract import serving_columns
 from ..core.lockfile import model_tag
 from ..core.model_file import MODEL_PACKAGES, load_model
 from ..core.params import PACKAGE, load_params
-from . import request_timeout
 from .batching import ContinuousBatcher, Overloaded
-from .body_limit import BodyLimit, max_body_bytes
-from .http_guard import HttpGuard
+from .http_guard import HttpGuard, install_request_timeout, max_body_bytes
 from .model_call import for_serving, one_warning_filter
 from .payload import (
     Prediction,
@@ -82,11 +70,7 @@ IMAGE = bentoml.images.Image(
     distro="python-slim",
     lock_python_packages=bentoml.use_arguments(BuildArguments).lock_packages,
 ).python_packages(*(f"{name}=={version(name)}" for name in SERVING_PACKAGES))
-
-
-# A request still unanswered after serve.request_timeout_s gets 504, from request_timeout.py's
-# middleware in place of BentoML's, which keeps every request in memory that long.
-request_timeout.install()
+install_request_timeout()  # BentoML's keeps every request in memory until its timeout
 
 
 @bentoml.service(
@@ -137,21 +121,16 @@ class Predictor:
     @bentoml.api(route="/predict", input_spec=PredictRequest)
     async def predict(self, records: list[Any]) -> Annotated[list[Prediction], JSON]:
         """Predict every record; `id` names the prediction (labels join on it later) and
-        `warnings` lists values the model ignores (unknown categories).
-
-        BentoML has validated this request against the contract, so one bad request never
-        fails the others it is batched with. The batcher merges it with every request
-        waiting for the model (serving/batching.py).
-        """
+        `warnings` lists values the model ignores (unknown categories). BentoML validated the
+        request already, so one bad request never fails the others batched with it."""
         try:
             return await self.batcher(records)
         except Overloaded as error:
             raise ServiceUnavailable(str(error)) from error
 
     def predict_batch(self, records: list[Any]) -> list[Prediction]:
-        """One model call for the records of every request in the batch. It runs on the event
-        loop (see the module docstring); the inference log only queues the batch for its own
-        thread."""
+        """One model call for every request in the batch, on the event loop; the inference
+        log only queues the batch for its own thread."""
         self.batch_records.observe(len(records))
         frame = to_frame(records, FEATURES)
         with self.threads.limit(limits=1, user_api="openmp"), one_warning_filter():
@@ -166,16 +145,13 @@ class Predictor:
         if self.log is not None:
             self.log.record_batch(records, FEATURES, predictions, ids)
         return [
-            Prediction(id=id_, prediction=prediction, warnings=list(unknown[index].values()))
-            if index in unknown
-            else Prediction(id=id_, prediction=prediction)
-            for index, (id_, prediction) in enumerate(zip(ids, predictions, strict=True))
+            Prediction(id=id_, prediction=value, warnings=list(unknown.get(index, {}).values()))
+            for index, (id_, value) in enumerate(zip(ids, predictions, strict=True))
         ]
 
 
-# Unsupported media types get 415, every error one JSON shape, /docs.json what is answered.
-Predictor.add_asgi_middleware(HttpGuard, json_routes=["/predict"])
-# A body larger than any valid request gets 413 before BentoML reads it whole (body_limit.py).
 Predictor.add_asgi_middleware(
-    BodyLimit, max_bytes=max_body_bytes(FEATURES, PARAMS.serve.max_batch_size)
+    HttpGuard,
+    json_routes=["/predict"],
+    max_bytes=max_body_bytes(FEATURES, PARAMS.serve.max_batch_size),
 )

@@ -1,8 +1,6 @@
 """A smoke test of a running service, for after a deploy: ready, and one valid prediction.
-
-The record is built from the data contract alone, so the check needs no data files. Only the
-standard library talks HTTP, so it runs anywhere the project is installed.
-"""
+The record comes from the data contract and HTTP from the standard library, so it runs
+wherever the project is installed, without data files."""
 
 from __future__ import annotations
 
@@ -60,5 +58,4 @@ def smoke(params: Params) -> str:
 
 
 def smoke_command(args: Namespace) -> str:
-    params = load_params()
-    return smoke(params)
+    return smoke(load_params())
