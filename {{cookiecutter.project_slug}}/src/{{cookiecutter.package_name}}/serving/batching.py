@@ -1,12 +1,8 @@
 """Continuous batching: one model call at a time, and every request that arrived while it ran
-rides in the next one.
-
-A model call costs about the same for 1 record as for 20, so throughput comes from merging
-concurrent requests. BentoML's adaptive batching waits on a timer tuned from past waits, which
-keeps batches small under load and makes a lone request wait for company that does not come.
-Here the model runs on the event loop (service.py) and requests wait in their sockets; once it
-returns, the loop reads every one of them before the next call: a lone request is predicted at
-once, and under load a batch holds every waiting request, up to max_batch_size records.
+rides in the next one, up to max_batch_size records. A model call costs about the same for 1
+record as for 20, so throughput comes from merging requests; BentoML's adaptive batching waits on
+a timer tuned from past waits, which keeps batches small under load and makes a lone request
+wait for company that does not come. Here a lone request is predicted at once.
 """
 
 from __future__ import annotations
@@ -18,17 +14,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-# A request read from its socket in one pass of the event loop reaches the batcher in the
-# next (the first pass parses it and schedules its handler), so a batch closes after two
-# passes in a row bring no new request.
+# A request read from its socket in one pass of the event loop reaches the batcher in the next,
+# so a batch closes after two passes in a row bring no new request.
 QUIET_PASSES = 2
 # Under a steady stream every pass may bring one more: the batch closes after this many.
 MAX_PASSES = 64
 
 
 class Overloaded(RuntimeError):
-    """A request waited longer than the latency budget for the model: refuse it (HTTP 503)
-    instead of queueing without bound."""
+    """Waited beyond the latency budget: refused (HTTP 503) rather than queued without bound."""
 
 
 @dataclass

@@ -18,8 +18,10 @@ import asyncio
 import contextvars
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
+from http.client import responses
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -82,10 +84,7 @@ def max_body_bytes(columns: Sequence[ColumnSpec], max_records: int) -> int:
 
 def reshape(status: int, body: bytes) -> bytes:
     """Any error body BentoML or Starlette wrote, in the one documented shape."""
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
+    phrase = responses.get(status, "Error")
     try:
         original: Any = json.loads(body)
     except ValueError:
@@ -146,14 +145,13 @@ async def _answer(send: Send, status: int, body: bytes, headers: Iterable[Any] =
     await send({"type": "http.response.body", "body": body})
 
 
+@dataclass
 class HttpGuard:
-    """ASGI middleware around BentoML's app; `json_routes` are the POST endpoints (/predict),
-    `max_bytes` the largest body any request may have."""
+    """ASGI middleware around BentoML's app."""
 
-    def __init__(self, app: ASGIApp, json_routes: Iterable[str], max_bytes: int) -> None:
-        self.app = app
-        self.json_routes = frozenset(json_routes)
-        self.max_bytes = max_bytes
+    app: ASGIApp
+    json_routes: Collection[str]  # the POST endpoints: /predict
+    max_bytes: int  # the largest body any request may have
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -170,20 +168,18 @@ class HttpGuard:
         if declared.isdigit() and int(declared) > self.max_bytes:
             await _answer(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(too_large))
             return
-        chunks: list[bytes] = []
-        size, more = 0, True
+        body, more = bytearray(), True
         while more:
             message = await receive()
             if message["type"] != "http.request":  # the client went away
                 return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self.max_bytes:
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
                 await _answer(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(too_large))
                 return
             more = message.get("more_body", False)
         # The body read, BentoML gets it back in one message, then the client's next ones.
-        pending = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+        pending = [{"type": "http.request", "body": bytes(body), "more_body": False}]
 
         async def replay() -> Message:
             return pending.pop() if pending else await receive()
@@ -210,16 +206,16 @@ class HttpGuard:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     started, status, body = True, held["status"], b"".join(chunks)
-                    if status < 400:  # the document
+                    if status >= 400:
+                        body = reshape(status, body)
+                    else:  # /docs.json
                         body = json.dumps(document(json.loads(body))).encode()
                     headers = [
                         (name, value)
                         for name, value in held.get("headers", [])
                         if name.lower() not in (b"content-type", b"content-length")
                     ]
-                    await _answer(
-                        send, status, reshape(status, body) if status >= 400 else body, headers
-                    )
+                    await _answer(send, status, body, headers)
 
         try:
             await self.app(scope, receive, rewriting)
@@ -231,6 +227,7 @@ class HttpGuard:
             await _answer(send, HTTPStatus.INTERNAL_SERVER_ERROR, error_body(message))
 
 
+@dataclass
 class RequestTimeout:
     """HTTP 504, in the one error shape, for a request not answered in time; installed in the
     place of BentoML's TimeoutMiddleware (same `timeout` keyword, same status).
@@ -241,9 +238,8 @@ class RequestTimeout:
     runs in an empty context and is cancelled when the answer starts.
     """
 
-    def __init__(self, app: ASGIApp, timeout: float) -> None:
-        self.app = app
-        self.timeout = timeout
+    app: ASGIApp
+    timeout: float
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):

@@ -40,12 +40,12 @@ from .payload import (
 )
 from .prediction_metrics import observe, prediction_metric
 
-# What serving needs, pinned to the versions the model was trained with; bentoml adds itself.
-# No dvc, mlflow or pandera: the contract's columns come as JSON (core/contract.py).
+# Pinned to the versions the model was trained with; no dvc, mlflow or pandera (the contract's
+# columns come as JSON, core/contract.py); bentoml adds itself.
 SERVING_PACKAGES = (*MODEL_PACKAGES, "threadpoolctl", "pyyaml", "pydantic")
 MODEL_FILENAME = "model.skops"
-# The answer's media type, declared. Left undeclared, BentoML derives it for every response by
-# generating the output model's JSON schema, a large share of each request's CPU.
+# Left undeclared, BentoML derives the media type of every response from the output model's
+# JSON schema, a large share of each request's CPU.
 JSON = ContentType("application/json")
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
@@ -61,10 +61,9 @@ PARAMS = load_params()
 FEATURES, TARGET = serving_columns(PARAMS.data.schema_file, PARAMS.data.target)
 Record = record_model(FEATURES)
 PredictRequest = request_model(Record, PARAMS.serve.max_batch_size)
-# Image size: for a known `distro` BentoML prepends `apt-get install build-essential git ...`
-# (about 640 MB) that these wheels never need. The same python:X.Y-slim base named directly,
-# under a distro name BentoML does not know, skips that layer: the image holds the base, uv
-# and these packages. (`.system_packages()` then refuses; use `.run("apt-get update && ...")`.)
+# For a known `distro` BentoML adds `apt-get install build-essential git ...` (about 640 MB) these
+# wheels never need; the same base under a distro name it does not know skips that layer.
+# (`.system_packages()` then refuses; use `.run("apt-get update && ...")`.)
 IMAGE = bentoml.images.Image(
     base_image=f"python:{sys.version_info.major}.{sys.version_info.minor}-slim",
     distro="python-slim",
@@ -84,9 +83,8 @@ class Predictor:
 
     def __init__(self) -> None:
         self.model = for_serving(load_model(Path(self.model_ref.path_of(MODEL_FILENAME))))
-        # One OpenMP thread per model call, set per call: limits are per thread, and predict
-        # runs on the event loop's. Gradient boosting otherwise wakes every core for each of its
-        # trees, which costs a small batch more than its whole prediction.
+        # One OpenMP thread, set per call (limits are per thread): gradient boosting otherwise
+        # wakes every core for each tree, which costs a small batch more than its prediction.
         self.threads = ThreadpoolController()
         import prometheus_client  # here, in the worker: BentoML set up multiprocess metrics
 
@@ -113,9 +111,8 @@ class Predictor:
         )
         self.log = open_log(PARAMS.serve, dropped.inc)
 {%- endif %}
-        # Everything loaded so far (BentoML, pandas, sklearn, the model: hundreds of thousands
-        # of objects) lives as long as the worker. Frozen, the cyclic GC stops re-scanning it,
-        # so full collections no longer pause requests.
+        # The ~200,000 objects loaded so far live as long as the worker: frozen, the cyclic GC
+        # stops re-scanning them, so full collections no longer pause requests.
         gc.freeze()
 
     @bentoml.api(route="/predict", input_spec=PredictRequest)
@@ -135,8 +132,7 @@ class Predictor:
         frame = to_frame(records, FEATURES)
         with self.threads.limit(limits=1, user_api="openmp"), one_warning_filter():
             predictions = self.model.predict(frame).tolist()
-        # Per batch, not per record: one set difference per categorical column, one metric
-        # update per class or bucket, one inference log entry.
+        # Per batch, not per record: metric updates and one inference log entry.
         unknown = unknown_categories(records, FEATURES)
         for column, count in Counter(c for found in unknown.values() for c in found).items():
             self.unknown.labels(column=column).inc(count)
