@@ -20,12 +20,9 @@ def for_serving(model: Pipeline) -> Pipeline:
 
 @contextmanager
 def one_warning_filter() -> Iterator[None]:
-    """Run a served model call under a single warnings filter, restoring the process's after.
-
-    sklearn's joblib wrapper re-applies every active filter once per task (per tree, per
-    ColumnTransformer branch), and the serving process has a dozen; with none, sklearn warns on
-    every tree. The list is process-wide, so keep this around the model call alone.
-    """
+    """A served model call under one warnings filter: sklearn's joblib wrapper re-applies every
+    active filter per task (per tree), and the serving process has a dozen; with none, sklearn
+    warns on every tree. The list is process-wide: keep this around the model call alone."""
     with warnings.catch_warnings():
         warnings.filters[:] = [("default", None, Warning, None, 0)]
         yield
