@@ -205,7 +205,7 @@ class HttpGuard:
             else:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    started, status, body = True, held["status"], b"".join(chunks)
+                    status, body = held["status"], b"".join(chunks)
                     if status >= 400:
                         body = reshape(status, body)
                     else:  # /docs.json
@@ -215,6 +215,7 @@ class HttpGuard:
                         for name, value in held.get("headers", [])
                         if name.lower() not in (b"content-type", b"content-length")
                     ]
+                    started = True
                     await _answer(send, status, body, headers)
 
         try:
