@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bentoml.exceptions import ServiceUnavailable
+
 # A request read from its socket in one pass of the event loop reaches the batcher in the next,
 # so a batch closes after two passes in a row bring no new request.
 QUIET_PASSES = 2
@@ -21,7 +23,7 @@ QUIET_PASSES = 2
 MAX_PASSES = 64
 
 
-class Overloaded(RuntimeError):
+class Overloaded(ServiceUnavailable):
     """Waited beyond the latency budget: refused (HTTP 503) rather than queued without bound."""
 
 

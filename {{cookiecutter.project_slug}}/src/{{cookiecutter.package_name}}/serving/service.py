@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import bentoml
-from bentoml.exceptions import ServiceUnavailable
 from bentoml.validators import ContentType
 from pydantic import BaseModel
 from threadpoolctl import ThreadpoolController
@@ -27,7 +26,8 @@ from ..core.contract import serving_columns
 from ..core.lockfile import model_tag
 from ..core.model_file import MODEL_PACKAGES, load_model
 from ..core.params import PACKAGE, load_params
-from .batching import ContinuousBatcher, Overloaded
+from ..core.paths import MODEL_FILE
+from .batching import ContinuousBatcher
 from .http_guard import HttpGuard, install_request_timeout, max_body_bytes
 from .model_call import for_serving, one_warning_filter
 from .payload import (
@@ -43,11 +43,9 @@ from .prediction_metrics import observe, prediction_metric
 # Pinned to the versions the model was trained with; no dvc, mlflow or pandera (the contract's
 # columns come as JSON, core/contract.py); bentoml adds itself.
 SERVING_PACKAGES = (*MODEL_PACKAGES, "threadpoolctl", "pyyaml", "pydantic")
-MODEL_FILENAME = "model.skops"
 # Left undeclared, BentoML derives the media type of every response from the output model's
 # JSON schema, a large share of each request's CPU.
 JSON = ContentType("application/json")
-BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
 
 class BuildArguments(BaseModel):
@@ -82,7 +80,7 @@ class Predictor:
     model_ref = bentoml.models.BentoModel(model_tag())
 
     def __init__(self) -> None:
-        self.model = for_serving(load_model(Path(self.model_ref.path_of(MODEL_FILENAME))))
+        self.model = for_serving(load_model(Path(self.model_ref.path_of(MODEL_FILE.name))))
         # One OpenMP thread, set per call (limits are per thread): gradient boosting otherwise
         # wakes every core for each tree, which costs a small batch more than its prediction.
         self.threads = ThreadpoolController()
@@ -97,7 +95,7 @@ class Predictor:
         self.batch_records = prometheus_client.Histogram(
             f"{PACKAGE}_batch_records",
             "Records per model call: concurrent requests merged by the batcher",
-            buckets=BATCH_BUCKETS,
+            buckets=[2**n for n in range(11)],  # 1 to 1024
         )
         self.batcher = ContinuousBatcher(
             self.predict_batch, PARAMS.serve.max_batch_size, PARAMS.serve.max_latency_ms / 1000
@@ -120,10 +118,7 @@ class Predictor:
         """Predict every record; `id` names the prediction (labels join on it later) and
         `warnings` lists values the model ignores (unknown categories). BentoML validated the
         request already, so one bad request never fails the others batched with it."""
-        try:
-            return await self.batcher(records)
-        except Overloaded as error:
-            raise ServiceUnavailable(str(error)) from error
+        return await self.batcher(records)
 
     def predict_batch(self, records: list[Any]) -> list[Prediction]:
         """One model call for every request in the batch, on the event loop; the inference
