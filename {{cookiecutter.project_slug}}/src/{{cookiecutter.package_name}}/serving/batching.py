@@ -2,7 +2,8 @@
 rides in the next one, up to max_batch_size records. A model call costs about the same for 1
 record as for 20, so throughput comes from merging requests; BentoML's adaptive batching waits on
 a timer tuned from past waits, which keeps batches small under load and makes a lone request
-wait for company that does not come. Here a lone request is predicted at once.
+wait for company that does not come. Here the model runs on the event loop (service.py) while
+requests wait in their sockets; the next call takes them all, and a lone one goes at once.
 """
 
 from __future__ import annotations
