@@ -94,12 +94,10 @@ PACKAGE_TREE = {
     "serving": {
         "__init__",
         "batching",
-        "body_limit",
         "http_guard",
         "model_call",
         "payload",
         "prediction_metrics",
-        "request_timeout",
         "service",
         "smoke",
     },

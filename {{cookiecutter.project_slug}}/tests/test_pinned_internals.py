@@ -22,19 +22,19 @@ def moved(what: str, ours: str, why: str) -> str:
 
 
 def test_bentoml_builds_its_timeout_middleware_from_the_traffic_module(monkeypatch):
-    """serving/request_timeout.py replaces `traffic.TimeoutMiddleware`: BentoML must still
+    """serving/http_guard.py replaces `traffic.TimeoutMiddleware`: BentoML must still
     look the class up there each time it builds a service's middlewares, with `timeout=`."""
-    why = "install() patches it to stop BentoML's per-request timers piling up"
+    why = "install_request_timeout() patches it to stop BentoML's per-request timers piling up"
     try:
         from bentoml._internal.server import base_app
         from bentoml._internal.server.http import traffic
     except ImportError as error:
-        pytest.fail(moved(f"bentoml._internal.server ({error})", "serving/request_timeout.py", why))
+        pytest.fail(moved(f"bentoml._internal.server ({error})", "serving/http_guard.py", why))
     if not hasattr(traffic, "TimeoutMiddleware"):
         pytest.fail(
             moved(
                 "bentoml._internal.server.http.traffic.TimeoutMiddleware",
-                "serving/request_timeout.py",
+                "serving/http_guard.py",
                 why,
             )
         )
@@ -48,7 +48,7 @@ def test_bentoml_builds_its_timeout_middleware_from_the_traffic_module(monkeypat
     assert [(m.cls, m.kwargs) for m in built] == [(Replacement, {"timeout": 7.0})], moved(
         "BentoML's middleware assembly (BaseAppFactory.middlewares no longer imports "
         "traffic.TimeoutMiddleware at call time, or passes other arguments)",
-        "serving/request_timeout.py",
+        "serving/http_guard.py",
         why,
     )
 

@@ -41,7 +41,7 @@ def client() -> TestClient:
         Route("/docs.json", docs),
         Route("/readyz", readyz),
     ]
-    app = HttpGuard(Starlette(routes=routes), json_routes=["/predict"])
+    app = HttpGuard(Starlette(routes=routes), json_routes=["/predict"], max_bytes=10_000)
     return TestClient(app, raise_server_exceptions=False)
 
 

@@ -14,9 +14,9 @@ import pytest
 from bentoml._internal.server.base_app import BaseAppFactory
 from bentoml._internal.server.http import traffic
 
-from {{ cookiecutter.package_name }}.serving.request_timeout import (
+from {{ cookiecutter.package_name }}.serving.http_guard import (
     RequestTimeout,
-    install,
+    install_request_timeout,
 )
 
 # What an outer middleware (BentoML's tracing) puts in the request's context: its span.
@@ -81,7 +81,7 @@ def bentoml_timeout_middleware() -> type:
 
 
 def test_bentoml_s_own_timeout_keeps_an_answered_request_until_it_fires():
-    """Why RequestTimeout exists. If this fails, BentoML fixed it: drop request_timeout.py."""
+    """Why RequestTimeout exists. If this fails, BentoML fixed it: drop RequestTimeout."""
     sent, kept = call(bentoml_timeout_middleware(), answering, timeout=60)
     assert [message.get("status") for message in sent] == [200, None]
     assert kept
@@ -117,7 +117,7 @@ def test_an_app_that_fails_before_answering_raises_at_once_not_after_the_timeout
 
 def test_install_makes_bentoml_build_request_timeout(monkeypatch):
     monkeypatch.setattr(traffic, "TimeoutMiddleware", bentoml_timeout_middleware())
-    install()
+    install_request_timeout()
 
     class Factory(BaseAppFactory):
         name = "test"

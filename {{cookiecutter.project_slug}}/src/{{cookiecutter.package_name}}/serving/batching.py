@@ -1,14 +1,9 @@
 """Continuous batching: one model call at a time, and every request that arrived while it ran
-rides in the next one.
-
-A model call costs about the same for 1 record as for 20 (sklearn's fixed cost per call), so
-throughput comes from merging concurrent requests. BentoML's adaptive batching decides when
-to send a batch from a moving average of past waits, which keeps batches small under load
-and makes a lone request wait for company that does not come. Here there is no timer
-to tune: the model runs on the event loop (serving/service.py), requests wait in their sockets
-meanwhile, and once it returns the loop reads and validates every one of them before the
-next call starts. A lone request is predicted at once; under load a batch holds every request
-that is waiting, up to max_batch_size records.
+rides in the next one, up to max_batch_size records. A model call costs about the same for 1
+record as for 20, so throughput comes from merging requests; BentoML's adaptive batching waits on
+a timer tuned from past waits, which keeps batches small under load and makes a lone request
+wait for company that does not come. Here the model runs on the event loop (service.py) while
+requests wait in their sockets; the next call takes them all, and a lone one goes at once.
 """
 
 from __future__ import annotations
@@ -20,17 +15,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-# A request read from its socket in one pass of the event loop reaches the batcher in the
-# next (the first pass parses it and schedules its handler), so a batch closes after two
-# passes in a row bring no new request.
+from bentoml.exceptions import ServiceUnavailable
+
+# A request read from its socket in one pass of the event loop reaches the batcher in the next,
+# so a batch closes after two passes in a row bring no new request.
 QUIET_PASSES = 2
 # Under a steady stream every pass may bring one more: the batch closes after this many.
 MAX_PASSES = 64
 
 
-class Overloaded(RuntimeError):
-    """A request waited longer than the latency budget for the model: refuse it (HTTP 503)
-    instead of queueing without bound."""
+class Overloaded(ServiceUnavailable):
+    """Waited beyond the latency budget: refused (HTTP 503) rather than queued without bound."""
 
 
 @dataclass
@@ -40,27 +35,21 @@ class Waiting:
     since: float = field(default_factory=time.monotonic)
 
 
+@dataclass
 class ContinuousBatcher:
-    """`await batcher(items)` answers with `run`'s results for those items, in order, from
-    one call of `run` over this request's items and those of every request waiting with it.
+    """`await batcher(items)` answers `run`'s results for those items, from one call of `run`
+    over them and the items of every request waiting with it (a request is never split).
 
-    `run` is called on the event loop, one call at a time; an exception it raises answers
-    every request of that call, and the next call goes on. A request whose client left (its
-    task cancelled) is dropped before the call; one never split across calls.
+    An exception `run` raises answers every request of that call; the next call goes on. A
+    request whose client left (its task cancelled) is dropped before the call.
     """
 
-    def __init__(
-        self,
-        run: Callable[[list[Any]], list[Any]],
-        max_batch_size: int,
-        max_wait_s: float,
-    ) -> None:
-        self.run = run
-        self.max_batch_size = max_batch_size
-        self.max_wait_s = max_wait_s
-        self.queue: deque[Waiting] = deque()
-        self.queued_records = 0
-        self.worker: asyncio.Task[None] | None = None
+    run: Callable[[list[Any]], list[Any]]
+    max_batch_size: int
+    max_wait_s: float
+    queue: deque[Waiting] = field(default_factory=deque, init=False)
+    queued_records: int = field(default=0, init=False)
+    worker: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def __call__(self, items: Sequence[Any]) -> list[Any]:
         loop = asyncio.get_running_loop()
@@ -103,12 +92,12 @@ class ContinuousBatcher:
             self.queued_records -= len(waiting.items)
             if waiting.answer.done():  # its client went away
                 continue
-            if now - waiting.since > self.max_wait_s:
-                waited = (now - waiting.since) * 1000
+            waited = now - waiting.since
+            if waited > self.max_wait_s:
                 budget = self.max_wait_s * 1000
                 waiting.answer.set_exception(
                     Overloaded(
-                        f"overloaded: the request waited {waited:.0f} ms for the model, "
+                        f"overloaded: the request waited {waited * 1000:.0f} ms for the model, "
                         f"beyond serve.max_latency_ms ({budget:.0f} ms); retry later"
                     )
                 )
@@ -118,18 +107,16 @@ class ContinuousBatcher:
         return batch
 
     def _answer(self, batch: list[Waiting]) -> None:
+        # No other task runs during `run`: every answer of the batch is still pending.
         try:
             results = self.run([item for waiting in batch for item in waiting.items])
             if len(results) != sum(len(waiting.items) for waiting in batch):
                 raise RuntimeError(f"the batch function answered {len(results)} results")
         except Exception as error:  # each request of this batch gets it
             for waiting in batch:
-                if not waiting.answer.done():
-                    waiting.answer.set_exception(error)
+                waiting.answer.set_exception(error)
             return
         start = 0
         for waiting in batch:
-            end = start + len(waiting.items)
-            if not waiting.answer.done():
-                waiting.answer.set_result(results[start:end])
-            start = end
+            waiting.answer.set_result(results[start : start + len(waiting.items)])
+            start += len(waiting.items)

@@ -1,61 +1,57 @@
-"""The service's HTTP contract: one error shape, no 5xx for a bad request, an honest OpenAPI.
+"""The service's HTTP contract, as ASGI middleware around BentoML's app.
 
 BentoML answers errors in several shapes (plain text for 404 and 405, a JSON list for some
-4xx, `detail` as a list where its OpenAPI says a string) and parses any Content-Type it
-knows, so a multipart body without a boundary becomes a 500. This ASGI middleware, mounted
-with BentoML's documented `add_asgi_middleware`, keeps the library untouched and:
+4xx, `detail` a list where its OpenAPI says a string), parses any Content-Type it knows (a
+multipart body without a boundary becomes a 500) and reads any body whole before validating
+it. `HttpGuard`, mounted with BentoML's documented `add_asgi_middleware`:
 
 - answers 415 to a POST whose Content-Type is not JSON, before BentoML parses the body;
-- rewrites every error response into `{"error": str, "detail": [{loc, msg, type}]}`;
-- turns an exception that escapes the app into a 500 of that same shape;
-- serves /docs.json describing exactly that: bodies required, and each error documented
-  once (`components/responses`), referenced by every endpoint.
+- answers 413 to a body larger than any valid request, from its Content-Length or as soon as
+  it grows past the cap (the rest is never read: a client still sending may see a reset);
+- rewrites every error into `{"error": str, "detail": [{loc, msg, type}]}`, an exception that
+  escapes the app into a 500 of that shape, and /docs.json to document exactly that.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
+from http.client import responses
 from typing import Any
 
-# The ASGI types, for every middleware of the service.
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
+from pydantic import BaseModel, Field
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..core.contract import ColumnSpec
 
 JSON = "application/json"
 DOCS_PATH = "/docs.json"
+NUMBER_BYTES = 32  # the longest JSON number or literal a field may hold, with room to spare
+ESCAPED_CHAR_BYTES = 12  # a character outside ASCII may arrive as a surrogate pair of \uXXXX
 logger = logging.getLogger(__name__)
 
-ERROR_SCHEMA = {
-    "type": "object",
-    "description": "Every error the service answers, whatever the endpoint or status.",
-    "required": ["error", "detail"],
-    "properties": {
-        "error": {"type": "string", "description": "What went wrong, in one line"},
-        "detail": {
-            "type": "array",
-            "description": "One entry per invalid field; empty when no field is to blame",
-            "items": {
-                "type": "object",
-                "required": ["loc", "msg", "type"],
-                "properties": {
-                    "loc": {
-                        "type": "array",
-                        "description": 'Where: e.g. ["records", 0, "<column>"]',
-                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
-                    },
-                    "msg": {"type": "string"},
-                    "type": {"type": "string", "description": "pydantic's error type"},
-                },
-            },
-        },
-    },
-}
+
+class ErrorDetail(BaseModel):
+    loc: list[str | int] = Field(description='Where: e.g. ["records", 0, "<column>"]')
+    msg: str
+    type: str = Field(description="pydantic's error type")
+
+
+class Error(BaseModel):
+    """Every error the service answers, whatever the endpoint or status."""
+
+    error: str = Field(description="What went wrong, in one line")
+    detail: list[ErrorDetail] = Field(
+        description="One entry per invalid field; empty when no field is to blame"
+    )
+
+
 # Each error status the service may answer, documented once and referenced by endpoints.
 ERROR_RESPONSES = {
     HTTPStatus.BAD_REQUEST: "The body breaks the request model: `detail` names each field",
@@ -65,6 +61,8 @@ ERROR_RESPONSES = {
     HTTPStatus.SERVICE_UNAVAILABLE: "Not ready yet, or overloaded: retry later",
     HTTPStatus.GATEWAY_TIMEOUT: "Not answered within serve.request_timeout_s: retry later",
 }
+# A POST's errors: 503 when batching sheds load beyond max_latency_ms, 504 from RequestTimeout.
+POST_ERRORS = (400, 413, 415, 503, 504)
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
 
 
@@ -72,27 +70,21 @@ def error_body(message: str, detail: Iterable[dict[str, Any]] = ()) -> bytes:
     return json.dumps({"error": message, "detail": list(detail)}).encode()
 
 
-def _detail(items: Any) -> list[dict[str, Any]]:
-    """pydantic's error objects, reduced to the documented keys."""
-    if not isinstance(items, list):
-        return []
-    return [
-        {
-            "loc": [part if isinstance(part, int) else str(part) for part in item.get("loc", [])],
-            "msg": str(item.get("msg", "")),
-            "type": str(item.get("type", "")),
-        }
-        for item in items
-        if isinstance(item, dict)
-    ]
+def max_body_bytes(columns: Sequence[ColumnSpec], max_records: int) -> int:
+    """The largest body a valid request can have, whitespace allowed: a valid one never hits
+    the cap."""
+    record = sum(
+        len(json.dumps(column.name)) * 2
+        + 16
+        + (column.max_length * ESCAPED_CHAR_BYTES if column.max_length else NUMBER_BYTES)
+        for column in columns
+    )
+    return 1024 + max_records * (record + 16)
 
 
 def reshape(status: int, body: bytes) -> bytes:
     """Any error body BentoML or Starlette wrote, in the one documented shape."""
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
+    phrase = responses.get(status, "Error")
     try:
         original: Any = json.loads(body)
     except ValueError:
@@ -100,14 +92,19 @@ def reshape(status: int, body: bytes) -> bytes:
         return error_body(text if 0 < len(text) <= 500 else phrase)
     if isinstance(original, list) and original and isinstance(original[0], dict):
         original = original[0]  # BentoML writes some 4xx as a one-item list
-    if isinstance(original, dict):
-        message = original.get("error", original.get("detail", phrase))
-        return error_body(str(message), _detail(original.get("detail")))
-    return error_body(phrase)
-
-
-def _ref(status: HTTPStatus) -> dict[str, str]:
-    return {"$ref": f"#/components/responses/{status.value}"}
+    if not isinstance(original, dict):
+        return error_body(phrase)
+    items = original.get("detail")
+    detail = [  # pydantic's error objects, reduced to the documented keys
+        {
+            "loc": [part if isinstance(part, int) else str(part) for part in item.get("loc", [])],
+            "msg": str(item.get("msg", "")),
+            "type": str(item.get("type", "")),
+        }
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, dict)
+    ]
+    return error_body(str(original.get("error", original.get("detail", phrase))), detail)
 
 
 def document(spec: dict[str, Any]) -> dict[str, Any]:
@@ -116,13 +113,13 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     for name in ("InvalidArgument", "NotFound", "InternalServerError"):
         schemas.pop(name, None)
-    schemas["Error"] = ERROR_SCHEMA
+    schemas["Error"] = Error.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schemas["Error"].pop("$defs"))
     error = {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}
     components["responses"] = {
         str(status.value): {"description": description, "content": error}
         for status, description in ERROR_RESPONSES.items()
     }
-    server_error = HTTPStatus.INTERNAL_SERVER_ERROR
     for path, item in spec.get("paths", {}).items():
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
@@ -130,118 +127,152 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
                 responses.pop(code, None)
             if method == "post" and "requestBody" in operation:
                 operation["requestBody"]["required"] = True
-                for status in (
-                    HTTPStatus.BAD_REQUEST,
-                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,  # body_limit.py
-                    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                    HTTPStatus.SERVICE_UNAVAILABLE,  # batching sheds load beyond max_latency_ms
-                    HTTPStatus.GATEWAY_TIMEOUT,  # request_timeout.py
-                ):
-                    responses[str(status.value)] = _ref(status)
+                codes = POST_ERRORS
             elif path == "/metrics":
                 responses["200"] = {"description": "Prometheus text format", "content": TEXT}
+                codes = ()
             else:  # health endpoints
                 responses["200"] = {"description": "Healthy (or ready)", "content": TEXT}
-                unavailable = HTTPStatus.SERVICE_UNAVAILABLE
-                responses[str(unavailable.value)] = _ref(unavailable)
-            responses[str(server_error.value)] = _ref(server_error)
+                codes = (503,)
+            for code in (*codes, 500):
+                responses[str(code)] = {"$ref": f"#/components/responses/{code}"}
     return spec
 
 
-def _media_type(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name.lower() == b"content-type":
-            return value.decode("latin-1").split(";")[0].strip().lower()
-    return None
-
-
-async def _answer(send: Send, status: int, body: bytes, headers: list[Any] | None = None) -> None:
-    headers = [
-        *(headers or []),
-        (b"content-type", JSON.encode()),
-        (b"content-length", str(len(body)).encode()),
-    ]
+async def _answer(send: Send, status: int, body: bytes, headers: Iterable[Any] = ()) -> None:
+    headers = [*headers, (b"content-type", JSON.encode()), (b"content-length", b"%d" % len(body))]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
+@dataclass
 class HttpGuard:
-    """ASGI middleware around BentoML's app; `json_routes` are the POST endpoints (/predict)."""
+    """ASGI middleware around BentoML's app."""
 
-    def __init__(self, app: App, json_routes: Iterable[str]) -> None:
-        self.app = app
-        self.json_routes = frozenset(json_routes)
-        self.docs: bytes | None = None
+    app: ASGIApp
+    json_routes: Collection[str]  # the POST endpoints: /predict
+    max_bytes: int  # the largest body any request may have
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path, method = scope["path"], scope["method"]
-        if method == "POST" and path in self.json_routes:
-            media_type = _media_type(scope)
-            if media_type not in (None, JSON):  # none given: BentoML reads JSON, so do we
-                message = f"POST {path} takes {JSON}, not {media_type!r}"
-                await _answer(send, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, error_body(message))
-                return
-        if method == "GET" and path == DOCS_PATH:
-            await self._docs(scope, receive, send)
+        path, method, headers = scope["path"], scope["method"], Headers(scope=scope)
+        media_type = headers.get("content-type", JSON).split(";")[0].strip().lower()
+        if method == "POST" and path in self.json_routes and media_type != JSON:
+            refusal = f"POST {path} takes {JSON}, not {media_type!r}"
+            await _answer(send, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, error_body(refusal))
             return
-        await self._guarded(scope, receive, send, head=method == "HEAD")
+        too_large = f"request body over {self.max_bytes} bytes: send fewer records per request"
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await _answer(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(too_large))
+            return
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await _answer(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(too_large))
+                return
+            more = message.get("more_body", False)
+        # The body read, BentoML gets it back in one message, then the client's next ones.
+        pending = [{"type": "http.request", "body": bytes(body), "more_body": False}]
 
-    async def _guarded(self, scope: Scope, receive: Receive, send: Send, head: bool) -> None:
-        """Pass 2xx/3xx through untouched; buffer an error response and send it reshaped."""
-        state: dict[str, Any] = {"started": False, "error": None}
-        chunks: list[bytes] = []
+        async def replay() -> Message:
+            return pending.pop() if pending else await receive()
 
-        async def reshaping(message: Message) -> None:
+        await self._guarded(scope, replay, send)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass 2xx/3xx (and any HEAD) through untouched; buffer an error or /docs.json and
+        send it rewritten."""
+        docs = scope["path"] == DOCS_PATH and scope["method"] == "GET"
+        started, held, chunks = False, None, []
+
+        async def rewriting(message: Message) -> None:
+            nonlocal started, held
             if message["type"] == "http.response.start":
-                if message["status"] < 400 or head:
-                    state["started"] = True
+                if (message["status"] < 400 and not docs) or scope["method"] == "HEAD":
+                    started = True
                     await send(message)
                 else:
-                    state["error"] = message
-                return
-            error = state["error"]
-            if error is None or message["type"] != "http.response.body":
+                    held = message
+            elif held is None or message["type"] != "http.response.body":
                 await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                headers = [
-                    (name, value)
-                    for name, value in error.get("headers", [])
-                    if name.lower() not in (b"content-type", b"content-length")
-                ]
-                state["started"] = True
-                body = reshape(error["status"], b"".join(chunks))
-                await _answer(send, error["status"], body, headers)
+            else:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    status, body = held["status"], b"".join(chunks)
+                    if status >= 400:
+                        body = reshape(status, body)
+                    else:  # /docs.json
+                        body = json.dumps(document(json.loads(body))).encode()
+                    headers = [
+                        (name, value)
+                        for name, value in held.get("headers", [])
+                        if name.lower() not in (b"content-type", b"content-length")
+                    ]
+                    started = True
+                    await _answer(send, status, body, headers)
 
         try:
-            await self.app(scope, receive, reshaping)
+            await self.app(scope, receive, rewriting)
         except Exception:
-            if state["started"]:
+            if started:
                 raise
             logger.exception("Unhandled error on %s %s", scope["method"], scope["path"])
             message = "An unexpected error occurred; the server log has the traceback"
             await _answer(send, HTTPStatus.INTERNAL_SERVER_ERROR, error_body(message))
 
-    async def _docs(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """BentoML's /docs.json, corrected once by `document` and then served from memory."""
-        if self.docs is None:
-            status: dict[str, int] = {}
-            chunks: list[bytes] = []
 
-            async def collect(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    status["code"] = message["status"]
-                elif message["type"] == "http.response.body":
-                    chunks.append(message.get("body", b""))
+@dataclass
+class RequestTimeout:
+    """HTTP 504, in the one error shape, for a request not answered in time; installed in the
+    place of BentoML's TimeoutMiddleware (same `timeout` keyword, same status).
 
-            await self.app(scope, receive, collect)
-            if status.get("code") != HTTPStatus.OK:
-                message = "The OpenAPI document could not be generated; see the server log"
-                await _answer(send, HTTPStatus.INTERNAL_SERVER_ERROR, error_body(message))
-                return
-            self.docs = json.dumps(document(json.loads(b"".join(chunks)))).encode()
-        await _answer(send, HTTPStatus.OK, self.docs)
+    BentoML's (1.4) arms a timer per request and never cancels it, and the timer's copy of the
+    request's context keeps its trace span alive until it fires. Under load these fill the
+    oldest GC generation and the p99 climbs run after run (benchmarks/results.md). This timer
+    runs in an empty context and is cancelled when the answer starts.
+    """
+
+    app: ASGIApp
+    timeout: float
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        task, late = asyncio.current_task(), []
+
+        def expire() -> None:
+            late.append(True)
+            task.cancel()
+
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(self.timeout, expire, context=contextvars.Context())
+
+        async def sending(message: Message) -> None:
+            timer.cancel()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except asyncio.CancelledError:
+            if not late or task.uncancel():  # or the client went away too
+                raise
+            message = f"Not answered within {self.timeout:g} seconds (serve.request_timeout_s)"
+            await _answer(send, HTTPStatus.GATEWAY_TIMEOUT, error_body(message))
+        finally:
+            timer.cancel()
+
+
+def install_request_timeout() -> None:
+    """Make BentoML build `RequestTimeout` where it builds its TimeoutMiddleware: it imports
+    the class from `traffic` each time it assembles a service's middlewares."""
+    from bentoml._internal.server.http import traffic
+
+    traffic.TimeoutMiddleware = RequestTimeout  # type: ignore[misc]

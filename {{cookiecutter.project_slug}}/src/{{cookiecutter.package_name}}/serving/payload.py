@@ -1,12 +1,9 @@
-"""The service's request model, generated from the data contract (data/schema.yaml).
+"""The service's request model, generated from the data contract (core/contract.py).
 
-One contract holds training data and requests to the same columns, types, ranges and
-nullability, so a bad request is refused with HTTP 400 naming the field, before it can reach
-the model. Categories are the exception: an unknown one is accepted and reported as a
-warning, because the model's OneHotEncoder ignores categories it never saw (handle_unknown=
-"ignore"), and refusing them would break every client the day a new value appears upstream.
-
-The contract's columns come from core/contract.py, the one reader of data/schema.yaml.
+Requests meet the training data's columns, types, ranges and nullability, so a bad one gets
+HTTP 400 naming the field before it reaches the model. An unknown category is accepted with a
+warning instead: the model's OneHotEncoder ignores it, and refusing it would break every client
+the day a new value appears upstream.
 """
 
 from __future__ import annotations
@@ -29,19 +26,20 @@ INT64_BOUNDS = {"ge": -(2**63), "le": 2**63 - 1}
 
 
 def record_model(columns: Sequence[ColumnSpec]) -> type[BaseModel]:
-    """A pydantic model of one record: every feature column, by its contract name.
-
-    Fields get positional names and the column as alias, so any column name works (spaces,
-    keywords, `model_config`); errors and the OpenAPI schema show the column name.
-    """
+    """One record: fields get positional names and the column as alias, so any column name
+    works (spaces, keywords, `model_config`); errors and the OpenAPI schema show the column."""
     fields: dict[str, Any] = {}
     for index, column in enumerate(columns):
         bounds: dict[str, Any] = {
             name: int(value) if column.kind is int and value.is_integer() else value
             for name, value in column.bounds.items()
         }
-        if column.kind is int:
-            bounds = _within_int64(bounds)
+        if column.kind is int:  # each side defaults to, and never goes beyond, int64's limit
+            low, high = ("gt" if "gt" in bounds else "ge"), ("lt" if "lt" in bounds else "le")
+            bounds = {
+                low: max(bounds.get(low, INT64_BOUNDS["ge"]), INT64_BOUNDS["ge"]),
+                high: min(bounds.get(high, INT64_BOUNDS["le"]), INT64_BOUNDS["le"]),
+            }
         if column.max_length is not None:
             bounds["max_length"] = column.max_length
         kind: Any = Annotated[column.kind, Field(**bounds)]
@@ -49,22 +47,10 @@ def record_model(columns: Sequence[ColumnSpec]) -> type[BaseModel]:
         if column.categories is not None:
             known = ", ".join(sorted(map(str, column.categories)))
             description += f"; known values: {known} (others are accepted with a warning)"
-        if column.nullable:
-            field = Field(default=None, alias=column.name, description=description)
-            fields[f"field_{index}"] = (kind | None, field)
-        else:
-            fields[f"field_{index}"] = (kind, Field(alias=column.name, description=description))
+        default = None if column.nullable else ...  # a nullable field may be omitted
+        field = Field(default, alias=column.name, description=description)
+        fields[f"field_{index}"] = (kind | None if column.nullable else kind, field)
     return create_model("Record", __config__=RECORD_CONFIG, **fields)
-
-
-def _within_int64(bounds: dict[str, Any]) -> dict[str, Any]:
-    """Integer bounds, each side defaulting to (and never beyond) int64's limits."""
-    low = "ge" if "gt" not in bounds else "gt"
-    high = "le" if "lt" not in bounds else "lt"
-    return {
-        low: max(bounds.get(low, INT64_BOUNDS["ge"]), INT64_BOUNDS["ge"]),
-        high: min(bounds.get(high, INT64_BOUNDS["le"]), INT64_BOUNDS["le"]),
-    }
 
 
 def request_model(record: type[BaseModel], max_records: int) -> type[BaseModel]:
@@ -76,8 +62,8 @@ def request_model(record: type[BaseModel], max_records: int) -> type[BaseModel]:
 
 
 class Prediction(BaseModel):
-    """One record's prediction, its id (labels that arrive later join on it), and why it may
-    deserve less trust."""
+    """One record's prediction, its id (labels join on it later), and why it may deserve less
+    trust."""
 
     id: str
     prediction: str | bool | int | float
@@ -85,41 +71,28 @@ class Prediction(BaseModel):
 
 
 def prediction_ids(count: int) -> list[str]:
-    """Ids for one batch: a random uuid4 hex for the batch, then `-<index>` per record.
-
-    One uuid per batch, not per record, keeps the request path cheap; the ids are unique
-    across batches, server workers and restarts, so the inference log can key labels on them.
-    """
+    """`<uuid4 hex>-<index>`: one uuid per batch keeps the request path cheap, and the ids are
+    unique across batches, workers and restarts, so the inference log can key labels on them."""
     prefix = f"{uuid.uuid4().hex}-"
     return [f"{prefix}{index}" for index in range(count)]
 
 
 def to_frame(records: Sequence[BaseModel], columns: Sequence[ColumnSpec]) -> pd.DataFrame:
-    """The records as the DataFrame the model was trained on: same columns, same dtypes.
-
-    Missing values become NaN, as pandas reads them from the training data, so the model's
-    imputers treat them exactly as in training.
-    """
+    """The records as the DataFrame the model was trained on: same columns, same dtypes, and
+    missing values as NaN, as pandas reads them from the training data."""
     data: dict[str, Any] = {}
     for index, column in enumerate(columns):
         values = column_values(records, index)
         if column.kind is float or (column.kind is int and column.nullable):
             data[column.name] = np.array(values, dtype="float64")  # None becomes NaN
-        elif column.kind is int:
-            data[column.name] = np.array(values, dtype="int64")
-        elif column.kind is bool and not column.nullable:
-            data[column.name] = np.array(values, dtype=bool)
-        elif column.nullable:
-            data[column.name] = np.array(
-                [np.nan if value is None else value for value in values], dtype=object
-            )
+        elif column.kind in (int, bool) and not column.nullable:
+            data[column.name] = np.array(values, dtype="int64" if column.kind is int else bool)
         else:
-            data[column.name] = np.array(values, dtype=object)
+            data[column.name] = np.array([np.nan if v is None else v for v in values], dtype=object)
     return pd.DataFrame(data, copy=False)
 
 
 def column_values(records: Sequence[BaseModel], index: int) -> list[Any]:
-    """One column of the validated batch, read straight from each record's fields."""
     key = f"field_{index}"
     return [record.__dict__[key] for record in records]
 
@@ -127,10 +100,9 @@ def column_values(records: Sequence[BaseModel], index: int) -> list[Any]:
 def unknown_categories(
     records: Sequence[BaseModel], columns: Sequence[ColumnSpec]
 ) -> dict[int, dict[str, str]]:
-    """Per record index, per column, a warning for a value the contract does not know, in a
-    column the model one-hot encodes: the model ignores such a value, so the prediction rests
-    on the others. One set difference per column and batch; records are visited only when it
-    finds something, so a batch of known values costs no per-record work."""
+    """Per record index, per column, a warning for a category the contract does not know (the
+    model ignores it). One set difference per column and batch: known values cost no
+    per-record work."""
     warnings: dict[int, dict[str, str]] = {}
     for index, column in enumerate(columns):
         if not column.categorical or column.categories is None:
@@ -149,7 +121,7 @@ def unknown_categories(
 
 
 def example_record(columns: Sequence[ColumnSpec]) -> dict[str, Any]:
-    """A valid record built from the contract alone: for smoke tests and the API docs."""
+    """A valid record built from the contract alone, for smoke tests."""
     record: dict[str, Any] = {}
     for column in columns:
         if column.categories:

@@ -1,9 +1,6 @@
-"""A Prometheus metric of what the model predicts, for the dashboard's prediction panel.
-
-Classes are counted per predicted label; numbers go into a histogram whose buckets span the
-target's range in the data contract, so the buckets mean something for this target. A batch
-is recorded at once: each observation writes to BentoML's multiprocess metric files.
-"""
+"""A Prometheus metric of what the model predicts: a count per class, or a histogram whose
+buckets span the target's range in the data contract. A batch is recorded at once: each
+observation writes to BentoML's multiprocess metric files."""
 
 from __future__ import annotations
 
@@ -28,16 +25,15 @@ def prediction_metric(target: ColumnSpec) -> Any:
         )
     low = target.bounds.get("ge", target.bounds.get("gt", 0.0))
     high = target.bounds.get("le", target.bounds.get("lt", low + 1.0))
-    step = (high - low) / BUCKETS
     return prometheus_client.Histogram(
         f"{PACKAGE}_prediction",
         "Predicted values, in buckets across the target's range in the data contract",
-        buckets=[low + step * index for index in range(1, BUCKETS + 1)],
+        buckets=np.linspace(low, high, BUCKETS + 1)[1:].tolist(),
     )
 
 
 def observe(metric: Any, predictions: Sequence[Any]) -> None:
-    """Record a whole batch: one increment per class, or per histogram bucket, not per record."""
+    """One increment per class, or per histogram bucket, not per record."""
     if TASK == "classification":
         for value, count in Counter(map(str, predictions)).items():
             metric.labels(value=value).inc(count)

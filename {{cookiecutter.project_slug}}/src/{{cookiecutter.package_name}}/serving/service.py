@@ -1,21 +1,11 @@
 """The prediction service: BentoML 1.4, serving exactly the reviewed model.
 
-POST /predict takes `{"records": [...]}`: one record or up to `serve.max_batch_size`. Each
-record is checked against the data contract before it reaches the model, so a bad payload
-gets HTTP 400 naming the field, never a 500. Concurrent requests are merged into one
-DataFrame and one `model.predict` call (serving/batching.py), which is where the throughput
-comes from. The model call runs on the event loop, not in a worker thread, so it and the HTTP
-handling never contend for the GIL across threads; requests wait in their sockets meanwhile,
-and the next batch takes them all. GET /livez, /readyz and /metrics come with BentoML.
-Around it all, http_guard.py answers 415 to non-JSON bodies, gives every error one JSON shape
-and makes /docs.json say so; `make fuzz` checks that contract with schemathesis.
-
-With monitoring, each record and its prediction can go to an inference log
-(core/inference_log.py) that `make drift` and `make performance` read back.
-
-The model is `models/model.skops` at the md5 that dvc.lock records (core/lockfile.py),
-saved into the BentoML model store by `make bento`. The image carries only what serving
-needs.
+POST /predict takes `{"records": [...]}`, each record checked against the data contract
+(payload.py): a bad payload gets HTTP 400 naming the field, never a 500. Concurrent requests
+share one `model.predict` call (batching.py) on the event loop, so the model and the HTTP
+handling never contend for the GIL across threads. http_guard.py gives every error one JSON
+shape and makes /docs.json say so (`make fuzz` checks it). With monitoring, records and their
+predictions go to the inference log (core/inference_log.py).
 """
 
 from __future__ import annotations
@@ -28,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import bentoml
-from bentoml.exceptions import ServiceUnavailable
 from bentoml.validators import ContentType
 from pydantic import BaseModel
 from threadpoolctl import ThreadpoolController
@@ -37,10 +26,9 @@ from ..core.contract import serving_columns
 from ..core.lockfile import model_tag
 from ..core.model_file import MODEL_PACKAGES, load_model
 from ..core.params import PACKAGE, load_params
-from . import request_timeout
-from .batching import ContinuousBatcher, Overloaded
-from .body_limit import BodyLimit, max_body_bytes
-from .http_guard import HttpGuard
+from ..core.paths import MODEL_FILE
+from .batching import ContinuousBatcher
+from .http_guard import HttpGuard, install_request_timeout, max_body_bytes
 from .model_call import for_serving, one_warning_filter
 from .payload import (
     Prediction,
@@ -52,14 +40,12 @@ from .payload import (
 )
 from .prediction_metrics import observe, prediction_metric
 
-# What serving needs, pinned to the versions the model was trained with; bentoml adds itself.
-# No dvc, mlflow or pandera: the contract's columns come as JSON (core/contract.py).
+# Pinned to the versions the model was trained with; no dvc, mlflow or pandera (the contract's
+# columns come as JSON, core/contract.py); bentoml adds itself.
 SERVING_PACKAGES = (*MODEL_PACKAGES, "threadpoolctl", "pyyaml", "pydantic")
-MODEL_FILENAME = "model.skops"
-# The answer's media type, declared. Left undeclared, BentoML derives it for every response by
-# generating the output model's JSON schema, a large share of each request's CPU.
+# Left undeclared, BentoML derives the media type of every response from the output model's
+# JSON schema, a large share of each request's CPU.
 JSON = ContentType("application/json")
-BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
 
 class BuildArguments(BaseModel):
@@ -73,20 +59,15 @@ PARAMS = load_params()
 FEATURES, TARGET = serving_columns(PARAMS.data.schema_file, PARAMS.data.target)
 Record = record_model(FEATURES)
 PredictRequest = request_model(Record, PARAMS.serve.max_batch_size)
-# Image size: for a known `distro` BentoML prepends `apt-get install build-essential git ...`
-# (about 640 MB) that these wheels never need. The same python:X.Y-slim base named directly,
-# under a distro name BentoML does not know, skips that layer: the image holds the base, uv
-# and these packages. (`.system_packages()` then refuses; use `.run("apt-get update && ...")`.)
+# For a known `distro` BentoML adds `apt-get install build-essential git ...` (about 640 MB) these
+# wheels never need; the same base under a distro name it does not know skips that layer.
+# (`.system_packages()` then refuses; use `.run("apt-get update && ...")`.)
 IMAGE = bentoml.images.Image(
     base_image=f"python:{sys.version_info.major}.{sys.version_info.minor}-slim",
     distro="python-slim",
     lock_python_packages=bentoml.use_arguments(BuildArguments).lock_packages,
 ).python_packages(*(f"{name}=={version(name)}" for name in SERVING_PACKAGES))
-
-
-# A request still unanswered after serve.request_timeout_s gets 504, from request_timeout.py's
-# middleware in place of BentoML's, which keeps every request in memory that long.
-request_timeout.install()
+install_request_timeout()  # BentoML's keeps every request in memory until its timeout
 
 
 @bentoml.service(
@@ -99,10 +80,9 @@ class Predictor:
     model_ref = bentoml.models.BentoModel(model_tag())
 
     def __init__(self) -> None:
-        self.model = for_serving(load_model(Path(self.model_ref.path_of(MODEL_FILENAME))))
-        # One OpenMP thread per model call, set per call: limits are per thread, and predict
-        # runs on the event loop's. Gradient boosting otherwise wakes every core for each of its
-        # trees, which costs a small batch more than its whole prediction.
+        self.model = for_serving(load_model(Path(self.model_ref.path_of(MODEL_FILE.name))))
+        # One OpenMP thread, set per call (limits are per thread): gradient boosting otherwise
+        # wakes every core for each tree, which costs a small batch more than its prediction.
         self.threads = ThreadpoolController()
         import prometheus_client  # here, in the worker: BentoML set up multiprocess metrics
 
@@ -115,7 +95,7 @@ class Predictor:
         self.batch_records = prometheus_client.Histogram(
             f"{PACKAGE}_batch_records",
             "Records per model call: concurrent requests merged by the batcher",
-            buckets=BATCH_BUCKETS,
+            buckets=[2**n for n in range(11)],  # 1 to 1024
         )
         self.batcher = ContinuousBatcher(
             self.predict_batch, PARAMS.serve.max_batch_size, PARAMS.serve.max_latency_ms / 1000
@@ -129,35 +109,25 @@ class Predictor:
         )
         self.log = open_log(PARAMS.serve, dropped.inc)
 {%- endif %}
-        # Everything loaded so far (BentoML, pandas, sklearn, the model: hundreds of thousands
-        # of objects) lives as long as the worker. Frozen, the cyclic GC stops re-scanning it,
-        # so full collections no longer pause requests.
+        # The ~200,000 objects loaded so far live as long as the worker: frozen, the cyclic GC
+        # stops re-scanning them, so full collections no longer pause requests.
         gc.freeze()
 
     @bentoml.api(route="/predict", input_spec=PredictRequest)
     async def predict(self, records: list[Any]) -> Annotated[list[Prediction], JSON]:
         """Predict every record; `id` names the prediction (labels join on it later) and
-        `warnings` lists values the model ignores (unknown categories).
-
-        BentoML has validated this request against the contract, so one bad request never
-        fails the others it is batched with. The batcher merges it with every request
-        waiting for the model (serving/batching.py).
-        """
-        try:
-            return await self.batcher(records)
-        except Overloaded as error:
-            raise ServiceUnavailable(str(error)) from error
+        `warnings` lists values the model ignores (unknown categories). BentoML validated the
+        request already, so one bad request never fails the others batched with it."""
+        return await self.batcher(records)
 
     def predict_batch(self, records: list[Any]) -> list[Prediction]:
-        """One model call for the records of every request in the batch. It runs on the event
-        loop (see the module docstring); the inference log only queues the batch for its own
-        thread."""
+        """One model call for every request in the batch, on the event loop; the inference
+        log only queues the batch for its own thread."""
         self.batch_records.observe(len(records))
         frame = to_frame(records, FEATURES)
         with self.threads.limit(limits=1, user_api="openmp"), one_warning_filter():
             predictions = self.model.predict(frame).tolist()
-        # Per batch, not per record: one set difference per categorical column, one metric
-        # update per class or bucket, one inference log entry.
+        # Per batch, not per record: metric updates and one inference log entry.
         unknown = unknown_categories(records, FEATURES)
         for column, count in Counter(c for found in unknown.values() for c in found).items():
             self.unknown.labels(column=column).inc(count)
@@ -166,16 +136,13 @@ class Predictor:
         if self.log is not None:
             self.log.record_batch(records, FEATURES, predictions, ids)
         return [
-            Prediction(id=id_, prediction=prediction, warnings=list(unknown[index].values()))
-            if index in unknown
-            else Prediction(id=id_, prediction=prediction)
-            for index, (id_, prediction) in enumerate(zip(ids, predictions, strict=True))
+            Prediction(id=id_, prediction=value, warnings=list(unknown.get(index, {}).values()))
+            for index, (id_, value) in enumerate(zip(ids, predictions, strict=True))
         ]
 
 
-# Unsupported media types get 415, every error one JSON shape, /docs.json what is answered.
-Predictor.add_asgi_middleware(HttpGuard, json_routes=["/predict"])
-# A body larger than any valid request gets 413 before BentoML reads it whole (body_limit.py).
 Predictor.add_asgi_middleware(
-    BodyLimit, max_bytes=max_body_bytes(FEATURES, PARAMS.serve.max_batch_size)
+    HttpGuard,
+    json_routes=["/predict"],
+    max_bytes=max_body_bytes(FEATURES, PARAMS.serve.max_batch_size),
 )

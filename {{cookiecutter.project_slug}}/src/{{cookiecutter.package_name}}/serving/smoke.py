@@ -1,8 +1,6 @@
 """A smoke test of a running service, for after a deploy: ready, and one valid prediction.
-
-The record is built from the data contract alone, so the check needs no data files. Only the
-standard library talks HTTP, so it runs anywhere the project is installed.
-"""
+The record comes from the data contract and HTTP from the standard library, so it runs
+wherever the project is installed, without data files."""
 
 from __future__ import annotations
 
@@ -15,7 +13,7 @@ from argparse import Namespace
 
 from ..core.contract import read_columns
 from ..core.errors import UserError
-from ..core.params import Params, load_params
+from ..core.params import load_params
 from .payload import example_record
 
 DEFAULT_URL = "http://127.0.0.1:3000"
@@ -36,8 +34,9 @@ def _wait_ready(url: str, timeout: float) -> None:
     raise UserError(f"{url}/readyz did not answer 200 within {timeout:.0f} s ({problem})")
 
 
-def smoke(params: Params) -> str:
+def smoke_command(args: Namespace) -> str:
     """Wait for /readyz, then POST one record to /predict and expect one prediction and its id."""
+    params = load_params()
     url = os.environ.get("SERVICE_URL", DEFAULT_URL).rstrip("/")
     _wait_ready(url, float(os.environ.get("SMOKE_TIMEOUT", READY_TIMEOUT_SECONDS)))
     features, _ = read_columns(params.data.schema_file, params.data.target)
@@ -57,8 +56,3 @@ def smoke(params: Params) -> str:
     ):
         raise UserError(f"{url}/predict answered an unexpected body: {answer!r}")
     return f"{url} is ready and predicts: {answer[0]['prediction']!r} (id {answer[0]['id']})"
-
-
-def smoke_command(args: Namespace) -> str:
-    params = load_params()
-    return smoke(params)
