@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import time
+import tomllib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -174,6 +175,38 @@ def test_image_holds_no_build_tools_and_fits_the_size_budget(built):
     print(f"image {size / 1e6:.0f} MB, built in {built.build_seconds:.0f} s")
     assert found == [], f"build tools in the serving image: {found}"
     assert size <= MAX_IMAGE_BYTES, f"{built.image} is {size / 1e6:.0f} MB"
+
+
+INSTALLED = (
+    "import importlib.metadata as m, json; "
+    "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+)
+
+
+def normalized(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def test_every_package_in_the_image_has_the_version_in_uv_lock(built):
+    """The image is the lock: `make bento` exports uv.lock's versions, with hashes, and the
+    image installs exactly those; nothing is resolved anew at build time."""
+    found = subprocess.run(
+        ["docker", "run", "--rm", "--entrypoint", "python", built.image, "-c", INSTALLED],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    installed = {normalized(name): version for name, version in json.loads(found).items()}
+    lock = tomllib.loads((built.project / "uv.lock").read_text())
+    locked = {normalized(package["name"]): package.get("version") for package in lock["package"]}
+    # The base image's own installers, and the project itself, are not the lock's to pin.
+    ours = {
+        name: v for name, v in installed.items() if name not in {"pip", "setuptools", "wheel", "uv"}
+    }
+    ours.pop(normalized(built.project.name), None)
+    assert {"scikit-learn", "skops", "bentoml", "pandas"} <= set(ours)
+    differ = {name: (v, locked.get(name)) for name, v in ours.items() if locked.get(name) != v}
+    assert not differ, f"image version vs uv.lock: {differ}"
 
 
 def test_container_runs_read_only_as_the_deployment_and_gets_ready(running):

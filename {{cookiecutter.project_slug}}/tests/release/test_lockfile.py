@@ -67,3 +67,16 @@ def test_a_missing_model_or_record_names_the_fix(reviewed):
     lock.write_text("stages: {}\n")
     with pytest.raises(UserError, match="records no output"):
         check_reviewed_model(model, lock)
+
+
+def test_the_image_installs_every_package_the_model_needs_from_the_lock():
+    """`make bento` exports the `serving` group from uv.lock: a model package missing there
+    would be installed at whatever version the image build resolves, or not at all."""
+    import tomllib
+
+    from {{ cookiecutter.package_name }}.core.model_file import MODEL_PACKAGES
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    serving = set(pyproject["dependency-groups"]["serving"])
+    assert {*MODEL_PACKAGES, "bentoml", "threadpoolctl"} <= serving
+    assert not {"dvc", "mlflow", "pandera"} & serving, "the image stays small"

@@ -18,6 +18,7 @@ METRICS_FILE = Path("metrics.json")
 PLOTS_DIR = Path("plots")
 REVIEW_REPORT = Path("reports/review.md")
 SERVING_COLUMNS = Path("build/serving/columns.json")  # the contract's columns, for the bento
+SERVING_REQUIREMENTS = Path("build/serving/requirements.txt")  # uv.lock's, for the image
 DRIFT_REPORT = Path("reports/drift.md")
 DRIFT_RESULT = Path("reports/drift.json")
 PERFORMANCE_REPORT = Path("reports/performance.md")

@@ -13,20 +13,18 @@ from __future__ import annotations
 import gc
 import sys
 from collections import Counter
-from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Any
 
 import bentoml
 from bentoml.validators import ContentType
-from pydantic import BaseModel
 from threadpoolctl import ThreadpoolController
 
 from ..core.contract import serving_columns
 from ..core.lockfile import model_tag
-from ..core.model_file import MODEL_PACKAGES, load_model
+from ..core.model_file import load_model
 from ..core.params import PACKAGE, load_params
-from ..core.paths import MODEL_FILE
+from ..core.paths import MODEL_FILE, SERVING_REQUIREMENTS
 from .batching import ContinuousBatcher
 from .http_guard import HttpGuard, install_request_timeout, max_body_bytes
 from .model_call import for_serving, one_warning_filter
@@ -40,33 +38,26 @@ from .payload import (
 )
 from .prediction_metrics import observe, prediction_metric
 
-# Pinned to the versions the model was trained with; no dvc, mlflow or pandera (the contract's
-# columns come as JSON, core/contract.py); bentoml adds itself.
-SERVING_PACKAGES = (*MODEL_PACKAGES, "threadpoolctl", "pyyaml", "pydantic")
 # Left undeclared, BentoML derives the media type of every response from the output model's
 # JSON schema, a large share of each request's CPU.
 JSON = ContentType("application/json")
-
-
-class BuildArguments(BaseModel):
-    """`bentoml build --arg lock_packages=true` (CI) pins every transitive dependency too;
-    that needs the package index, so local and offline builds leave it off."""
-
-    lock_packages: bool = False
 
 
 PARAMS = load_params()
 FEATURES, TARGET = serving_columns(PARAMS.data.schema_file, PARAMS.data.target)
 Record = record_model(FEATURES)
 PredictRequest = request_model(Record, PARAMS.serve.max_batch_size)
-# For a known `distro` BentoML adds `apt-get install build-essential git ...` (about 640 MB) these
+# The image installs exactly uv.lock's versions, each checked against its hash: `make bento`
+# exports them (the `serving` dependency group and what it needs) to SERVING_REQUIREMENTS. For
+# a known `distro` BentoML adds `apt-get install build-essential git ...` (about 640 MB) these
 # wheels never need; the same base under a distro name it does not know skips that layer.
 # (`.system_packages()` then refuses; use `.run("apt-get update && ...")`.)
 IMAGE = bentoml.images.Image(
     base_image=f"python:{sys.version_info.major}.{sys.version_info.minor}-slim",
     distro="python-slim",
-    lock_python_packages=bentoml.use_arguments(BuildArguments).lock_packages,
-).python_packages(*(f"{name}=={version(name)}" for name in SERVING_PACKAGES))
+)
+if SERVING_REQUIREMENTS.exists():  # building; a running service never reads the image
+    IMAGE = IMAGE.requirements_file(str(SERVING_REQUIREMENTS))
 install_request_timeout()  # BentoML's keeps every request in memory until its timeout
 
 
