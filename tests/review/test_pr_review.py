@@ -530,9 +530,9 @@ def test_a_pr_inside_the_room_lists_no_machinery(unchanged, better_params):
 
 
 def test_pr_that_changes_the_judges_code_is_flagged_for_a_code_owner(dropped_metric, origin):
-    _, report, ci = dropped_metric
+    _, report, _ = dropped_metric
     assert MACHINERY in report
-    assert machinery_listed(report) == [f"`src/{package_name(ci)}/core/scoring.py`"]
+    assert machinery_listed(report) == [f"`src/{package_name(origin)}/core/scoring.py`"]
     # What makes that flag binding: main's ruleset requires a code owner's review, and the
     # generated CODEOWNERS gives the judge's files an owner.
     ruleset = json.loads((origin / ".github/rulesets/main.json").read_text())
