@@ -85,30 +85,24 @@ def feature_fairness(
     from fairlearn.metrics import MetricFrame, count
 
     names = list(score_predictions(actual, predicted))
-    frame = MetricFrame(
+    by_group = MetricFrame(
         metrics={name: task_metric(name) for name in names} | {"rows": count},
         y_true=actual.to_numpy(),
         y_pred=predicted,
         sensitive_features=groups.to_numpy(),
-    )
-    by_group = frame.by_group
+    ).by_group
     result: dict[str, Any] = {
         "groups": {
             str(group): {**row.drop("rows").astype(float).to_dict(), "rows": int(row["rows"])}
             for group, row in by_group.iterrows()
         }
     }
-    judged = (groups.map(by_group["rows"]) >= min_rows).to_numpy()
-    if groups[judged].nunique() < 2:  # fewer than two groups to compare: no gap to report
+    large = by_group.loc[by_group["rows"] >= min_rows, names].astype(float)
+    if len(large) < 2:  # fewer than two groups to compare: no gap to report
         return result
-    large = MetricFrame(
-        metrics={name: task_metric(name) for name in names},
-        y_true=actual.to_numpy()[judged],
-        y_pred=predicted[judged],
-        sensitive_features=groups.to_numpy()[judged],
-    )
-    result |= {f"{name}_gap": float(gap) for name, gap in large.difference().items()}
+    result |= {f"{name}_gap": float(gap) for name, gap in (large.max() - large.min()).items()}
     if TASK == "classification":
+        judged = groups.isin(large.index).to_numpy()
         result |= disparities(actual[judged], predicted[judged], groups[judged])
     return result
 

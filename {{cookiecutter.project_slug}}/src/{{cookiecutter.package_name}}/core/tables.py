@@ -1,16 +1,13 @@
 """Reading a table: CSV or Parquet, refused up front when it cannot fit in memory.
 
-Reading a CSV with pandas peaks at about 4 times the file's size, and a stage then holds a
-copy or two more, so a stage needs about NEED_PER_CSV_BYTE times the file. Checking before
-reading turns a MemoryError minutes later, or the kernel killing the process, into one line
-naming the file, its size and the fix.
+Reading a CSV with pandas peaks at about 4 times the file's size and a stage holds a copy or
+two more: checking first turns a MemoryError minutes later, or the kernel killing the process,
+into one line naming the file, its size and the fix.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -45,29 +42,12 @@ def megabytes(value: float) -> str:
 
 
 def too_large(path: Path, size_mb: float, free_mb: float) -> UserError:
-    need_mb = size_mb * NEED_PER_CSV_BYTE
     return UserError(
-        f"{path} is {megabytes(size_mb)}; reading it needs about {megabytes(need_mb)} of memory "
-        f"and {megabytes(free_mb)} is available: run the pipeline on a machine with more "
-        "memory, or train on a sample of the rows (keep the full table out of data/raw)"
+        f"{path} is {megabytes(size_mb)}; reading it needs about "
+        f"{megabytes(size_mb * NEED_PER_CSV_BYTE)} of memory and {megabytes(free_mb)} is "
+        "available: run the pipeline on a machine with more memory, or train on a sample of "
+        "the rows (keep the full table out of data/raw)"
     )
-
-
-def check_fits(path: Path) -> None:
-    """Raise UserError when reading the CSV at `path` would need more memory than is free."""
-    size_mb = path.stat().st_size / MB
-    free_mb = available_mb()
-    if free_mb is not None and size_mb * NEED_PER_CSV_BYTE > free_mb:
-        raise too_large(path, size_mb, free_mb)
-
-
-@contextmanager
-def memory_guard(path: Path) -> Iterator[None]:
-    """A MemoryError while working on `path` becomes the same one-line UserError."""
-    try:
-        yield
-    except MemoryError:
-        raise too_large(path, path.stat().st_size / MB, available_mb() or 0.0) from None
 
 
 def read_table(path: Path, target: str | None = None) -> pd.DataFrame:
@@ -75,11 +55,15 @@ def read_table(path: Path, target: str | None = None) -> pd.DataFrame:
     when it is too large for the memory available."""
     if not path.exists():
         raise UserError(f"{path} not found: run `make pull-data`, or copy your CSV there")
+    size_mb = path.stat().st_size / MB
     if path.suffix != ".parquet":  # the splits are smaller than the CSV they come from
-        check_fits(path)
+        free_mb = available_mb()
+        if free_mb is not None and size_mb * NEED_PER_CSV_BYTE > free_mb:
+            raise too_large(path, size_mb, free_mb)
     try:
-        with memory_guard(path):
-            frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except MemoryError:
+        raise too_large(path, size_mb, available_mb() or 0.0) from None
     except pd.errors.EmptyDataError as error:
         raise UserError(
             f"{path} is empty: it needs a header row and at least one data row"
@@ -115,8 +99,8 @@ def labelled_rows(path: Path, target: str) -> tuple[pd.DataFrame, int]:
 def unlabelled_note(count: int, target: str) -> str:
     if not count:
         return ""
-    rows = "row lacks" if count == 1 else "rows lack"
-    return f"; {count} {rows} a '{target}' value and {'is' if count == 1 else 'are'} left out"
+    rows, verb = ("row lacks", "is") if count == 1 else ("rows lack", "are")
+    return f"; {count} {rows} a '{target}' value and {verb} left out"
 
 
 def split_features(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
