@@ -86,23 +86,21 @@ def pipeline_problems(
     problems = estimator_problems(typed) + sensitive_feature_problems(typed)
     problems += output_problems(stages, pipeline_file)
     for stage, spec in stages.items():
-        for entry in spec.get("params", []):
-            keys = entry if isinstance(entry, str) else None
-            if keys and not has_key(params, keys):
-                problems.append(
-                    f"{pipeline_file}: stage '{stage}' uses param '{keys}', "
-                    f"which is missing from {params_file}"
-                )
-        for dep in spec.get("deps", []):
-            if isinstance(dep, str) and dep.startswith("src/") and not Path(dep).exists():
-                problems.append(
-                    f"{pipeline_file}: stage '{stage}' depends on {dep}, which does not exist"
-                )
+        problems += [
+            f"{pipeline_file}: stage '{stage}' uses param '{key}', which is missing from "
+            f"{params_file}"
+            for key in spec.get("params", [])
+            if isinstance(key, str) and not has_key(params, key)
+        ]
+        problems += [
+            f"{pipeline_file}: stage '{stage}' depends on {dep}, which does not exist"
+            for dep in spec.get("deps", [])
+            if isinstance(dep, str) and dep.startswith("src/") and not Path(dep).exists()
+        ]
     return problems
 
 
 def check_command(args: Namespace) -> str:
-    problems = pipeline_problems()
-    if problems:
+    if problems := pipeline_problems():
         raise UserError("\n".join(problems))
     return "params.yaml is valid and dvc.yaml agrees with it"
