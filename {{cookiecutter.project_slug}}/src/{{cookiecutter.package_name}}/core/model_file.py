@@ -37,25 +37,20 @@ def canonical_skops(raw: bytes) -> bytes:
     stored uncompressed, since compressed bytes may differ between zlib builds.
     """
     with zipfile.ZipFile(io.BytesIO(raw)) as source:
-        schema = source.read("schema.json").decode()
-        renumbered: dict[str, str] = {}
-        for match in OBJECT_ID.finditer(schema):
-            original = match.group(1) or match.group(2)
-            renumbered.setdefault(original, str(len(renumbered) + 1))
+        files = {name: source.read(name) for name in source.namelist()}
+    schema = files.pop("schema.json").decode()
+    ids: dict[str, str] = {}
+    for match in OBJECT_ID.finditer(schema):
+        ids.setdefault(match.group(1) or match.group(2), str(len(ids) + 1))
 
-        def replace(match: re.Match[str]) -> str:
-            if match.group(1):
-                return f'"__id__": {renumbered[match.group(1)]}'
-            return f'"{renumbered[match.group(2)]}.npy"'
+    def renumber(match: re.Match[str]) -> str:
+        if match.group(1):
+            return f'"__id__": {ids[match.group(1)]}'
+        return f'"{ids[match.group(2)]}.npy"'
 
-        files = {
-            f"{renumbered.get(name.removesuffix('.npy'), name.removesuffix('.npy'))}.npy"
-            if name.endswith(".npy")
-            else name: source.read(name)
-            for name in source.namelist()
-            if name != "schema.json"
-        }
-        files["schema.json"] = OBJECT_ID.sub(replace, schema).encode()
+    # The array files are named "N.npy" as schema.json refers to them.
+    files = {OBJECT_ID.sub(renumber, f'"{name}"')[1:-1]: data for name, data in files.items()}
+    files["schema.json"] = OBJECT_ID.sub(renumber, schema).encode()
     target = io.BytesIO()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
         for name in sorted(files):

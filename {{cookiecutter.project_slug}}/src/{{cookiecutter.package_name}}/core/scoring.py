@@ -61,10 +61,10 @@ def score(model: Any, features: pd.DataFrame, actual: pd.Series) -> dict[str, fl
     """The task's metrics and yours for a fitted model on one labelled table: metrics.json."""
     predicted = model.predict(features)
     if TASK == "regression":
-        standard = score_predictions(actual, predicted)
+        standard = regression_metrics(actual, predicted)
     else:
         probabilities = model.predict_proba(features) if hasattr(model, "predict_proba") else None
-        standard = score_predictions(actual, predicted, probabilities, model.classes_)
+        standard = classification_metrics(actual, predicted, probabilities, model.classes_)
     yours = your_metrics(model, features, actual)
     if taken := sorted(set(yours) & set(standard)):
         raise UserError(

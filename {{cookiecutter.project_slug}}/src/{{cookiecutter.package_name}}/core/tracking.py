@@ -23,19 +23,16 @@ DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 PROBE_TIMEOUT_SECONDS = 3.0
 
 
-def tracking_uri() -> str:
-    return os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
-
-
-def ensure_reachable(uri: str) -> None:
-    """Fail fast, naming the URI and the fix, when an HTTP tracking server does not answer."""
+def reachable_tracking_uri() -> str:
+    """The tracking URI; fail fast, naming it and the fix, when an HTTP server does not answer."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
     if not uri.startswith(("http://", "https://")):
-        return
+        return uri
     try:
         with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=PROBE_TIMEOUT_SECONDS):
-            return
+            return uri
     except urllib.error.HTTPError:
-        return  # the server answered; auth or routing is MLflow's business from here
+        return uri  # the server answered; auth or routing is MLflow's business from here
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise UserError(
@@ -46,8 +43,7 @@ def ensure_reachable(uri: str) -> None:
 
 def start_mlflow():
     """Import and configure mlflow only when a stage logs, keeping other commands fast."""
-    uri = tracking_uri()
-    ensure_reachable(uri)
+    uri = reachable_tracking_uri()
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
     import mlflow

@@ -11,7 +11,7 @@ from ..core.params import load_params
 from ..core.paths import MODEL_FILE, RUN_FILE, TRAIN_SPLIT
 from ..core.scoring import score
 from ..core.tables import read_table, split_features
-from ..core.tracking import ensure_reachable, log_training_run, tracking_uri
+from ..core.tracking import log_training_run, reachable_tracking_uri
 from .estimator import build_model, estimator_problems
 
 
@@ -19,7 +19,7 @@ def train_command(args: Namespace) -> str:
     params = load_params()
     if problems := estimator_problems(params):
         raise UserError("\n".join(problems))
-    ensure_reachable(tracking_uri())  # fail in seconds, before minutes of fitting
+    reachable_tracking_uri()  # fail in seconds, before minutes of fitting
     target = params.data.target
     features, actual = split_features(read_table(TRAIN_SPLIT, target), target)
     try:

@@ -21,13 +21,6 @@ from ..core.paths import METRICS_FILE, RUN_FILE, TEST_SPLIT
 ALIAS = "champion"
 
 
-def _tagged_version(client: Any, md5: str) -> str | None:
-    for found in client.search_model_versions(f"name='{PACKAGE}'"):
-        if found.tags.get("dvc_md5") == md5:
-            return str(found.version)
-    return None
-
-
 def _trained_version(client: Any) -> str | None:
     """The version the train stage registered, if its run is on this tracking server."""
     from mlflow.exceptions import MlflowException
@@ -59,20 +52,17 @@ def _register(params: Params) -> str:
     return run["registered_version"]
 
 
-def promote(params: Params) -> str:
+def promote_command(args: Namespace) -> str:
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         return "MLFLOW_TRACKING_URI is not set: no registry to update; the bento ships regardless"
     from ..core.tracking import start_mlflow
 
     md5 = check_reviewed_model()
     client = start_mlflow().MlflowClient()
-    version = _tagged_version(client, md5) or _trained_version(client) or _register(params)
+    versions = client.search_model_versions(f"name='{PACKAGE}'")
+    tagged = next((str(v.version) for v in versions if v.tags.get("dvc_md5") == md5), None)
+    version = tagged or _trained_version(client) or _register(load_params())
     client.set_model_version_tag(PACKAGE, version, "dvc_md5", md5)
     client.set_model_version_tag(PACKAGE, version, "git_sha", version_of_head())
     client.set_registered_model_alias(PACKAGE, ALIAS, version)
     return f"MLflow model {PACKAGE} version {version} is now @{ALIAS} (dvc md5 {md5})"
-
-
-def promote_command(args: Namespace) -> str:
-    params = load_params()
-    return promote(params)

@@ -28,23 +28,14 @@ def merged_pull_request(repository: str, sha: str) -> dict[str, Any] | None:
 
 def review_conclusion(repository: str, head_sha: str) -> str | None:
     """The conclusion of the review check on the PR's last commit; None if it never ran."""
-    runs = json.loads(
-        call(
-            "gh",
-            "api",
-            f"repos/{repository}/commits/{head_sha}/check-runs",
-            "-f",
-            f"check_name={REVIEW_CHECK}",
-            "--method",
-            "GET",
-        )
-        or "{}"
-    ).get("check_runs", [])
+    url = f"repos/{repository}/commits/{head_sha}/check-runs"
+    found = call("gh", "api", url, "-f", f"check_name={REVIEW_CHECK}", "--method", "GET")
+    runs = json.loads(found or "{}").get("check_runs", [])
     completed = [run for run in runs if run.get("status") == "completed"]
     return str(completed[0].get("conclusion")) if completed else None
 
 
-def verify_review() -> str:
+def verify_review_command(args: Namespace) -> str:
     repository = os.environ.get("GITHUB_REPOSITORY", "")
     sha = os.environ.get("GITHUB_SHA", "")
     if not repository or not sha:
@@ -66,7 +57,3 @@ def verify_review() -> str:
             f"'{REVIEW_CHECK}' on {head[:12]} {state}: nothing is built"
         )
     return f"commit {sha[:12]} is PR #{pull.get('number')}, reviewed and merged: ship it"
-
-
-def verify_review_command(args: Namespace) -> str:
-    return verify_review()

@@ -16,19 +16,14 @@ from ..core.paths import MODEL_FILE
 from ..core.shell import dvc
 
 
-def verify_pipeline() -> str:
+def verify_release_command(args: Namespace) -> str:
     """Fail unless `dvc status` is clean and the model file is the one dvc.lock records."""
-    changed = json.loads(dvc("status", "--json") or "{}")
-    if changed:
-        stages = ", ".join(sorted(changed))
+    if changed := json.loads(dvc("status", "--json") or "{}"):
         raise UserError(
-            f"the pipeline on this commit is not the one that was reviewed ({stages} changed "
-            "or missing; see `dvc status`). Run `make pipeline` in a pull request, let the review "
-            "compare it, merge it, and push its data (`make push-data`)."
+            f"the pipeline on this commit is not the one that was reviewed "
+            f"({', '.join(sorted(changed))} changed or missing; see `dvc status`). Run "
+            "`make pipeline` in a pull request, let the review compare it, merge it, and push "
+            "its data (`make push-data`)."
         )
     md5 = check_reviewed_model()
     return f"{MODEL_FILE} is the reviewed model (md5 {md5}); dvc status is clean"
-
-
-def verify_release_command(args: Namespace) -> str:
-    return verify_pipeline()
