@@ -50,31 +50,23 @@ def disparities(actual: pd.Series, predicted: np.ndarray, groups: pd.Series) -> 
     evaluate stage (labels as read from the data) and the performance check (labels as text)
     pick the same one whatever the labels' type: 10 before 2.
     """
-    from fairlearn.metrics import (
-        demographic_parity_difference,
-        demographic_parity_ratio,
-        equalized_odds_difference,
-    )
+    from fairlearn import metrics
 
-    classes = sorted(set(np.concatenate([np.asarray(actual), np.asarray(predicted)])), key=str)
+    measures = {  # name: (fairlearn's measure, the worst of its values over the classes)
+        "demographic_parity_difference": (metrics.demographic_parity_difference, max),
+        "demographic_parity_ratio": (metrics.demographic_parity_ratio, min),
+        "equalized_odds_difference": (metrics.equalized_odds_difference, max),
+    }
+    actual, predicted = np.asarray(actual), np.asarray(predicted)
+    classes = sorted(set(np.concatenate([actual, predicted])), key=str)
     judged = classes[1:] if len(classes) == 2 else classes
-    per_class = []
-    for positive in judged:
-        truth, guess = (np.asarray(actual) == positive), (np.asarray(predicted) == positive)
-        per_class.append(
-            (
-                demographic_parity_difference(truth, guess, sensitive_features=groups),
-                demographic_parity_ratio(truth, guess, sensitive_features=groups),
-                equalized_odds_difference(truth, guess, sensitive_features=groups),
-            )
-        )
-    if not per_class:  # one class only: nothing can differ
+    if not judged:
         return {}
-    difference, ratio, odds = zip(*per_class, strict=True)
     return {
-        "demographic_parity_difference": float(max(difference)),
-        "demographic_parity_ratio": float(min(ratio)),
-        "equalized_odds_difference": float(max(odds)),
+        name: float(
+            worst(measure(actual == c, predicted == c, sensitive_features=groups) for c in judged)
+        )
+        for name, (measure, worst) in measures.items()
     }
 
 

@@ -11,7 +11,7 @@ DEFAULT_BASES = ("origin/main", "main")
 
 
 def commit_of(rev: str) -> str | None:
-    found = run("git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")  # not a tree
+    found = run("git", "rev-parse", "--verify", "--quiet", rev + "^{commit}")  # not a tree
     return found.stdout.strip() if found.returncode == 0 else None
 
 
