@@ -82,7 +82,7 @@ PACKAGE_TREE = {
         "service",
         "smoke",
     },
-    "release": {"__init__", "bento", "registry", "review_proof", "verify"},
+    "release": {"__init__", "bento", "registry", "review_proof"},
 }
 MONITORING_PACKAGE = {
     "__init__",

@@ -33,7 +33,7 @@ COMMANDS = {
     "pr-comment": ("review.comment", "create or update the PR's one review comment (GH_TOKEN)"),
     # release: a merge to main
     "verify-review": ("release.review_proof", "fail unless a merged PR's review passed here"),
-    "verify-release": ("release.verify", "fail unless this commit holds the reviewed model"),
+    "verify-release": ("release.review_proof", "fail unless this commit holds the reviewed model"),
     "stage-bento": ("release.bento", "save the reviewed model for BentoML; print the version"),
     "bento-version": ("release.bento", "print the bento version: the git commit SHA"),
     "bento-path": ("release.bento", "print the directory of this commit's bento"),

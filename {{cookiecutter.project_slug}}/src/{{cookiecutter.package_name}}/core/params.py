@@ -183,10 +183,6 @@ class Params(Section):
     drift: DriftParams = DriftParams()
     performance: PerformanceParams = PerformanceParams()
 
-    def logged(self) -> dict[str, Any]:
-        """What MLflow logs: the validated data and train sections."""
-        return self.model_dump(mode="json", by_alias=True, include={"data", "train"})
-
 
 def _keys_at(location: tuple[Any, ...]) -> list[str]:
     """The valid keys of the section at a loc from a ValidationError (aliases, as written)."""

@@ -6,7 +6,7 @@ import json
 from argparse import Namespace
 
 from ..core.errors import UserError
-from ..core.model_file import save_model, trusted_types
+from ..core.model_file import save_model
 from ..core.params import load_params
 from ..core.paths import MODEL_FILE, RUN_FILE, TRAIN_SPLIT
 from ..core.scoring import score
@@ -30,7 +30,7 @@ def train_command(args: Namespace) -> str:
         ) from error
     save_model(model, MODEL_FILE)
     fit_metrics = {f"train_{name}": value for name, value in score(model, features, actual).items()}
-    run = log_training_run(params, model, features.head(5), fit_metrics, trusted_types(MODEL_FILE))
+    run = log_training_run(params, model, features.head(5), fit_metrics)
     RUN_FILE.write_text(json.dumps(run, indent=2) + "\n")
     return (
         f"trained and logged MLflow run {run['run_id']} (model version {run['registered_version']})"

@@ -39,7 +39,7 @@ def _trained_version(client: Any) -> str | None:
 
 def _register(params: Params) -> str:
     """Log and register the reviewed model file, with its test metrics."""
-    from ..core.model_file import load_model, trusted_types
+    from ..core.model_file import load_model
     from ..core.paths import MODEL_FILE
     from ..core.tables import read_table, split_features
     from ..core.tracking import log_training_run
@@ -48,7 +48,7 @@ def _register(params: Params) -> str:
     metrics = json.loads(METRICS_FILE.read_text()) if METRICS_FILE.exists() else {}
     test_metrics = {f"test_{k}": v for k, v in metrics.items() if isinstance(v, int | float)}
     model = load_model(MODEL_FILE)
-    run = log_training_run(params, model, features.head(5), test_metrics, trusted_types())
+    run = log_training_run(params, model, features.head(5), test_metrics)
     return run["registered_version"]
 
 

@@ -1,7 +1,10 @@
-"""`verify-review`: a release builds only a commit that a merged PR brought, once reviewed.
+"""Proof, before anything is built, that a release ships what a pull request's review passed.
 
-Branch rules can be misconfigured or bypassed by an admin; this asks GitHub itself, before
-anything is built, so a direct push to main with a planted model never ships.
+`verify-review`: branch rules can be misconfigured or bypassed by an admin, so this asks
+GitHub itself that the commit came from a merged PR whose review passed: a direct push to main
+with a planted model never ships. `verify-release`: the release job retrains from main's data,
+code and params (`make reproduce`) and `check-lock` proves it got the reviewed md5; this then
+checks that the workspace is exactly that pipeline and that model.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from argparse import Namespace
 from typing import Any
 
 from ..core.errors import UserError
-from ..core.shell import call
+from ..core.lockfile import check_reviewed_model
+from ..core.paths import MODEL_FILE
+from ..core.shell import call, dvc
 
 REVIEW_CHECK = "Reproduce and review the model"  # the review job's name in pr-review.yml
 
@@ -57,3 +62,16 @@ def verify_review_command(args: Namespace) -> str:
             f"'{REVIEW_CHECK}' on {head[:12]} {state}: nothing is built"
         )
     return f"commit {sha[:12]} is PR #{pull.get('number')}, reviewed and merged: ship it"
+
+
+def verify_release_command(args: Namespace) -> str:
+    """Fail unless `dvc status` is clean and the model file is the one dvc.lock records."""
+    if changed := json.loads(dvc("status", "--json") or "{}"):
+        raise UserError(
+            f"the pipeline on this commit is not the one that was reviewed "
+            f"({', '.join(sorted(changed))} changed or missing; see `dvc status`). Run "
+            "`make pipeline` in a pull request, let the review compare it, merge it, and push "
+            "its data (`make push-data`)."
+        )
+    md5 = check_reviewed_model()
+    return f"{MODEL_FILE} is the reviewed model (md5 {md5}); dvc status is clean"
