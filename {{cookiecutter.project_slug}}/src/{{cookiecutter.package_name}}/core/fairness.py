@@ -1,9 +1,7 @@
-"""Fairness on the held-out split: per-group metrics and fairlearn's disparity measures.
-
-For each sensitive feature, metrics.json holds every group's task metrics (through
-fairlearn's MetricFrame) and, over the groups large enough to judge, the largest gap in each
-metric between groups; classification adds demographic parity (difference and ratio) and the
-equalized odds difference. A missing value is a group of its own, never dropped.
+"""Fairness on the held-out split: for each sensitive feature, every group's task metrics and,
+over the groups large enough to judge, the largest gap in each metric between groups;
+classification adds fairlearn's demographic parity and equalized odds. A missing value is a
+group of its own, never dropped.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ def commit_of(rev: str) -> str | None:
     return found.stdout.strip() if found.returncode == 0 else None
 
 
-def ensure_full_history() -> None:
+def resolve_base(requested: str | None) -> tuple[str, str]:
+    """The base revision's name and commit; by default origin/main, else main."""
     if run("git", "rev-parse", "--is-inside-work-tree").returncode != 0:
         raise UserError("not inside a git repository: the review compares git revisions")
     if run("git", "rev-parse", "--is-shallow-repository").stdout.strip() == "true":
@@ -24,11 +25,6 @@ def ensure_full_history() -> None:
             "In GitHub Actions use actions/checkout with `fetch-depth: 0`; "
             "locally run `git fetch --unshallow`"
         )
-
-
-def resolve_base(requested: str | None) -> tuple[str, str]:
-    """The base revision's name and commit; by default origin/main, else main."""
-    ensure_full_history()
     candidates = (requested,) if requested else DEFAULT_BASES
     for name in candidates:
         if sha := commit_of(name):

@@ -1,7 +1,6 @@
 """Which model ships: the one whose md5 dvc.lock records, the hash the PR review approved.
-
-The BentoML model is named by that hash (`<package>:<md5>`), so the model store, the bento
-and the image all say which reviewed model they carry, and reading it needs no dvc.
+The BentoML model is named by it (`<package>:<md5>`), so the model store, the bento and the
+image all say which reviewed model they carry; reading it needs no dvc.
 """
 
 from __future__ import annotations

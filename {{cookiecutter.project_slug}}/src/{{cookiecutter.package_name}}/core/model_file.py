@@ -1,12 +1,9 @@
 """Save and load the model with skops: a format that does not execute arbitrary code on load.
 
-Loading trusts skops' own safe defaults plus the exact type names in
-`modeling/model.py:TRUSTED_TYPES`, never a whole namespace: a file holding any other type
-(`builtins.eval`, `numpy.vectorize`, ...) is refused at every load, naming the type.
-
-Saving is byte-for-byte deterministic: the same data, params and code give the same file,
-hence the same DVC hash, so CI can check that the committed dvc.lock is what it reproduces,
-on a machine with any number of cores.
+Loading trusts skops' safe defaults plus the exact type names in modeling/model.py's
+TRUSTED_TYPES, never a whole namespace: any other type (`builtins.eval`, ...) is refused,
+named. Saving is byte-for-byte deterministic: the same data, params and code give the same DVC
+hash on any machine, so CI can check that the committed dvc.lock is what it reproduces.
 """
 
 from __future__ import annotations
@@ -71,12 +68,9 @@ def checked_types(untrusted: list[str], source: object) -> list[str]:
 
 
 def without_thread_counts(model: Pipeline) -> Pipeline:
-    """Forget the thread count a fit recorded, so the file does not depend on the machine.
-
-    HistGradientBoosting's bin mapper stores the number of OpenMP threads it was fitted
-    with; None means "all available" when the model is used, which is what a served model
-    wants anyway. The fitted trees and bins do not depend on the thread count.
-    """
+    """Forget the OpenMP thread count HistGradientBoosting's bin mapper recorded at fit, so the
+    file does not depend on the machine. None means "all available", what a served model wants;
+    the fitted trees and bins do not depend on it."""
     for _, step in model.steps:
         mapper = getattr(step, "_bin_mapper", None)
         if mapper is not None and hasattr(mapper, "n_threads"):

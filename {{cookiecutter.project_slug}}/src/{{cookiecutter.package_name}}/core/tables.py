@@ -81,11 +81,8 @@ def read_table(path: Path, target: str | None = None) -> pd.DataFrame:
 
 
 def labelled_rows(path: Path, target: str) -> tuple[pd.DataFrame, int]:
-    """The table's rows that have a target value, and how many lack one.
-
-    Real tables often miss a few labels; those rows cannot train or score a model, so every
-    stage drops them the same way, and says how many, instead of failing the contract.
-    """
+    """The rows that have a target value, and how many lack one: real tables often miss a few
+    labels, so every stage drops them the same way, and says how many, instead of failing."""
     frame = read_table(path, target)
     missing = frame[target].isna()
     if missing.all():

@@ -1,9 +1,5 @@
-"""Cheap consistency checks of params.yaml and dvc.yaml, run by pre-commit before a commit.
-
-Catches the mistakes that otherwise surface minutes later in CI: a stage naming a param
-that does not exist, a dependency path that is gone, a typo in params.yaml, a model or
-hyperparameter the estimator does not have, a sensitive feature that is not a column of the
-data contract.
+"""Cheap consistency checks of params.yaml and dvc.yaml, run by pre-commit before a commit:
+they catch in seconds the mistakes that otherwise surface minutes later in CI.
 """
 
 from __future__ import annotations

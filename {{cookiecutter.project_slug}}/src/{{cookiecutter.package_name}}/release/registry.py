@@ -25,9 +25,7 @@ def _trained_version(client: Any) -> str | None:
     """The version the train stage registered, if its run is on this tracking server."""
     from mlflow.exceptions import MlflowException
 
-    if not RUN_FILE.exists():
-        return None
-    run = json.loads(RUN_FILE.read_text())
+    run = json.loads(RUN_FILE.read_text()) if RUN_FILE.exists() else {}
     if not run.get("registered_version"):
         return None
     try:
