@@ -82,18 +82,14 @@ ARGUMENTS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PACKAGE, description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (_, summary) in COMMANDS.items():
         command = commands.add_parser(name, help=summary, description=summary)
         for flags, options in ARGUMENTS.get(name, ()):
             command.add_argument(*flags, **options)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parser.parse_args(argv)
     module = import_module(f".{COMMANDS[args.command][0]}", __package__)
     try:
         outcome = getattr(module, f"{args.command.replace('-', '_')}_command")(args)

@@ -6,7 +6,6 @@ group of its own, never dropped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,16 +27,6 @@ def groups_of(features: pd.DataFrame, column: str) -> pd.Series:
         )
     values = features[column]
     return values.astype(str).where(values.notna(), MISSING_GROUP).rename(column)
-
-
-def task_metric(name: str) -> Callable[[Any, Any], float]:
-    """One of the task's metrics as MetricFrame wants it: f(y_true, y_pred) -> number."""
-
-    def metric(actual: Any, predicted: Any) -> float:
-        return score_predictions(pd.Series(actual), np.asarray(predicted)).get(name, np.nan)
-
-    metric.__name__ = name
-    return metric
 
 
 def disparities(actual: pd.Series, predicted: np.ndarray, groups: pd.Series) -> dict[str, float]:
@@ -72,27 +61,20 @@ def feature_fairness(
     actual: pd.Series, predicted: np.ndarray, groups: pd.Series, min_rows: int
 ) -> dict[str, Any]:
     """Every group's metrics and rows; gaps and disparities over groups of min_rows or more."""
-    from fairlearn.metrics import MetricFrame, count
-
-    names = list(score_predictions(actual, predicted))
-    by_group = MetricFrame(
-        metrics={name: task_metric(name) for name in names} | {"rows": count},
-        y_true=actual.to_numpy(),
-        y_pred=predicted,
-        sensitive_features=groups.to_numpy(),
-    ).by_group
-    result: dict[str, Any] = {
-        "groups": {
-            str(group): {**row.drop("rows").astype(float).to_dict(), "rows": int(row["rows"])}
-            for group, row in by_group.iterrows()
-        }
+    table = pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted})
+    by_group = {
+        str(group): score_predictions(part["actual"], part["predicted"].to_numpy())
+        | {"rows": len(part)}
+        for group, part in table.groupby(groups.to_numpy())
     }
-    large = by_group.loc[by_group["rows"] >= min_rows, names].astype(float)
+    result: dict[str, Any] = {"groups": by_group}
+    large = {group: scores for group, scores in by_group.items() if scores["rows"] >= min_rows}
     if len(large) < 2:  # fewer than two groups to compare: no gap to report
         return result
-    result |= {f"{name}_gap": float(gap) for name, gap in (large.max() - large.min()).items()}
+    scores = pd.DataFrame(list(large.values())).drop(columns="rows")
+    result |= {f"{name}_gap": float(gap) for name, gap in (scores.max() - scores.min()).items()}
     if TASK == "classification":
-        judged = groups.isin(large.index).to_numpy()
+        judged = groups.isin(list(large)).to_numpy()
         result |= disparities(actual[judged], predicted[judged], groups[judged])
     return result
 

@@ -20,21 +20,16 @@ OVERRIDE = "AVAILABLE_MEMORY_MB"  # set it to plan for a smaller machine (CI run
 
 
 def available_mb() -> float | None:
-    """Memory free for this process: $AVAILABLE_MEMORY_MB, else the OS's, else None (unknown)."""
+    """Memory free for this process: $AVAILABLE_MEMORY_MB, else Linux's, else None (unknown)."""
     if OVERRIDE in os.environ:
         try:
             return float(os.environ[OVERRIDE])
         except ValueError:
             raise UserError(f"{OVERRIDE} must be a number of megabytes") from None
-    meminfo = Path("/proc/meminfo")  # Linux: MemAvailable counts reclaimable page cache too
-    if meminfo.exists():
-        for line in meminfo.read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) / 1024
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / MB
-    except (AttributeError, ValueError, OSError):  # not every OS exposes it
-        return None
+    meminfo = Path("/proc/meminfo")  # MemAvailable counts reclaimable page cache too
+    lines = meminfo.read_text().splitlines() if meminfo.exists() else []
+    kilobytes = next((line.split()[1] for line in lines if line.startswith("MemAvailable:")), None)
+    return None if kilobytes is None else int(kilobytes) / 1024
 
 
 def megabytes(value: float) -> str:

@@ -1,8 +1,5 @@
-"""The estimator `train.model` names, built from modeling/model.py's table and checked.
-
-A name not in ESTIMATORS, or a hyperparameter the estimator's constructor does not take,
-fails `make check` (pre-commit) and the train stage with the valid choices listed.
-"""
+"""The estimator `train.model` names, from modeling/model.py's table: built, or checked by
+`make check` (pre-commit) and the train stage, which list the valid choices."""
 
 from __future__ import annotations
 

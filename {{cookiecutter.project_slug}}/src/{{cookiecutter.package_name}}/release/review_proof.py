@@ -25,10 +25,8 @@ REVIEW_CHECK = "Reproduce and review the model"  # the review job's name in pr-r
 def merged_pull_request(repository: str, sha: str) -> dict[str, Any] | None:
     """The PR whose merge produced this commit (squash, merge or rebase), if any."""
     pulls = json.loads(call("gh", "api", f"repos/{repository}/commits/{sha}/pulls") or "[]")
-    for pull in pulls:
-        if pull.get("merged_at") and pull.get("merge_commit_sha") == sha:
-            return pull
-    return None
+    merged = (p for p in pulls if p.get("merged_at") and p.get("merge_commit_sha") == sha)
+    return next(merged, None)
 
 
 def review_conclusion(repository: str, head_sha: str) -> str | None:
