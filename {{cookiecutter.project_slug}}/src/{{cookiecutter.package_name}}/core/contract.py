@@ -1,8 +1,7 @@
-"""The data contract (data/schema.yaml, a pandera schema), read once, through pandera.
-
-Training data is validated against the schema itself; the service, the smoke test, drift and
-the sanity check take its columns as plain `ColumnSpec`s. The image carries no pandera:
-`make bento` writes the columns as JSON, stamped with the schema's md5, for the service.
+"""The data contract (data/schema.yaml), read through pandera. Training data is validated
+against the schema itself; the service, the smoke test, drift and the sanity check take its
+columns as plain `ColumnSpec`s. The image carries no pandera: `make bento` writes the columns
+as JSON, stamped with the schema's md5, for the service.
 """
 
 from __future__ import annotations
@@ -98,9 +97,9 @@ def read_columns(path: Path, target: str) -> tuple[list[ColumnSpec], ColumnSpec]
     columns = load_contract(path).columns
     if target not in columns:
         raise UserError(f"{path} has no column '{target}' (data.target in params.yaml)")
-    specs = [_spec(name, column) for name, column in columns.items()]
-    features = [spec for spec in specs if spec.name != target]
-    return features, next(spec for spec in specs if spec.name == target)
+    specs = {str(name): _spec(name, column) for name, column in columns.items()}
+    target_spec = specs.pop(target)
+    return list(specs.values()), target_spec
 
 
 def as_plain(spec: ColumnSpec) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def head_commit() -> str:
 
 def uncommitted(paths: list[Path]) -> list[str]:
     """Which of the paths differ from HEAD or are not tracked at all."""
-    names = [str(path) for path in paths]
+    names = map(str, paths)
     changed = run("git", "status", "--porcelain", "--untracked-files=all", "--", *names).stdout
     return sorted({line[3:].strip() for line in changed.splitlines() if line.strip()})
 

@@ -1,5 +1,4 @@
-"""Save and load the model with skops: a format that does not execute arbitrary code on load.
-
+"""Save and load the model with skops, a format that does not execute arbitrary code on load.
 Loading trusts skops' safe defaults plus the exact type names in modeling/model.py's
 TRUSTED_TYPES, never a whole namespace: any other type (`builtins.eval`, ...) is refused,
 named. Saving is byte-for-byte deterministic: the same data, params and code give the same DVC
@@ -27,12 +26,9 @@ OBJECT_ID = re.compile(r'"__id__": (\d+)|"(\d+)\.npy"')
 
 
 def canonical_skops(raw: bytes) -> bytes:
-    """Rewrite a skops archive without its run-specific parts.
-
-    skops keys shared objects and array files by Python object id and stamps the current
-    time; ids are renumbered in order of first appearance and timestamps fixed. Entries are
-    stored uncompressed, since compressed bytes may differ between zlib builds.
-    """
+    """The skops archive without its run-specific parts: object ids (which key shared objects
+    and array files) renumbered in order of first appearance, timestamps fixed, and entries
+    stored uncompressed, since compressed bytes may differ between zlib builds."""
     with zipfile.ZipFile(io.BytesIO(raw)) as source:
         files = {name: source.read(name) for name in source.namelist()}
     schema = files.pop("schema.json").decode()
@@ -57,8 +53,7 @@ def canonical_skops(raw: bytes) -> bytes:
 
 def checked_types(untrusted: list[str], source: object) -> list[str]:
     """The types skops asks about, when each is in TRUSTED_TYPES; else refuse, naming them."""
-    refused = sorted(set(untrusted) - TRUSTED_TYPES)
-    if refused:
+    if refused := sorted(set(untrusted) - TRUSTED_TYPES):
         raise UserError(
             f"{source} holds types this project does not trust, so it was refused: "
             f"{', '.join(refused)}. If they are yours and safe, add their exact names to "

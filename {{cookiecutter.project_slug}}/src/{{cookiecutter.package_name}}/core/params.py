@@ -83,11 +83,8 @@ class GroupGate(Tolerance):
 
 class FairnessLimit(Section):
     """A bound on one fairness measure: how far it may worsen against main, and optionally a
-    ceiling (or floor) that is the team's policy.
-
-    Differences are better lower (max_increase, max_relative_increase, max); ratios better
-    higher (max_decrease, min).
-    """
+    ceiling (or floor), the team's policy. Differences are better lower (max_increase,
+    max_relative_increase, max); ratios better higher (max_decrease, min)."""
 
     max_increase: float | None = Field(default=None, ge=0)
     max_relative_increase: float | None = Field(default=None, ge=0)
@@ -244,7 +241,8 @@ def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
     """{"a": {"b": 1}} -> {"a.b": 1}: MLflow's params, the review's rule changes, gauges."""
     if not isinstance(tree, dict):
         return {prefix: tree} if prefix else {}
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
+    return {
+        name: leaf
+        for key, value in tree.items()
+        for name, leaf in flatten(value, f"{prefix}.{key}" if prefix else str(key)).items()
+    }

@@ -1,8 +1,6 @@
-"""Reading a table: CSV or Parquet, refused up front when it cannot fit in memory.
-
-Reading a CSV with pandas peaks at about 4 times the file's size and a stage holds a copy or
-two more: checking first turns a MemoryError minutes later, or the kernel killing the process,
-into one line naming the file, its size and the fix.
+"""Reading a table: CSV or Parquet, refused up front when it cannot fit in memory. Reading a
+CSV peaks at about 4 times its size and a stage holds a copy or two more: checking first turns a
+MemoryError minutes later, or the kernel killing the process, into one line naming the fix.
 """
 
 from __future__ import annotations

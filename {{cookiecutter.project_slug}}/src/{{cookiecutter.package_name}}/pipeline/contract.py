@@ -1,8 +1,6 @@
-"""The data contract: infer it from data once, then hold every new table to it.
-
-`make schema` writes data/schema.yaml for a human to review and tighten; the validate stage
-checks the raw data against it and stops the pipeline, before any model is touched, with a
-report naming column, check and how many rows fail.
+"""The data contract: `make schema` infers data/schema.yaml once, for a human to tighten; the
+validate stage holds the raw data to it and stops the pipeline, before any model is touched,
+with a report naming column, check and how many rows fail.
 """
 
 from __future__ import annotations

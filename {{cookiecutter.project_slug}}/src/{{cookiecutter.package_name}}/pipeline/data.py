@@ -14,11 +14,8 @@ from ..core.tables import labelled_rows, unlabelled_note
 
 
 def split_indices(labels: pd.Series, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Shuffle-split row positions; for classification, stratified by class.
-
-    Plain numpy instead of sklearn's train_test_split keeps this stage's start-up under a
-    second: importing sklearn costs several.
-    """
+    """Shuffle-split row positions, stratified by class for classification. Plain numpy, not
+    sklearn's train_test_split: importing sklearn would cost this stage seconds of start-up."""
     rng = np.random.default_rng(seed)
     groups = labels.astype(str).to_numpy() if TASK == "classification" else np.zeros(len(labels))
     train, test = [], []

@@ -21,11 +21,9 @@ def estimator_class(name: str) -> type:
 
 
 def build_model(params: Params, features: pd.DataFrame) -> Pipeline:
-    """One Pipeline from raw columns to prediction: what is trained is what is served.
-
-    The estimator is seeded from data.seed and uses every core, unless the hyperparameters
-    set random_state or n_jobs. A seeded forest is the same whatever n_jobs is.
-    """
+    """One Pipeline from raw columns to prediction: what is trained is what is served. Seeded
+    from data.seed, on every core, unless the hyperparameters say otherwise: a seeded forest
+    is the same whatever n_jobs is."""
     from sklearn.pipeline import Pipeline
 
     from ..modeling.features import build_preprocessor

@@ -1,7 +1,6 @@
 """The evaluate stage: metrics on the held-out split, fairness per group, data for DVC plots.
-
-metrics.json, versioned by DVC, is the record of test metrics that PR reviews compare.
-This stage does not import MLflow: that would add seconds to every repro for a copy of it.
+metrics.json, versioned by DVC, is what PR reviews compare. No MLflow here: importing it would
+add seconds to every repro for a copy of that record.
 """
 
 from __future__ import annotations

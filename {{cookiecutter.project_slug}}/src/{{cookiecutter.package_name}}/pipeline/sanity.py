@@ -43,21 +43,6 @@ STAGE_OUTPUTS = {
 }
 
 
-def output_problems(stages: dict[str, Any], pipeline_file: Path) -> list[str]:
-    """A path the code writes that its stage in dvc.yaml does not declare."""
-    problems = []
-    for stage, paths in STAGE_OUTPUTS.items():
-        spec = stages.get(stage) or {}
-        entries = [e for key in ("outs", "metrics") for e in spec.get(key) or []]
-        declared = {next(iter(e)) if isinstance(e, dict) else str(e) for e in entries}
-        problems += [
-            f"{pipeline_file}: stage '{stage}' writes {path} but does not declare it"
-            for path in paths
-            if path.as_posix() not in declared
-        ]
-    return problems
-
-
 def sensitive_feature_problems(params: Params) -> list[str]:
     """Each evaluate.sensitive_features column must be in data/schema.yaml (when it exists)."""
     schema = params.data.schema_file
@@ -80,7 +65,15 @@ def pipeline_problems(
     params = read_params_tree(params_file)
     stages = (yaml.safe_load(pipeline_file.read_text()) or {}).get("stages", {})
     problems = estimator_problems(typed) + sensitive_feature_problems(typed)
-    problems += output_problems(stages, pipeline_file)
+    for stage, paths in STAGE_OUTPUTS.items():
+        spec = stages.get(stage) or {}
+        entries = [e for key in ("outs", "metrics") for e in spec.get(key) or []]
+        declared = {next(iter(e)) if isinstance(e, dict) else str(e) for e in entries}
+        problems += [
+            f"{pipeline_file}: stage '{stage}' writes {path} but does not declare it"
+            for path in paths
+            if path.as_posix() not in declared
+        ]
     for stage, spec in stages.items():
         problems += [
             f"{pipeline_file}: stage '{stage}' uses param '{key}', which is missing from "

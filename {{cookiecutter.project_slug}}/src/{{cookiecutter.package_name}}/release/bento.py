@@ -6,6 +6,7 @@ import json
 import shutil
 import sys
 from argparse import Namespace
+from contextlib import suppress
 
 from ..core.contract import write_serving_columns
 from ..core.errors import UserError
@@ -37,11 +38,9 @@ def stage_bento_command(args: Namespace) -> str:
         with bentoml.models.create(tag, labels=labels, metadata=metadata) as model:
             shutil.copyfile(MODEL_FILE, model.path_of(MODEL_FILE.name))
         print(f"saved {MODEL_FILE} as BentoML model {tag}", file=sys.stderr)
-    try:
+    with suppress(NotFound):
         bentoml.bentos.delete(f"{PACKAGE}:{version}")
         print(f"replaced the earlier bento {PACKAGE}:{version}", file=sys.stderr)
-    except NotFound:
-        pass
     return version
 
 

@@ -1,9 +1,7 @@
-"""Point the MLflow registry's `champion` alias at the model a merge ships.
-
-The release runs this only with a tracking server (MLFLOW_TRACKING_URI). The shipped model
-version carries the tag `dvc_md5`, which is how a re-run finds it. The version the train
-stage registered is reused when its run lives on this server; when training logged to a
-local store instead, the reviewed model file is registered now.
+"""Point the MLflow registry's `champion` alias at the model a merge ships (with a tracking
+server only). That version carries the tag `dvc_md5`, which is how a re-run finds it; the train
+stage's version is reused when its run lives on this server, else the reviewed file is
+registered now.
 """
 
 from __future__ import annotations
@@ -38,15 +36,13 @@ def _trained_version(client: Any) -> str | None:
 def _register(params: Params) -> str:
     """Log and register the reviewed model file, with its test metrics."""
     from ..core.model_file import load_model
-    from ..core.paths import MODEL_FILE
     from ..core.tables import read_table, split_features
     from ..core.tracking import log_training_run
 
     features, _ = split_features(read_table(TEST_SPLIT, params.data.target), params.data.target)
     metrics = json.loads(METRICS_FILE.read_text()) if METRICS_FILE.exists() else {}
     test_metrics = {f"test_{k}": v for k, v in metrics.items() if isinstance(v, int | float)}
-    model = load_model(MODEL_FILE)
-    run = log_training_run(params, model, features.head(5), test_metrics)
+    run = log_training_run(params, load_model(), features.head(5), test_metrics)
     return run["registered_version"]
 
 

@@ -1,10 +1,8 @@
 """Proof, before anything is built, that a release ships what a pull request's review passed.
 
-`verify-review`: branch rules can be misconfigured or bypassed by an admin, so this asks
-GitHub itself that the commit came from a merged PR whose review passed: a direct push to main
-with a planted model never ships. `verify-release`: the release job retrains from main's data,
-code and params (`make reproduce`) and `check-lock` proves it got the reviewed md5; this then
-checks that the workspace is exactly that pipeline and that model.
+`verify-review` asks GitHub itself, since branch rules can be misconfigured or bypassed by an
+admin: a direct push to main with a planted model never ships. `verify-release` checks that
+the retrained workspace (`make reproduce`, `check-lock`) is exactly the reviewed pipeline.
 """
 
 from __future__ import annotations
@@ -29,15 +27,6 @@ def merged_pull_request(repository: str, sha: str) -> dict[str, Any] | None:
     return next(merged, None)
 
 
-def review_conclusion(repository: str, head_sha: str) -> str | None:
-    """The conclusion of the review check on the PR's last commit; None if it never ran."""
-    url = f"repos/{repository}/commits/{head_sha}/check-runs"
-    found = call("gh", "api", url, "-f", f"check_name={REVIEW_CHECK}", "--method", "GET")
-    runs = json.loads(found or "{}").get("check_runs", [])
-    completed = [run for run in runs if run.get("status") == "completed"]
-    return str(completed[0].get("conclusion")) if completed else None
-
-
 def verify_review_command(args: Namespace) -> str:
     repository = os.environ.get("GITHUB_REPOSITORY", "")
     sha = os.environ.get("GITHUB_SHA", "")
@@ -52,7 +41,12 @@ def verify_review_command(args: Namespace) -> str:
             "its model: nothing is built. Open a PR for it and merge it after the review passes."
         )
     head = str((pull.get("head") or {}).get("sha", ""))
-    conclusion = review_conclusion(repository, head)
+    # The review check on the PR's last commit; None if it never ran.
+    url = f"repos/{repository}/commits/{head}/check-runs"
+    found = call("gh", "api", url, "-f", f"check_name={REVIEW_CHECK}", "--method", "GET")
+    runs = json.loads(found or "{}").get("check_runs", [])
+    completed = [run for run in runs if run.get("status") == "completed"]
+    conclusion = str(completed[0].get("conclusion")) if completed else None
     if conclusion != "success":
         state = "never ran" if conclusion is None else f"ended '{conclusion}'"
         raise UserError(
