@@ -32,6 +32,5 @@ def train_command(args: Namespace) -> str:
     fit_metrics = {f"train_{name}": value for name, value in score(model, features, actual).items()}
     run = log_training_run(params, model, features.head(5), fit_metrics)
     RUN_FILE.write_text(json.dumps(run, indent=2) + "\n")
-    return (
-        f"trained and logged MLflow run {run['run_id']} (model version {run['registered_version']})"
-    )
+    version = run["registered_version"]
+    return f"trained and logged MLflow run {run['run_id']} (model version {version})"
