@@ -101,7 +101,7 @@ PACKAGE_TREE = {
         "service",
         "smoke",
     },
-    "release": {"__init__", "bento", "environments", "registry", "review_proof", "verify"},
+    "release": {"__init__", "bento", "environments", "registry", "review_proof"},
 }
 MONITORING_PACKAGE = {
     "__init__",

@@ -36,7 +36,7 @@ COMMANDS = {
     # release: a merge to main
     "protect-environments": ("release.environments", "release, retrain, production: main only"),
     "verify-review": ("release.review_proof", "fail unless a merged PR's review passed here"),
-    "verify-release": ("release.verify", "fail unless this commit holds the reviewed model"),
+    "verify-release": ("release.review_proof", "fail unless this commit holds the reviewed model"),
     "stage-bento": ("release.bento", "save the reviewed model for BentoML; print the version"),
     "bento-version": ("release.bento", "print the bento version: the git commit SHA"),
     "bento-path": ("release.bento", "print the directory of this commit's bento"),
@@ -87,18 +87,14 @@ ARGUMENTS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PACKAGE, description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (_, summary) in COMMANDS.items():
         command = commands.add_parser(name, help=summary, description=summary)
         for flags, options in ARGUMENTS.get(name, ()):
             command.add_argument(*flags, **options)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parser.parse_args(argv)
     module = import_module(f".{COMMANDS[args.command][0]}", __package__)
     try:
         outcome = getattr(module, f"{args.command.replace('-', '_')}_command")(args)

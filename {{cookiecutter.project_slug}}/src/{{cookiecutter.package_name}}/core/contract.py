@@ -1,10 +1,7 @@
-"""The data contract (data/schema.yaml, a pandera schema), read once, through pandera.
-
-Training data is validated against the schema itself; the service (its request model), the
-smoke test, drift and the sanity check take the same columns as plain `ColumnSpec`s: name,
-kind, nullability, bounds and known categories. The image carries no pandera (nor the
-pyarrow its string dtypes need): `make bento` writes the columns this reader found as JSON,
-stamped with the schema's md5, and the service reads them from there.
+"""The data contract (data/schema.yaml), read through pandera. Training data is validated
+against the schema itself; the service, the smoke test, drift and the sanity check take its
+columns as plain `ColumnSpec`s. The image carries no pandera: `make bento` writes the columns
+as JSON, stamped with the schema's md5, for the service.
 """
 
 from __future__ import annotations
@@ -63,19 +60,12 @@ def load_contract(path: Path) -> pa.DataFrameSchema:
         raise UserError(f"{path} is not a valid pandera schema: {error}") from error
 
 
-def _kind(dtype: str) -> type:
-    dtype = dtype.lower()
-    if dtype.startswith("bool"):
-        return bool
-    if dtype.startswith(("int", "uint")):
-        return int
-    if dtype.startswith("float"):
-        return float
-    return str
+KINDS = {kind.__name__: kind for kind in (int, float, bool, str)}
 
 
 def _spec(name: str, column: Any) -> ColumnSpec:
-    kind = _kind(str(column.dtype))
+    dtype = str(column.dtype).lower().removeprefix("u")  # uint is int
+    kind = next((KINDS[k] for k in ("bool", "int", "float") if dtype.startswith(k)), str)
     bounds: dict[str, float] = {}
     categories, max_length = None, DEFAULT_MAX_TEXT_LENGTH
     for check in column.checks:
@@ -107,12 +97,9 @@ def read_columns(path: Path, target: str) -> tuple[list[ColumnSpec], ColumnSpec]
     columns = load_contract(path).columns
     if target not in columns:
         raise UserError(f"{path} has no column '{target}' (data.target in params.yaml)")
-    specs = [_spec(name, column) for name, column in columns.items()]
-    features = [spec for spec in specs if spec.name != target]
-    return features, next(spec for spec in specs if spec.name == target)
-
-
-KINDS = {kind.__name__: kind for kind in (int, float, bool, str)}
+    specs = {str(name): _spec(name, column) for name, column in columns.items()}
+    target_spec = specs.pop(target)
+    return list(specs.values()), target_spec
 
 
 def as_plain(spec: ColumnSpec) -> dict[str, Any]:
@@ -122,8 +109,8 @@ def as_plain(spec: ColumnSpec) -> dict[str, Any]:
 
 def from_plain(fields: dict[str, Any]) -> ColumnSpec:
     known = fields["categories"]
-    kind, categories = KINDS[fields["kind"]], None if known is None else frozenset(known)
-    return ColumnSpec(**fields | {"kind": kind, "categories": categories})
+    categories = None if known is None else frozenset(known)
+    return ColumnSpec(**fields | {"kind": KINDS[fields["kind"]], "categories": categories})
 
 
 def write_serving_columns(path: Path, target: str, output: Path = SERVING_COLUMNS) -> Path:

@@ -1,14 +1,11 @@
-"""Fairness on the held-out split: per-group metrics and fairlearn's disparity measures.
-
-For each sensitive feature, metrics.json holds every group's task metrics (through
-fairlearn's MetricFrame) and, over the groups large enough to judge, the largest gap in each
-metric between groups; classification adds demographic parity (difference and ratio) and the
-equalized odds difference. A missing value is a group of its own, never dropped.
+"""Fairness on the held-out split: for each sensitive feature, every group's task metrics and,
+over the groups large enough to judge, the largest gap in each metric between groups;
+classification adds fairlearn's demographic parity and equalized odds. A missing value is a
+group of its own, never dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -32,49 +29,28 @@ def groups_of(features: pd.DataFrame, column: str) -> pd.Series:
     return values.astype(str).where(values.notna(), MISSING_GROUP).rename(column)
 
 
-def task_metric(name: str) -> Callable[[Any, Any], float]:
-    """One of the task's metrics as MetricFrame wants it: f(y_true, y_pred) -> number."""
-
-    def metric(actual: Any, predicted: Any) -> float:
-        return score_predictions(pd.Series(actual), np.asarray(predicted)).get(name, np.nan)
-
-    metric.__name__ = name
-    return metric
-
-
 def disparities(actual: pd.Series, predicted: np.ndarray, groups: pd.Series) -> dict[str, float]:
-    """Demographic parity and equalized odds; a multiclass target counts its worst class.
+    """Demographic parity and equalized odds. fairlearn's measures are binary, so each class is
+    judged one-vs-rest and the worst value kept; with two classes, only the positive one: the
+    second in text order (10 before 2), so that evaluate (labels as read from the data) and the
+    performance check (labels as text) pick the same class."""
+    from fairlearn import metrics
 
-    fairlearn's measures are binary, so each class is judged one-vs-rest and the worst value
-    kept: with two classes that is the positive class, the second in text order, so that the
-    evaluate stage (labels as read from the data) and the performance check (labels as text)
-    pick the same one whatever the labels' type: 10 before 2.
-    """
-    from fairlearn.metrics import (
-        demographic_parity_difference,
-        demographic_parity_ratio,
-        equalized_odds_difference,
-    )
-
-    classes = sorted(set(np.concatenate([np.asarray(actual), np.asarray(predicted)])), key=str)
+    measures = {  # name: (fairlearn's measure, the worst of its values over the classes)
+        "demographic_parity_difference": (metrics.demographic_parity_difference, max),
+        "demographic_parity_ratio": (metrics.demographic_parity_ratio, min),
+        "equalized_odds_difference": (metrics.equalized_odds_difference, max),
+    }
+    actual, predicted = np.asarray(actual), np.asarray(predicted)
+    classes = sorted(set(np.concatenate([actual, predicted])), key=str)
     judged = classes[1:] if len(classes) == 2 else classes
-    per_class = []
-    for positive in judged:
-        truth, guess = (np.asarray(actual) == positive), (np.asarray(predicted) == positive)
-        per_class.append(
-            (
-                demographic_parity_difference(truth, guess, sensitive_features=groups),
-                demographic_parity_ratio(truth, guess, sensitive_features=groups),
-                equalized_odds_difference(truth, guess, sensitive_features=groups),
-            )
-        )
-    if not per_class:  # one class only: nothing can differ
+    if not judged:
         return {}
-    difference, ratio, odds = zip(*per_class, strict=True)
     return {
-        "demographic_parity_difference": float(max(difference)),
-        "demographic_parity_ratio": float(min(ratio)),
-        "equalized_odds_difference": float(max(odds)),
+        name: float(
+            worst(measure(actual == c, predicted == c, sensitive_features=groups) for c in judged)
+        )
+        for name, (measure, worst) in measures.items()
     }
 
 
@@ -82,33 +58,20 @@ def feature_fairness(
     actual: pd.Series, predicted: np.ndarray, groups: pd.Series, min_rows: int
 ) -> dict[str, Any]:
     """Every group's metrics and rows; gaps and disparities over groups of min_rows or more."""
-    from fairlearn.metrics import MetricFrame, count
-
-    names = list(score_predictions(actual, predicted))
-    frame = MetricFrame(
-        metrics={name: task_metric(name) for name in names} | {"rows": count},
-        y_true=actual.to_numpy(),
-        y_pred=predicted,
-        sensitive_features=groups.to_numpy(),
-    )
-    by_group = frame.by_group
-    result: dict[str, Any] = {
-        "groups": {
-            str(group): {**row.drop("rows").astype(float).to_dict(), "rows": int(row["rows"])}
-            for group, row in by_group.iterrows()
-        }
+    table = pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted})
+    by_group = {
+        str(group): score_predictions(part["actual"], part["predicted"].to_numpy())
+        | {"rows": len(part)}
+        for group, part in table.groupby(groups.to_numpy())
     }
-    judged = (groups.map(by_group["rows"]) >= min_rows).to_numpy()
-    if groups[judged].nunique() < 2:  # fewer than two groups to compare: no gap to report
+    result: dict[str, Any] = {"groups": by_group}
+    large = {group: scores for group, scores in by_group.items() if scores["rows"] >= min_rows}
+    if len(large) < 2:  # fewer than two groups to compare: no gap to report
         return result
-    large = MetricFrame(
-        metrics={name: task_metric(name) for name in names},
-        y_true=actual.to_numpy()[judged],
-        y_pred=predicted[judged],
-        sensitive_features=groups.to_numpy()[judged],
-    )
-    result |= {f"{name}_gap": float(gap) for name, gap in large.difference().items()}
+    scores = pd.DataFrame(list(large.values())).drop(columns="rows")
+    result |= {f"{name}_gap": float(gap) for name, gap in (scores.max() - scores.min()).items()}
     if TASK == "classification":
+        judged = groups.isin(list(large)).to_numpy()
         result |= disparities(actual[judged], predicted[judged], groups[judged])
     return result
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from .errors import UserError
@@ -11,29 +10,21 @@ from .shell import run
 DEFAULT_BASES = ("origin/main", "main")
 
 
-def git(*args: str) -> subprocess.CompletedProcess[str]:
-    return run("git", *args)
-
-
 def commit_of(rev: str) -> str | None:
-    found = git("rev-parse", "--verify", "--quiet", rev + "^{commit}")  # a commit, not a tree
+    found = run("git", "rev-parse", "--verify", "--quiet", rev + "^{commit}")  # not a tree
     return found.stdout.strip() if found.returncode == 0 else None
 
 
-def ensure_full_history() -> None:
-    if git("rev-parse", "--is-inside-work-tree").returncode != 0:
+def resolve_base(requested: str | None) -> tuple[str, str]:
+    """The base revision's name and commit; by default origin/main, else main."""
+    if run("git", "rev-parse", "--is-inside-work-tree").returncode != 0:
         raise UserError("not inside a git repository: the review compares git revisions")
-    if git("rev-parse", "--is-shallow-repository").stdout.strip() == "true":
+    if run("git", "rev-parse", "--is-shallow-repository").stdout.strip() == "true":
         raise UserError(
             "this is a shallow clone, so the base revision's metrics cannot be read. "
             "In GitHub Actions use actions/checkout with `fetch-depth: 0`; "
             "locally run `git fetch --unshallow`"
         )
-
-
-def resolve_base(requested: str | None) -> tuple[str, str]:
-    """The base revision's name and commit; by default origin/main, else main."""
-    ensure_full_history()
     candidates = (requested,) if requested else DEFAULT_BASES
     for name in candidates:
         if sha := commit_of(name):
@@ -47,7 +38,7 @@ def resolve_base(requested: str | None) -> tuple[str, str]:
 
 def file_at(revision: str, path: Path) -> str | None:
     """A file's text at a revision; None when the revision does not have it."""
-    found = git("show", f"{revision}:{path.as_posix()}")
+    found = run("git", "show", f"{revision}:{path.as_posix()}")
     return found.stdout if found.returncode == 0 else None
 
 
@@ -57,8 +48,8 @@ def head_commit() -> str:
 
 def uncommitted(paths: list[Path]) -> list[str]:
     """Which of the paths differ from HEAD or are not tracked at all."""
-    names = [str(path) for path in paths]
-    changed = git("status", "--porcelain", "--untracked-files=all", "--", *names).stdout
+    names = map(str, paths)
+    changed = run("git", "status", "--porcelain", "--untracked-files=all", "--", *names).stdout
     return sorted({line[3:].strip() for line in changed.splitlines() if line.strip()})
 
 
@@ -70,5 +61,5 @@ def version_of_head() -> str:
             "no git commit yet: the bento version is the commit SHA, so commit first "
             "(`git add -A && git commit`)"
         )
-    dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+    dirty = run("git", "status", "--porcelain", "--untracked-files=no").stdout.strip()
     return head + ("-dirty" if dirty else "")

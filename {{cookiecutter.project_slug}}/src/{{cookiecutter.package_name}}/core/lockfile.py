@@ -1,7 +1,6 @@
 """Which model ships: the one whose md5 dvc.lock records, the hash the PR review approved.
-
-The BentoML model is named by that hash (`<package>:<md5>`), so the model store, the bento
-and the image all say which reviewed model they carry, and reading it needs no dvc.
+The BentoML model is named by it (`<package>:<md5>`), so the model store, the bento and the
+image all say which reviewed model they carry; reading it needs no dvc.
 """
 
 from __future__ import annotations
@@ -36,14 +35,6 @@ def reviewed_md5(model: Path = MODEL_FILE, lock: Path = LOCK_FILE) -> str:
     raise UserError(f"{lock} records no output {model}: run `make pipeline` and commit {lock}")
 
 
-def file_md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def check_reviewed_model(model: Path = MODEL_FILE, lock: Path = LOCK_FILE) -> str:
     """Return the md5 when the model file on disk is the one dvc.lock records; else explain."""
     expected = reviewed_md5(model, lock)
@@ -52,7 +43,8 @@ def check_reviewed_model(model: Path = MODEL_FILE, lock: Path = LOCK_FILE) -> st
             f"{model} not found: run `make pull-data` to fetch the reviewed model "
             f"(md5 {expected}) from the DVC remote"
         )
-    actual = file_md5(model)
+    with model.open("rb") as stream:
+        actual = hashlib.file_digest(stream, "md5").hexdigest()
     if actual != expected:
         raise UserError(
             f"{model} (md5 {actual}) is not the model {lock} records (md5 {expected}): "

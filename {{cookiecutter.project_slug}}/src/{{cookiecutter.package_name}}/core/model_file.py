@@ -1,12 +1,8 @@
-"""Save and load the model with skops: a format that does not execute arbitrary code on load.
-
-Loading trusts skops' own safe defaults plus the exact type names in
-`modeling/model.py:TRUSTED_TYPES`, never a whole namespace: a file holding any other type
-(`builtins.eval`, `numpy.vectorize`, ...) is refused at every load, naming the type.
-
-Saving is byte-for-byte deterministic: the same data, params and code give the same file,
-hence the same DVC hash, so CI can check that the committed dvc.lock is what it reproduces,
-on a machine with any number of cores.
+"""Save and load the model with skops, a format that does not execute arbitrary code on load.
+Loading trusts skops' safe defaults plus the exact type names in modeling/model.py's
+TRUSTED_TYPES, never a whole namespace: any other type (`builtins.eval`, ...) is refused,
+named. Saving is byte-for-byte deterministic: the same data, params and code give the same DVC
+hash on any machine, so CI can check that the committed dvc.lock is what it reproduces.
 """
 
 from __future__ import annotations
@@ -30,32 +26,24 @@ OBJECT_ID = re.compile(r'"__id__": (\d+)|"(\d+)\.npy"')
 
 
 def canonical_skops(raw: bytes) -> bytes:
-    """Rewrite a skops archive without its run-specific parts.
-
-    skops keys shared objects and array files by Python object id and stamps the current
-    time; ids are renumbered in order of first appearance and timestamps fixed. Entries are
-    stored uncompressed, since compressed bytes may differ between zlib builds.
-    """
+    """The skops archive without its run-specific parts: object ids (which key shared objects
+    and array files) renumbered in order of first appearance, timestamps fixed, and entries
+    stored uncompressed, since compressed bytes may differ between zlib builds."""
     with zipfile.ZipFile(io.BytesIO(raw)) as source:
-        schema = source.read("schema.json").decode()
-        renumbered: dict[str, str] = {}
-        for match in OBJECT_ID.finditer(schema):
-            original = match.group(1) or match.group(2)
-            renumbered.setdefault(original, str(len(renumbered) + 1))
+        files = {name: source.read(name) for name in source.namelist()}
+    schema = files.pop("schema.json").decode()
+    ids: dict[str, str] = {}
+    for match in OBJECT_ID.finditer(schema):
+        ids.setdefault(match.group(1) or match.group(2), str(len(ids) + 1))
 
-        def replace(match: re.Match[str]) -> str:
-            if match.group(1):
-                return f'"__id__": {renumbered[match.group(1)]}'
-            return f'"{renumbered[match.group(2)]}.npy"'
+    def renumber(match: re.Match[str]) -> str:
+        if match.group(1):
+            return f'"__id__": {ids[match.group(1)]}'
+        return f'"{ids[match.group(2)]}.npy"'
 
-        files = {
-            f"{renumbered.get(name.removesuffix('.npy'), name.removesuffix('.npy'))}.npy"
-            if name.endswith(".npy")
-            else name: source.read(name)
-            for name in source.namelist()
-            if name != "schema.json"
-        }
-        files["schema.json"] = OBJECT_ID.sub(replace, schema).encode()
+    # The array files are named "N.npy" as schema.json refers to them.
+    files = {OBJECT_ID.sub(renumber, f'"{name}"')[1:-1]: data for name, data in files.items()}
+    files["schema.json"] = OBJECT_ID.sub(renumber, schema).encode()
     target = io.BytesIO()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
         for name in sorted(files):
@@ -65,8 +53,7 @@ def canonical_skops(raw: bytes) -> bytes:
 
 def checked_types(untrusted: list[str], source: object) -> list[str]:
     """The types skops asks about, when each is in TRUSTED_TYPES; else refuse, naming them."""
-    refused = sorted(set(untrusted) - TRUSTED_TYPES)
-    if refused:
+    if refused := sorted(set(untrusted) - TRUSTED_TYPES):
         raise UserError(
             f"{source} holds types this project does not trust, so it was refused: "
             f"{', '.join(refused)}. If they are yours and safe, add their exact names to "
@@ -76,12 +63,9 @@ def checked_types(untrusted: list[str], source: object) -> list[str]:
 
 
 def without_thread_counts(model: Pipeline) -> Pipeline:
-    """Forget the thread count a fit recorded, so the file does not depend on the machine.
-
-    HistGradientBoosting's bin mapper stores the number of OpenMP threads it was fitted
-    with; None means "all available" when the model is used, which is what a served model
-    wants anyway. The fitted trees and bins do not depend on the thread count.
-    """
+    """Forget the OpenMP thread count HistGradientBoosting's bin mapper recorded at fit, so the
+    file does not depend on the machine. None means "all available", what a served model wants;
+    the fitted trees and bins do not depend on it."""
     for _, step in model.steps:
         mapper = getattr(step, "_bin_mapper", None)
         if mapper is not None and hasattr(mapper, "n_threads"):

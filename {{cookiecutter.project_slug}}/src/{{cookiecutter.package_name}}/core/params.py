@@ -1,25 +1,17 @@
-"""params.yaml as typed settings: the one way to read it.
+"""params.yaml as typed settings, read only through `load_params()`.
 
-Every section is a pydantic model that forbids unknown keys, so a typo fails when the
-params are loaded, naming the key path and the valid keys, instead of silently turning a
-gate off or training with defaults. `load_params()` is the one way to read params.yaml.
+Every section forbids unknown keys, so a typo fails at load, naming the key path and the valid
+keys, instead of silently turning a gate off or training with defaults.
 """
 
 from __future__ import annotations
 
 import types
 from pathlib import Path
-from typing import Any, Literal, Self, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Self, Union, get_args, get_origin
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import UserError
 from .paths import PARAMS_FILE
@@ -45,13 +37,10 @@ class DataParams(Section):
 
 class TrainParams(Section):
     model: str
-    hyperparameters: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("hyperparameters", mode="before")
-    @classmethod
-    def _a_mapping(cls, values: Any) -> Any:
-        """null means none. Names are checked against the estimator by `check` and train."""
-        return {} if values is None else values
+    # null means none; the names are checked against the estimator by `check` and train.
+    hyperparameters: Annotated[
+        dict[str, Any], BeforeValidator(lambda values: {} if values is None else values)
+    ] = Field(default_factory=dict)
 
 
 class QualityFloor(Section):
@@ -61,14 +50,11 @@ class QualityFloor(Section):
 
 class EvaluateParams(Section):
     quality_floor: QualityFloor
-    # Columns whose groups get their own metrics and fairness measures (core/fairness.py).
-    sensitive_features: list[str] = Field(default_factory=list)
-
-    @field_validator("sensitive_features", mode="before")
-    @classmethod
-    def _a_list(cls, value: Any) -> Any:
-        """null means none; a lone column name is a list of one."""
-        return [] if value is None else [value] if isinstance(value, str) else value
+    # Columns whose groups get their own metrics and fairness measures (core/fairness.py);
+    # null means none, a lone column name is a list of one.
+    sensitive_features: Annotated[
+        list[str], BeforeValidator(lambda v: [] if v is None else [v] if isinstance(v, str) else v)
+    ] = Field(default_factory=list)
 
 
 class Tolerance(Section):
@@ -92,20 +78,13 @@ class GroupGate(Tolerance):
 
     @property
     def tolerance(self) -> Tolerance:
-        return Tolerance(
-            better=self.better,
-            max_drop=self.max_drop,
-            max_relative_drop=self.max_relative_drop,
-        )
+        return Tolerance(**self.model_dump(exclude={"metric"}))
 
 
 class FairnessLimit(Section):
     """A bound on one fairness measure: how far it may worsen against main, and optionally a
-    ceiling (or floor) that is the team's policy.
-
-    Differences are better lower (max_increase, max_relative_increase, max); ratios better
-    higher (max_decrease, min).
-    """
+    ceiling (or floor), the team's policy. Differences are better lower (max_increase,
+    max_relative_increase, max); ratios better higher (max_decrease, min)."""
 
     max_increase: float | None = Field(default=None, ge=0)
     max_relative_increase: float | None = Field(default=None, ge=0)
@@ -115,11 +94,8 @@ class FairnessLimit(Section):
 
     @model_validator(mode="after")
     def _one_direction(self) -> Self:
-        lower = any(
-            v is not None for v in (self.max, self.max_increase, self.max_relative_increase)
-        )
-        higher = self.min is not None or self.max_decrease is not None
-        if lower == higher:
+        lower = (self.max, self.max_increase, self.max_relative_increase) != (None, None, None)
+        if lower == (self.better == "higher"):
             raise ValueError(
                 "give max_increase, max_relative_increase and/or max (a difference) or "
                 "max_decrease and/or min (a ratio), not both kinds and not none"
@@ -134,16 +110,12 @@ class FairnessLimit(Section):
     def tolerance(self) -> Tolerance | None:
         """The worsening allowed against main, in review.metrics' terms; None when unbounded."""
         if self.better == "higher":
-            return (
-                None
-                if self.max_decrease is None
-                else Tolerance(better="higher", max_drop=self.max_decrease)
-            )
-        if self.max_increase is None and self.max_relative_increase is None:
+            drop, relative = self.max_decrease, None
+        else:
+            drop, relative = self.max_increase, self.max_relative_increase
+        if drop is None and relative is None:
             return None
-        return Tolerance(
-            better="lower", max_drop=self.max_increase, max_relative_drop=self.max_relative_increase
-        )
+        return Tolerance(better=self.better, max_drop=drop, max_relative_drop=relative)
 
 
 class FairnessGate(Section):
@@ -209,34 +181,22 @@ class Params(Section):
     drift: DriftParams = DriftParams()
     performance: PerformanceParams = PerformanceParams()
 
-    def logged(self) -> dict[str, Any]:
-        """What MLflow logs: the validated data and train sections."""
-        return self.model_dump(mode="json", by_alias=True, include={"data", "train"})
-
-
-def _unwrap(annotation: Any) -> Any:
-    """The model class behind `X | None` or `dict[str, X]` (one level), else the annotation."""
-    if get_origin(annotation) in (Union, types.UnionType):
-        inner = [arg for arg in get_args(annotation) if arg is not type(None)]
-        return inner[0] if len(inner) == 1 else annotation
-    return annotation
-
 
 def _keys_at(location: tuple[Any, ...]) -> list[str]:
     """The valid keys of the section at a loc from a ValidationError (aliases, as written)."""
-    current: Any = Params
-    for part in location:
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = next((f for n, f in current.model_fields.items() if part in (n, f.alias)), None)
-            if field is None:
-                return []
-            current = _unwrap(field.annotation)
-        elif get_origin(current) is dict:
-            current = _unwrap(get_args(current)[1])
+    node: Any = Params
+    for part in (*location, None):
+        if get_origin(node) in (Union, types.UnionType):  # `X | None` is X
+            node = get_args(node)[0]
+        if get_origin(node) is dict:
+            node = get_args(node)[1]
+        elif isinstance(node, type) and issubclass(node, BaseModel):
+            fields = {field.alias or name: field for name, field in node.model_fields.items()}
+            if part is None:
+                return list(fields)
+            node = fields[part].annotation if part in fields else None
         else:
             return []
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [field.alias or name for name, field in current.model_fields.items()]
     return []
 
 
@@ -279,11 +239,11 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
 
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested keys as dotted names ({"a": {"b": 1}} -> {"a.b": 1}): how MLflow logs params, the
-    review lists rule changes and the performance check writes gauges."""
+    """{"a": {"b": 1}} -> {"a.b": 1}: MLflow's params, the review's rule changes, gauges."""
     if not isinstance(tree, dict):
         return {prefix: tree} if prefix else {}
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
+    return {
+        name: leaf
+        for key, value in tree.items()
+        for name, leaf in flatten(value, f"{prefix}.{key}" if prefix else str(key)).items()
+    }

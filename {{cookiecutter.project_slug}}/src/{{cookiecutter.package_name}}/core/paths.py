@@ -1,7 +1,5 @@
-"""Every fixed path of the project, once: the stages, the review, the release and monitoring.
-
-dvc.yaml names the same files; `make check` (pipeline/sanity.py) fails when they disagree.
-"""
+"""Every fixed path of the project, once. dvc.yaml names the same files: `make check`
+(pipeline/sanity.py) fails when they disagree."""
 
 from pathlib import Path
 

@@ -1,7 +1,5 @@
-"""Reports a moment hands on: written once, shown in GitHub's job summary, formatted alike.
-
-The review, drift and performance checks all write Markdown through `publish` and format
-numbers and statuses with the helpers here, so their tables read the same.
+"""Markdown reports of the review, drift and performance checks: written once, shown in
+GitHub's job summary, numbers and statuses formatted alike so their tables read the same.
 """
 
 from __future__ import annotations

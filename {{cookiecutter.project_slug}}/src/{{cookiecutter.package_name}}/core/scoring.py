@@ -1,7 +1,5 @@
-"""The task's standard metrics, from predictions alone: evaluate, fairness per group and the
-performance check on logged predictions all score the same way.
-
-Your own metrics come from `modeling/metrics.py:score` and are added beside these.
+"""The task's standard metrics: evaluate, fairness per group and the performance check on
+logged predictions all score the same way. Yours (`modeling/metrics.py:score`) join them.
 """
 
 from __future__ import annotations
@@ -18,8 +16,12 @@ from .params import TASK
 
 
 def classification_metrics(
-    actual: pd.Series, predicted: np.ndarray, probabilities: np.ndarray | None, classes: np.ndarray
+    actual: pd.Series,
+    predicted: np.ndarray,
+    probabilities: np.ndarray | None = None,
+    classes: np.ndarray | None = None,
 ) -> dict[str, float]:
+    """roc_auc needs the model's probabilities, so predictions alone have none."""
     scores = {
         "accuracy": float(skm.accuracy_score(actual, predicted)),
         "f1_macro": float(skm.f1_score(actual, predicted, average="macro", zero_division=0)),
@@ -43,28 +45,21 @@ def regression_metrics(actual: pd.Series, predicted: np.ndarray) -> dict[str, fl
     }
 
 
-def score_predictions(
-    actual: pd.Series,
-    predicted: np.ndarray,
-    probabilities: np.ndarray | None = None,
-    classes: np.ndarray | None = None,
-) -> dict[str, float]:
+def score_predictions(actual: pd.Series, predicted: np.ndarray) -> dict[str, float]:
     """The task's metrics from predictions alone, so logged predictions score like fresh ones."""
     if TASK == "regression":
         return regression_metrics(actual, predicted)
-    if classes is None:
-        probabilities, classes = None, np.unique(np.asarray(actual))
-    return classification_metrics(actual, predicted, probabilities, classes)
+    return classification_metrics(actual, predicted)
 
 
 def score(model: Any, features: pd.DataFrame, actual: pd.Series) -> dict[str, float]:
     """The task's metrics and yours for a fitted model on one labelled table: metrics.json."""
     predicted = model.predict(features)
     if TASK == "regression":
-        standard = score_predictions(actual, predicted)
+        standard = regression_metrics(actual, predicted)
     else:
         probabilities = model.predict_proba(features) if hasattr(model, "predict_proba") else None
-        standard = score_predictions(actual, predicted, probabilities, model.classes_)
+        standard = classification_metrics(actual, predicted, probabilities, model.classes_)
     yours = your_metrics(model, features, actual)
     if taken := sorted(set(yours) & set(standard)):
         raise UserError(

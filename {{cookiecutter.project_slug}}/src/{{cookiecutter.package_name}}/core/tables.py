@@ -1,16 +1,11 @@
-"""Reading a table: CSV or Parquet, refused up front when it cannot fit in memory.
-
-Reading a CSV with pandas peaks at about 4 times the file's size, and a stage then holds a
-copy or two more, so a stage needs about NEED_PER_CSV_BYTE times the file. Checking before
-reading turns a MemoryError minutes later, or the kernel killing the process, into one line
-naming the file, its size and the fix.
+"""Reading a table: CSV or Parquet, refused up front when it cannot fit in memory. Reading a
+CSV peaks at about 4 times its size and a stage holds a copy or two more: checking first turns a
+MemoryError minutes later, or the kernel killing the process, into one line naming the fix.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -23,21 +18,16 @@ OVERRIDE = "AVAILABLE_MEMORY_MB"  # set it to plan for a smaller machine (CI run
 
 
 def available_mb() -> float | None:
-    """Memory free for this process: $AVAILABLE_MEMORY_MB, else the OS's, else None (unknown)."""
+    """Memory free for this process: $AVAILABLE_MEMORY_MB, else Linux's, else None (unknown)."""
     if OVERRIDE in os.environ:
         try:
             return float(os.environ[OVERRIDE])
         except ValueError:
             raise UserError(f"{OVERRIDE} must be a number of megabytes") from None
-    meminfo = Path("/proc/meminfo")  # Linux: MemAvailable counts reclaimable page cache too
-    if meminfo.exists():
-        for line in meminfo.read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) / 1024
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / MB
-    except (AttributeError, ValueError, OSError):  # not every OS exposes it
-        return None
+    meminfo = Path("/proc/meminfo")  # MemAvailable counts reclaimable page cache too
+    lines = meminfo.read_text().splitlines() if meminfo.exists() else []
+    kilobytes = next((line.split()[1] for line in lines if line.startswith("MemAvailable:")), None)
+    return None if kilobytes is None else int(kilobytes) / 1024
 
 
 def megabytes(value: float) -> str:
@@ -45,29 +35,12 @@ def megabytes(value: float) -> str:
 
 
 def too_large(path: Path, size_mb: float, free_mb: float) -> UserError:
-    need_mb = size_mb * NEED_PER_CSV_BYTE
     return UserError(
-        f"{path} is {megabytes(size_mb)}; reading it needs about {megabytes(need_mb)} of memory "
-        f"and {megabytes(free_mb)} is available: run the pipeline on a machine with more "
-        "memory, or train on a sample of the rows (keep the full table out of data/raw)"
+        f"{path} is {megabytes(size_mb)}; reading it needs about "
+        f"{megabytes(size_mb * NEED_PER_CSV_BYTE)} of memory and {megabytes(free_mb)} is "
+        "available: run the pipeline on a machine with more memory, or train on a sample of "
+        "the rows (keep the full table out of data/raw)"
     )
-
-
-def check_fits(path: Path) -> None:
-    """Raise UserError when reading the CSV at `path` would need more memory than is free."""
-    size_mb = path.stat().st_size / MB
-    free_mb = available_mb()
-    if free_mb is not None and size_mb * NEED_PER_CSV_BYTE > free_mb:
-        raise too_large(path, size_mb, free_mb)
-
-
-@contextmanager
-def memory_guard(path: Path) -> Iterator[None]:
-    """A MemoryError while working on `path` becomes the same one-line UserError."""
-    try:
-        yield
-    except MemoryError:
-        raise too_large(path, path.stat().st_size / MB, available_mb() or 0.0) from None
 
 
 def read_table(path: Path, target: str | None = None) -> pd.DataFrame:
@@ -75,11 +48,15 @@ def read_table(path: Path, target: str | None = None) -> pd.DataFrame:
     when it is too large for the memory available."""
     if not path.exists():
         raise UserError(f"{path} not found: run `make pull-data`, or copy your CSV there")
+    size_mb = path.stat().st_size / MB
     if path.suffix != ".parquet":  # the splits are smaller than the CSV they come from
-        check_fits(path)
+        free_mb = available_mb()
+        if free_mb is not None and size_mb * NEED_PER_CSV_BYTE > free_mb:
+            raise too_large(path, size_mb, free_mb)
     try:
-        with memory_guard(path):
-            frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except MemoryError:
+        raise too_large(path, size_mb, available_mb() or 0.0) from None
     except pd.errors.EmptyDataError as error:
         raise UserError(
             f"{path} is empty: it needs a header row and at least one data row"
@@ -97,11 +74,8 @@ def read_table(path: Path, target: str | None = None) -> pd.DataFrame:
 
 
 def labelled_rows(path: Path, target: str) -> tuple[pd.DataFrame, int]:
-    """The table's rows that have a target value, and how many lack one.
-
-    Real tables often miss a few labels; those rows cannot train or score a model, so every
-    stage drops them the same way, and says how many, instead of failing the contract.
-    """
+    """The rows that have a target value, and how many lack one: real tables often miss a few
+    labels, so every stage drops them the same way, and says how many, instead of failing."""
     frame = read_table(path, target)
     missing = frame[target].isna()
     if missing.all():
@@ -115,8 +89,8 @@ def labelled_rows(path: Path, target: str) -> tuple[pd.DataFrame, int]:
 def unlabelled_note(count: int, target: str) -> str:
     if not count:
         return ""
-    rows = "row lacks" if count == 1 else "rows lack"
-    return f"; {count} {rows} a '{target}' value and {'is' if count == 1 else 'are'} left out"
+    rows, verb = ("row lacks", "is") if count == 1 else ("rows lack", "are")
+    return f"; {count} {rows} a '{target}' value and {verb} left out"
 
 
 def split_features(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:

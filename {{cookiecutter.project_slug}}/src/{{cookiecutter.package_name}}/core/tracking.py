@@ -1,8 +1,6 @@
-"""MLflow tracking: where runs go, a fast failure when the server is down, and what is logged.
-
-The tracking URI comes from MLFLOW_TRACKING_URI (default: a local sqlite store, which
-MLflow 3 prefers over ./mlruns). A remote server is probed with a short timeout first, so an
-unreachable server fails the stage in seconds instead of hanging on retries.
+"""MLflow tracking: where runs go (MLFLOW_TRACKING_URI, else the local sqlite store MLflow 3
+prefers over ./mlruns) and what is logged. A remote server is probed with a short timeout
+first, so an unreachable one fails the stage in seconds instead of hanging on retries.
 """
 
 from __future__ import annotations
@@ -16,26 +14,23 @@ from typing import Any
 import pandas as pd
 
 from .errors import UserError
-from .model_file import MODEL_PACKAGES
+from .model_file import MODEL_PACKAGES, trusted_types
 from .params import PACKAGE, Params, flatten
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 PROBE_TIMEOUT_SECONDS = 3.0
 
 
-def tracking_uri() -> str:
-    return os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
-
-
-def ensure_reachable(uri: str) -> None:
-    """Fail fast, naming the URI and the fix, when an HTTP tracking server does not answer."""
+def reachable_tracking_uri() -> str:
+    """The tracking URI; fail fast, naming it and the fix, when an HTTP server does not answer."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
     if not uri.startswith(("http://", "https://")):
-        return
+        return uri
     try:
         with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=PROBE_TIMEOUT_SECONDS):
-            return
+            return uri
     except urllib.error.HTTPError:
-        return  # the server answered; auth or routing is MLflow's business from here
+        return uri  # the server answered; auth or routing is MLflow's business from here
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise UserError(
@@ -46,8 +41,7 @@ def ensure_reachable(uri: str) -> None:
 
 def start_mlflow():
     """Import and configure mlflow only when a stage logs, keeping other commands fast."""
-    uri = tracking_uri()
-    ensure_reachable(uri)
+    uri = reachable_tracking_uri()
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
     import mlflow
@@ -58,13 +52,9 @@ def start_mlflow():
 
 
 def log_training_run(
-    params: Params,
-    model: Any,
-    sample: pd.DataFrame,
-    metrics: dict[str, float],
-    trusted_types: list[str],
+    params: Params, model: Any, sample: pd.DataFrame, metrics: dict[str, float]
 ) -> dict[str, str]:
-    """Log params, training metrics and the model; register it under the package name."""
+    """Log params, metrics and the saved model file's model; register it as the package."""
     mlflow = start_mlflow()
     from mlflow.models import infer_signature
 
@@ -72,14 +62,15 @@ def log_training_run(
     # Integer columns in a signature reject missing values at serving time; floats accept them.
     sample = sample.astype({name: "float64" for name in sample.select_dtypes("integer").columns})
     with mlflow.start_run() as run:
-        mlflow.log_params(flatten(params.logged()))
+        logged = params.model_dump(mode="json", by_alias=True, include={"data", "train"})
+        mlflow.log_params(flatten(logged))
         mlflow.log_metrics(metrics)
         info = mlflow.sklearn.log_model(
             model,
             name="model",
             signature=infer_signature(sample, model.predict(sample)),
             pip_requirements=requirements,
-            skops_trusted_types=trusted_types,
+            skops_trusted_types=trusted_types(),
             registered_model_name=PACKAGE,
         )
     return {

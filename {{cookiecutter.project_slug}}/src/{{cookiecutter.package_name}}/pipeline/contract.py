@@ -1,8 +1,6 @@
-"""The data contract: infer it from data once, then hold every new table to it.
-
-`make schema` writes data/schema.yaml for a human to review and tighten; the validate stage
-checks the raw data against it and stops the pipeline, before any model is touched, with a
-report naming column, check and how many rows fail.
+"""The data contract: `make schema` infers data/schema.yaml once, for a human to tighten; the
+validate stage holds the raw data to it and stops the pipeline, before any model is touched,
+with a report naming column, check and how many rows fail.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ import pandas as pd
 
 from ..core.contract import load_contract
 from ..core.errors import DataContractError
-from ..core.params import Params, load_params
+from ..core.params import load_params
 from ..core.paths import VALIDATION_REPORT
 from ..core.tables import labelled_rows, unlabelled_note
 
@@ -60,26 +58,13 @@ def infer_contract(frame: pd.DataFrame, target: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, coerce=True, strict=True, name="raw data contract")
 
 
-def write_contract(params: Params) -> tuple[Path, int]:
-    """Infer the contract from the labelled rows and write it as YAML; return the path and
-    how many rows lack a target (the pipeline leaves those out)."""
-    frame, unlabelled = labelled_rows(params.data.raw, params.data.target)
-    schema = infer_contract(frame, params.data.target)
-    params.data.schema_file.parent.mkdir(parents=True, exist_ok=True)
-    header = (
-        f"# Data contract for {params.data.raw}, inferred by `make schema`.\n"
-        "# Review it: tighten ranges and categories to what the model may see.\n"
-    )
-    params.data.schema_file.write_text(header + schema.to_yaml())
-    return params.data.schema_file, unlabelled
-
-
 def describe_failures(failures: pd.DataFrame) -> list[str]:
     """Turn pandera's failure cases into one line per (column, check), whatever their number."""
-    lines = []
     schema_level = (failures["schema_context"] == "DataFrameSchema").to_numpy()
-    for row in failures[schema_level].itertuples():
-        lines.append(f"column '{row.failure_case}': {SCHEMA_CHECKS.get(row.check, row.check)}")
+    lines = [
+        f"column '{row.failure_case}': {SCHEMA_CHECKS.get(row.check, row.check)}"
+        for row in failures[schema_level].itertuples()
+    ]
     per_row = failures[~schema_level & failures["index"].notna()]
     # A value that cannot be coerced also fails the dtype check: report it once.
     coerced = set(per_row.loc[per_row["check"].str.startswith("coerce_dtype"), "column"])
@@ -88,19 +73,16 @@ def describe_failures(failures: pd.DataFrame) -> list[str]:
     ]
     for (column, check), group in per_row.groupby(["column", "check"], sort=False):
         rows = group["index"].nunique()
+        # The first few distinct failing values, with a row of each: a report on a million
+        # bad rows stays a few lines long.
+        firsts = group.drop_duplicates("failure_case").head(MAX_EXAMPLES)
+        pairs = zip(firsts["failure_case"], firsts["index"], strict=True)
+        examples = ", ".join(f"{case!r} at row {row}" for case, row in pairs)
         lines.append(
             f"column '{column}': check {check} fails on {rows} row{'s' if rows != 1 else ''}"
-            f" (e.g. {examples(group)})"
+            f" (e.g. {examples})"
         )
     return lines
-
-
-def examples(group: pd.DataFrame) -> str:
-    """The first few distinct failing values with a row of each: a report on a million bad
-    rows stays a few lines long."""
-    firsts = group.drop_duplicates("failure_case").head(MAX_EXAMPLES)
-    pairs = zip(firsts["failure_case"], firsts["index"], strict=True)
-    return ", ".join(f"{case!r} at row {row}" for case, row in pairs)
 
 
 def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema, source: Path) -> None:
@@ -118,30 +100,32 @@ def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema, source: Path
         ) from error
 
 
-def validate(params: Params) -> dict[str, object]:
+def schema_command(args: Namespace) -> str:
+    """Infer the contract from the labelled rows and write it as YAML."""
+    data = load_params().data
+    frame, unlabelled = labelled_rows(data.raw, data.target)
+    header = (
+        f"# Data contract for {data.raw}, inferred by `make schema`.\n"
+        "# Review it: tighten ranges and categories to what the model may see.\n"
+    )
+    data.schema_file.parent.mkdir(parents=True, exist_ok=True)
+    data.schema_file.write_text(header + infer_contract(frame, data.target).to_yaml())
+    note = unlabelled_note(unlabelled, data.target)
+    return f"wrote the data contract to {data.schema_file}; review and tighten it{note}"
+
+
+def validate_command(args: Namespace) -> str:
     """The validate stage: check the raw data and record a small report for DVC."""
-    frame, unlabelled = labelled_rows(params.data.raw, params.data.target)
-    validate_frame(frame, load_contract(params.data.schema_file), params.data.raw)
+    data = load_params().data
+    frame, unlabelled = labelled_rows(data.raw, data.target)
+    validate_frame(frame, load_contract(data.schema_file), data.raw)
     report = {
-        "source": str(params.data.raw),
+        "source": str(data.raw),
         "rows": len(frame),
         "unlabelled_rows": unlabelled,
         "columns": list(frame.columns),
     }
     VALIDATION_REPORT.parent.mkdir(parents=True, exist_ok=True)
     VALIDATION_REPORT.write_text(json.dumps(report, indent=2) + "\n")
-    return report
-
-
-def schema_command(args: Namespace) -> str:
-    params = load_params()
-    path, unlabelled = write_contract(params)
-    note = unlabelled_note(unlabelled, params.data.target)
-    return f"wrote the data contract to {path}; review and tighten it{note}"
-
-
-def validate_command(args: Namespace) -> str:
-    params = load_params()
-    report = validate(params)
-    note = unlabelled_note(int(report["unlabelled_rows"]), params.data.target)
-    return f"{report['source']}: {report['rows']} rows match the data contract{note}"
+    note = unlabelled_note(unlabelled, data.target)
+    return f"{data.raw}: {len(frame)} rows match the data contract{note}"

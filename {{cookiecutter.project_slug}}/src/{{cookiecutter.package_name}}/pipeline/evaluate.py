@@ -1,7 +1,6 @@
 """The evaluate stage: metrics on the held-out split, fairness per group, data for DVC plots.
-
-metrics.json, versioned by DVC, is the record of test metrics that PR reviews compare.
-This stage does not import MLflow: that would add seconds to every repro for a copy of it.
+metrics.json, versioned by DVC, is what PR reviews compare. No MLflow here: importing it would
+add seconds to every repro for a copy of that record.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import pandas as pd
 
 from ..core.fairness import fairness_metrics
 from ..core.model_file import load_model
-from ..core.params import TASK, FairnessGate, Params, load_params
+from ..core.params import TASK, FairnessGate, load_params
 from ..core.paths import METRICS_FILE, PLOTS_DIR, TEST_SPLIT
 from ..core.scoring import score
 from ..core.tables import read_table, split_features
@@ -50,12 +49,10 @@ def write_plots(model: Any, features: pd.DataFrame, actual: pd.Series) -> None:
         pd.DataFrame({"actual": actual.astype(str).to_numpy(), "predicted": predicted.astype(str)})
     ).to_csv(PLOTS_DIR / "confusion.csv", index=False)
     probabilities = model.predict_proba(features)
-    classes = model.classes_
-    truth = label_binarize(actual, classes=classes)
-    if len(classes) == 2:
-        fpr, tpr, _ = roc_curve(truth.ravel(), probabilities[:, 1])
-    else:  # micro-average over classes
-        fpr, tpr, _ = roc_curve(truth.ravel(), probabilities.ravel())
+    truth = label_binarize(actual, classes=model.classes_).ravel()
+    # Two classes: the second's probability; more: micro-average over classes.
+    scores = probabilities[:, 1] if len(model.classes_) == 2 else probabilities.ravel()
+    fpr, tpr, _ = roc_curve(truth, scores)
     pd.DataFrame({"fpr": np.round(fpr, 6), "tpr": np.round(tpr, 6)}).to_csv(
         PLOTS_DIR / "roc.csv", index=False
     )
@@ -70,28 +67,17 @@ def finite(metrics: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def evaluate(params: Params) -> dict[str, Any]:
+def evaluate_command(args: Namespace) -> str:
+    params = load_params()
     model = load_model()
-    features, actual = split_features(
-        read_table(TEST_SPLIT, params.data.target), params.data.target
-    )
+    target = params.data.target
+    features, actual = split_features(read_table(TEST_SPLIT, target), target)
     metrics: dict[str, Any] = score(model, features, actual)
     if columns := params.evaluate.sensitive_features:
-        gate = params.review.fairness
-        metrics["fairness"] = fairness_metrics(
-            actual,
-            model.predict(features),
-            features,
-            columns,
-            min_rows=gate.min_rows if gate else FairnessGate().min_rows,
-        )
+        min_rows = (params.review.fairness or FairnessGate()).min_rows
+        predicted = model.predict(features)
+        metrics["fairness"] = fairness_metrics(actual, predicted, features, columns, min_rows)
     metrics = finite(metrics)
     METRICS_FILE.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     write_plots(model, features, actual)
-    return metrics
-
-
-def evaluate_command(args: Namespace) -> str:
-    params = load_params()
-    metrics = evaluate(params)
     return json.dumps({k: round(v, 4) for k, v in metrics.items() if not isinstance(v, dict)})

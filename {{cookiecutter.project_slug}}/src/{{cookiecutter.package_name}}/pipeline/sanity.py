@@ -1,9 +1,5 @@
-"""Cheap consistency checks of params.yaml and dvc.yaml, run by pre-commit before a commit.
-
-Catches the mistakes that otherwise surface minutes later in CI: a stage naming a param
-that does not exist, a dependency path that is gone, a typo in params.yaml, a model or
-hyperparameter the estimator does not have, a sensitive feature that is not a column of the
-data contract.
+"""Cheap consistency checks of params.yaml and dvc.yaml, run by pre-commit before a commit:
+they catch in seconds the mistakes that otherwise surface minutes later in CI.
 """
 
 from __future__ import annotations
@@ -47,21 +43,6 @@ STAGE_OUTPUTS = {
 }
 
 
-def output_problems(stages: dict[str, Any], pipeline_file: Path) -> list[str]:
-    """A path the code writes that its stage in dvc.yaml does not declare."""
-    problems = []
-    for stage, paths in STAGE_OUTPUTS.items():
-        spec = stages.get(stage) or {}
-        entries = [e for key in ("outs", "metrics") for e in spec.get(key) or []]
-        declared = {next(iter(e)) if isinstance(e, dict) else str(e) for e in entries}
-        problems += [
-            f"{pipeline_file}: stage '{stage}' writes {path} but does not declare it"
-            for path in paths
-            if path.as_posix() not in declared
-        ]
-    return problems
-
-
 def sensitive_feature_problems(params: Params) -> list[str]:
     """Each evaluate.sensitive_features column must be in data/schema.yaml (when it exists)."""
     schema = params.data.schema_file
@@ -84,25 +65,31 @@ def pipeline_problems(
     params = read_params_tree(params_file)
     stages = (yaml.safe_load(pipeline_file.read_text()) or {}).get("stages", {})
     problems = estimator_problems(typed) + sensitive_feature_problems(typed)
-    problems += output_problems(stages, pipeline_file)
+    for stage, paths in STAGE_OUTPUTS.items():
+        spec = stages.get(stage) or {}
+        entries = [e for key in ("outs", "metrics") for e in spec.get(key) or []]
+        declared = {next(iter(e)) if isinstance(e, dict) else str(e) for e in entries}
+        problems += [
+            f"{pipeline_file}: stage '{stage}' writes {path} but does not declare it"
+            for path in paths
+            if path.as_posix() not in declared
+        ]
     for stage, spec in stages.items():
-        for entry in spec.get("params", []):
-            keys = entry if isinstance(entry, str) else None
-            if keys and not has_key(params, keys):
-                problems.append(
-                    f"{pipeline_file}: stage '{stage}' uses param '{keys}', "
-                    f"which is missing from {params_file}"
-                )
-        for dep in spec.get("deps", []):
-            if isinstance(dep, str) and dep.startswith("src/") and not Path(dep).exists():
-                problems.append(
-                    f"{pipeline_file}: stage '{stage}' depends on {dep}, which does not exist"
-                )
+        problems += [
+            f"{pipeline_file}: stage '{stage}' uses param '{key}', which is missing from "
+            f"{params_file}"
+            for key in spec.get("params", [])
+            if isinstance(key, str) and not has_key(params, key)
+        ]
+        problems += [
+            f"{pipeline_file}: stage '{stage}' depends on {dep}, which does not exist"
+            for dep in spec.get("deps", [])
+            if isinstance(dep, str) and dep.startswith("src/") and not Path(dep).exists()
+        ]
     return problems
 
 
 def check_command(args: Namespace) -> str:
-    problems = pipeline_problems()
-    if problems:
+    if problems := pipeline_problems():
         raise UserError("\n".join(problems))
     return "params.yaml is valid and dvc.yaml agrees with it"

@@ -6,38 +6,31 @@ import json
 from argparse import Namespace
 
 from ..core.errors import UserError
-from ..core.model_file import save_model, trusted_types
-from ..core.params import Params, load_params
+from ..core.model_file import save_model
+from ..core.params import load_params
 from ..core.paths import MODEL_FILE, RUN_FILE, TRAIN_SPLIT
 from ..core.scoring import score
 from ..core.tables import read_table, split_features
-from ..core.tracking import ensure_reachable, log_training_run, tracking_uri
+from ..core.tracking import log_training_run, reachable_tracking_uri
 from .estimator import build_model, estimator_problems
 
 
-def train(params: Params) -> dict[str, str]:
+def train_command(args: Namespace) -> str:
+    params = load_params()
     if problems := estimator_problems(params):
         raise UserError("\n".join(problems))
-    ensure_reachable(tracking_uri())  # fail in seconds, before minutes of fitting
-    features, target = split_features(
-        read_table(TRAIN_SPLIT, params.data.target), params.data.target
-    )
+    reachable_tracking_uri()  # fail in seconds, before minutes of fitting
+    target = params.data.target
+    features, actual = split_features(read_table(TRAIN_SPLIT, target), target)
     try:
-        model = build_model(params, features)
-        model.fit(features, target)
+        model = build_model(params, features).fit(features, actual)
     except (TypeError, ValueError) as error:
         raise UserError(
             f"training failed; check train.hyperparameters in params.yaml: {error}"
         ) from error
     save_model(model, MODEL_FILE)
-    fit_metrics = {f"train_{name}": value for name, value in score(model, features, target).items()}
-    run = log_training_run(params, model, features.head(5), fit_metrics, trusted_types(MODEL_FILE))
+    fit_metrics = {f"train_{name}": value for name, value in score(model, features, actual).items()}
+    run = log_training_run(params, model, features.head(5), fit_metrics)
     RUN_FILE.write_text(json.dumps(run, indent=2) + "\n")
-    return run
-
-
-def train_command(args: Namespace) -> str:
-    params = load_params()
-    run = train(params)
     version = run["registered_version"]
     return f"trained and logged MLflow run {run['run_id']} (model version {version})"

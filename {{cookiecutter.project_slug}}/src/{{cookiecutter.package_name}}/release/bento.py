@@ -6,6 +6,7 @@ import json
 import shutil
 import sys
 from argparse import Namespace
+from contextlib import suppress
 
 from ..core.contract import write_serving_columns
 from ..core.errors import UserError
@@ -15,15 +16,7 @@ from ..core.params import PACKAGE, load_params
 from ..core.paths import METRICS_FILE, MODEL_FILE, RUN_FILE
 
 
-def _labels(md5: str, sha: str) -> dict[str, str]:
-    labels = {"dvc_md5": md5, "git_sha": sha}
-    if RUN_FILE.exists():
-        run = json.loads(RUN_FILE.read_text())
-        labels["mlflow_run_id"] = str(run.get("run_id", ""))
-    return labels
-
-
-def stage_bento() -> str:
+def stage_bento_command(args: Namespace) -> str:
     """Save the reviewed model into the BentoML model store, drop a stale bento of the same
     version (a rebuild of a dirty tree), and return the bento version for `bentoml build`."""
     import bentoml
@@ -37,23 +30,25 @@ def stage_bento() -> str:
     try:
         bentoml.models.get(tag)
     except NotFound:
+        labels = {"dvc_md5": md5, "git_sha": version}
+        if RUN_FILE.exists():
+            labels["mlflow_run_id"] = str(json.loads(RUN_FILE.read_text()).get("run_id", ""))
         metrics = json.loads(METRICS_FILE.read_text()) if METRICS_FILE.exists() else {}
-        with bentoml.models.create(
-            tag,
-            labels=_labels(md5, version),
-            metadata={k: v for k, v in metrics.items() if isinstance(v, int | float)},
-        ) as model:
+        metadata = {k: v for k, v in metrics.items() if isinstance(v, int | float)}
+        with bentoml.models.create(tag, labels=labels, metadata=metadata) as model:
             shutil.copyfile(MODEL_FILE, model.path_of(MODEL_FILE.name))
         print(f"saved {MODEL_FILE} as BentoML model {tag}", file=sys.stderr)
-    try:
+    with suppress(NotFound):
         bentoml.bentos.delete(f"{PACKAGE}:{version}")
         print(f"replaced the earlier bento {PACKAGE}:{version}", file=sys.stderr)
-    except NotFound:
-        pass
     return version
 
 
-def bento_path() -> str:
+def bento_version_command(args: Namespace) -> str:
+    return version_of_head()
+
+
+def bento_path_command(args: Namespace) -> str:
     """The directory of the bento built from this commit. `bentoml serve` takes it as the
     container does: given the tag, it would import this checkout's package instead."""
     import bentoml
@@ -64,15 +59,3 @@ def bento_path() -> str:
         return str(bentoml.bentos.get(tag).path)
     except NotFound as error:
         raise UserError(f"no bento {tag}: run `make bento` first") from error
-
-
-def stage_bento_command(args: Namespace) -> str:
-    return stage_bento()
-
-
-def bento_version_command(args: Namespace) -> str:
-    return version_of_head()
-
-
-def bento_path_command(args: Namespace) -> str:
-    return bento_path()

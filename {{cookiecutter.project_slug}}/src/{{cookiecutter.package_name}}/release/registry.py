@@ -1,9 +1,7 @@
-"""Point the MLflow registry's `champion` alias at the model a merge ships.
-
-The release runs this only with a tracking server (MLFLOW_TRACKING_URI). The shipped model
-version carries the tag `dvc_md5`, which is how a re-run finds it. The version the train
-stage registered is reused when its run lives on this server; when training logged to a
-local store instead, the reviewed model file is registered now.
+"""Point the MLflow registry's `champion` alias at the model a merge ships (with a tracking
+server only). That version carries the tag `dvc_md5`, which is how a re-run finds it; the train
+stage's version is reused when its run lives on this server, else the reviewed file is
+registered now.
 """
 
 from __future__ import annotations
@@ -21,20 +19,11 @@ from ..core.paths import METRICS_FILE, RUN_FILE, TEST_SPLIT
 ALIAS = "champion"
 
 
-def _tagged_version(client: Any, md5: str) -> str | None:
-    for found in client.search_model_versions(f"name='{PACKAGE}'"):
-        if found.tags.get("dvc_md5") == md5:
-            return str(found.version)
-    return None
-
-
 def _trained_version(client: Any) -> str | None:
     """The version the train stage registered, if its run is on this tracking server."""
     from mlflow.exceptions import MlflowException
 
-    if not RUN_FILE.exists():
-        return None
-    run = json.loads(RUN_FILE.read_text())
+    run = json.loads(RUN_FILE.read_text()) if RUN_FILE.exists() else {}
     if not run.get("registered_version"):
         return None
     try:
@@ -46,33 +35,28 @@ def _trained_version(client: Any) -> str | None:
 
 def _register(params: Params) -> str:
     """Log and register the reviewed model file, with its test metrics."""
-    from ..core.model_file import load_model, trusted_types
-    from ..core.paths import MODEL_FILE
+    from ..core.model_file import load_model
     from ..core.tables import read_table, split_features
     from ..core.tracking import log_training_run
 
     features, _ = split_features(read_table(TEST_SPLIT, params.data.target), params.data.target)
     metrics = json.loads(METRICS_FILE.read_text()) if METRICS_FILE.exists() else {}
     test_metrics = {f"test_{k}": v for k, v in metrics.items() if isinstance(v, int | float)}
-    model = load_model(MODEL_FILE)
-    run = log_training_run(params, model, features.head(5), test_metrics, trusted_types())
+    run = log_training_run(params, load_model(), features.head(5), test_metrics)
     return run["registered_version"]
 
 
-def promote(params: Params) -> str:
+def promote_command(args: Namespace) -> str:
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         return "MLFLOW_TRACKING_URI is not set: no registry to update; the bento ships regardless"
     from ..core.tracking import start_mlflow
 
     md5 = check_reviewed_model()
     client = start_mlflow().MlflowClient()
-    version = _tagged_version(client, md5) or _trained_version(client) or _register(params)
+    versions = client.search_model_versions(f"name='{PACKAGE}'")
+    tagged = next((str(v.version) for v in versions if v.tags.get("dvc_md5") == md5), None)
+    version = tagged or _trained_version(client) or _register(load_params())
     client.set_model_version_tag(PACKAGE, version, "dvc_md5", md5)
     client.set_model_version_tag(PACKAGE, version, "git_sha", version_of_head())
     client.set_registered_model_alias(PACKAGE, ALIAS, version)
     return f"MLflow model {PACKAGE} version {version} is now @{ALIAS} (dvc md5 {md5})"
-
-
-def promote_command(args: Namespace) -> str:
-    params = load_params()
-    return promote(params)

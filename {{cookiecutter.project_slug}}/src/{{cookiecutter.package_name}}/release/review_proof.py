@@ -1,7 +1,8 @@
-"""`verify-review`: a release builds only a commit that a merged PR brought, once reviewed.
+"""Proof, before anything is built, that a release ships what a pull request's review passed.
 
-Branch rules can be misconfigured or bypassed by an admin; this asks GitHub itself, before
-anything is built, so a direct push to main with a planted model never ships.
+`verify-review` asks GitHub itself, since branch rules can be misconfigured or bypassed by an
+admin: a direct push to main with a planted model never ships. `verify-release` checks that
+the retrained workspace (`make reproduce`, `check-lock`) is exactly the reviewed pipeline.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ import os
 from argparse import Namespace
 from typing import Any
 
+from ..core import recipe
 from ..core.errors import UserError
-from ..core.shell import call
+from ..core.lockfile import check_reviewed_model
+from ..core.paths import MODEL_FILE
+from ..core.shell import call, dvc
 
 REVIEW_CHECK = "Reproduce and review the model"  # the review job's name in pr-review.yml
 REVIEW_WORKFLOW = ".github/workflows/pr-review.yml"
@@ -26,10 +30,8 @@ def api(*path: str) -> dict[str, Any]:
 def merged_pull_request(repository: str, sha: str) -> dict[str, Any] | None:
     """The PR whose merge produced this commit (squash, merge or rebase), if any."""
     pulls = json.loads(call("gh", "api", f"repos/{repository}/commits/{sha}/pulls") or "[]")
-    for pull in pulls:
-        if pull.get("merged_at") and pull.get("merge_commit_sha") == sha:
-            return pull
-    return None
+    merged = (p for p in pulls if p.get("merged_at") and p.get("merge_commit_sha") == sha)
+    return next(merged, None)
 
 
 def from_review_workflow(repository: str, check_run: dict[str, Any]) -> bool:
@@ -58,7 +60,7 @@ def review_conclusion(repository: str, head_sha: str) -> str | None:
     return None
 
 
-def verify_review() -> str:
+def verify_review_command(args: Namespace) -> str:
     repository = os.environ.get("GITHUB_REPOSITORY", "")
     sha = os.environ.get("GITHUB_SHA", "")
     if not repository or not sha:
@@ -82,5 +84,15 @@ def verify_review() -> str:
     return f"commit {sha[:12]} is PR #{pull.get('number')}, reviewed and merged: ship it"
 
 
-def verify_review_command(args: Namespace) -> str:
-    return verify_review()
+def verify_release_command(args: Namespace) -> str:
+    """Fail unless `dvc status` is clean and the model file is the one dvc.lock records."""
+    recipe.refuse_frozen(recipe.read())  # a frozen stage keeps a model CI never trained
+    if changed := json.loads(dvc("status", "--json") or "{}"):
+        raise UserError(
+            f"the pipeline on this commit is not the one that was reviewed "
+            f"({', '.join(sorted(changed))} changed or missing; see `dvc status`). Run "
+            "`make pipeline` in a pull request, let the review compare it, merge it, and push "
+            "its data (`make push-data`)."
+        )
+    md5 = check_reviewed_model()
+    return f"{MODEL_FILE} is the reviewed model (md5 {md5}); dvc status is clean"
