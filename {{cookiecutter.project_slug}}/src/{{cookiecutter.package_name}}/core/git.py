@@ -46,6 +46,16 @@ def head_commit() -> str:
     return commit_of("HEAD") or "(no commit yet)"
 
 
+def tracked(pattern: str) -> list[str]:
+    return sorted(run("git", "ls-files", pattern).stdout.split())
+
+
+def changed_since(base_sha: str) -> list[str]:
+    """Files changed since the branch left the base (as GitHub's PR diff shows), workspace too."""
+    fork_point = run("git", "merge-base", base_sha, "HEAD").stdout.strip() or base_sha
+    return sorted(set(run("git", "diff", "--name-only", fork_point).stdout.split()))
+
+
 def uncommitted(paths: list[Path]) -> list[str]:
     """Which of the paths differ from HEAD or are not tracked at all."""
     names = map(str, paths)

@@ -16,6 +16,7 @@ import pandas as pd
 from .errors import UserError
 from .model_file import MODEL_PACKAGES, trusted_types
 from .params import PACKAGE, Params, flatten
+from .paths import MODEL_FILE
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 PROBE_TIMEOUT_SECONDS = 3.0
@@ -51,6 +52,9 @@ def start_mlflow():
     return mlflow
 
 
+REVIEWED_ARTIFACT = "reviewed"  # the run's copy of models/model.skops
+
+
 def log_training_run(
     params: Params, model: Any, sample: pd.DataFrame, metrics: dict[str, float]
 ) -> dict[str, str]:
@@ -73,6 +77,8 @@ def log_training_run(
             skops_trusted_types=trusted_types(),
             registered_model_name=PACKAGE,
         )
+        # The saved file itself, byte for byte: what promotion checks against dvc.lock.
+        mlflow.log_artifact(str(MODEL_FILE), artifact_path=REVIEWED_ARTIFACT)
     return {
         "run_id": run.info.run_id,
         "model_uri": info.model_uri,

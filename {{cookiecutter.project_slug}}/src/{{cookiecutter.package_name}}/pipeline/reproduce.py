@@ -16,12 +16,7 @@ from pathlib import Path
 
 from ..core import recipe
 from ..core.errors import UserError
-from ..core.git import git
-
-
-def inputs() -> list[str]:
-    """The `.dvc` files git tracks: data added with `dvc add`, never a stage's output."""
-    return sorted(git("ls-files", "*.dvc").stdout.split())
+from ..core.git import tracked
 
 
 def dvc_live(*args: str) -> int:
@@ -30,10 +25,10 @@ def dvc_live(*args: str) -> int:
 
 
 def pull_inputs_command(args: Namespace) -> int:
-    tracked = inputs()
-    if not tracked:
+    inputs = tracked("*.dvc")  # data added with `dvc add`, never a stage's output
+    if not inputs:
         raise UserError("no `.dvc` file is tracked: add the raw data with `dvc add` first")
-    return dvc_live("pull", *tracked)
+    return dvc_live("pull", *inputs)
 
 
 def remove_outputs(paths: list[str]) -> list[str]:

@@ -1,20 +1,27 @@
 """Point the MLflow registry's `champion` alias at the model a merge ships (with a tracking
-server only). That version carries the tag `dvc_md5`, which is how a re-run finds it; the train
-stage's version is reused when its run lives on this server, else the reviewed file is
-registered now.
+server only). A tag can be set by anyone who can write to the server, so a version is reused
+(one tagged with this `dvc_md5`, or the train stage's) only when its own artifacts prove it:
+its run's copy of the model file has dvc.lock's md5, and the model is saved as skops, which
+loads data, never code. Otherwise the reviewed file is registered now, from this release.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import tempfile
 from argparse import Namespace
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from ..core.git import version_of_head
 from ..core.lockfile import check_reviewed_model
 from ..core.params import PACKAGE, Params, load_params
-from ..core.paths import METRICS_FILE, RUN_FILE, TEST_SPLIT
+from ..core.paths import METRICS_FILE, MODEL_FILE, RUN_FILE, TEST_SPLIT
+from ..core.tracking import REVIEWED_ARTIFACT
 
 ALIAS = "champion"
 
@@ -31,6 +38,27 @@ def _trained_version(client: Any) -> str | None:
     except MlflowException:
         return None
     return str(found.version) if found.run_id == run.get("run_id") else None
+
+
+def proves(client: Any, version: str, md5: str) -> bool:
+    """The version's run holds the reviewed file (md5 as in dvc.lock), saved as skops."""
+    from mlflow.artifacts import download_artifacts
+    from mlflow.exceptions import MlflowException
+
+    found = client.get_model_version(PACKAGE, version)
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            copy = download_artifacts(
+                run_id=found.run_id, artifact_path=f"{REVIEWED_ARTIFACT}/{MODEL_FILE.name}",
+                dst_path=folder,
+            )  # fmt: skip
+            model = download_artifacts(f"models:/{PACKAGE}/{version}/MLmodel", dst_path=folder)
+        except (MlflowException, OSError):
+            return False
+        with open(copy, "rb") as handle:
+            same_file = hashlib.file_digest(handle, "md5").hexdigest() == md5
+        flavor = (yaml.safe_load(Path(model).read_text()) or {}).get("flavors", {})
+    return same_file and (flavor.get("sklearn") or {}).get("serialization_format") == "skops"
 
 
 def _register(params: Params) -> str:
@@ -54,8 +82,10 @@ def promote_command(args: Namespace) -> str:
     md5 = check_reviewed_model()
     client = start_mlflow().MlflowClient()
     versions = client.search_model_versions(f"name='{PACKAGE}'")
-    tagged = next((str(v.version) for v in versions if v.tags.get("dvc_md5") == md5), None)
-    version = tagged or _trained_version(client) or _register(load_params())
+    tagged = [str(v.version) for v in versions if v.tags.get("dvc_md5") == md5]
+    candidates = [*tagged, _trained_version(client)]
+    proven = (version for version in candidates if version and proves(client, version, md5))
+    version = next(proven, None) or _register(load_params())
     client.set_model_version_tag(PACKAGE, version, "dvc_md5", md5)
     client.set_model_version_tag(PACKAGE, version, "git_sha", version_of_head())
     client.set_registered_model_alias(PACKAGE, ALIAS, version)

@@ -17,7 +17,7 @@ import yaml
 from pathspec.util import lookup_pattern
 
 from ..core import recipe
-from ..core.git import file_at, git
+from ..core.git import changed_since, file_at
 from ..core.params import flatten
 from ..core.paths import METRICS_FILE, PIPELINE_FILE
 
@@ -41,12 +41,6 @@ def owner_rule(text: str) -> Callable[[str], bool]:
     return owned
 
 
-def changed_files(base_sha: str) -> list[str]:
-    """Files the PR changes since it left the base (as GitHub's diff shows), workspace too."""
-    fork_point = git("merge-base", base_sha, "HEAD").stdout.strip() or base_sha
-    return sorted(set(git("diff", "--name-only", fork_point).stdout.split()))
-
-
 @dataclass(frozen=True)
 class Boundary:
     owners_source: str  # which CODEOWNERS decided, or why none did
@@ -60,7 +54,7 @@ def boundary(base_name: str, base_sha: str) -> Boundary:
     if text is None and CODEOWNERS.exists():
         text, source = CODEOWNERS.read_text(), f"this PR's `{CODEOWNERS}` (none on `{base_name}`)"
     owned = owner_rule(text or "")
-    machinery = [path for path in changed_files(base_sha) if owned(path)]
+    machinery = [path for path in changed_since(base_sha) if owned(path)]
     main_recipe = recipe.parse(file_at(base_sha, PIPELINE_FILE), f"{PIPELINE_FILE} on {base_name}")
     differences = recipe.differences(main_recipe, recipe.read())
     if text is None:
