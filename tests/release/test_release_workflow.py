@@ -543,3 +543,38 @@ def test_a_review_check_not_from_pr_review_yml_proves_nothing(
     assert "came from PR #12, whose review check" in proof.stderr and "never ran" in proof.stderr
     assert run.step("Build the bento").outcome == "skipped"
     assert run.jobs["deploy"]["result"] == "skipped"
+
+
+# A version registered by someone with write access to the tracking server, tagged with the
+# reviewed md5 (public in dvc.lock), holding another model saved as a pickle.
+PLANTED = """
+import sys, mlflow, numpy as np
+from sklearn.dummy import DummyClassifier
+mlflow.set_experiment(sys.argv[2])
+with mlflow.start_run():
+    model = DummyClassifier().fit(np.zeros((4, 1)), [0, 1, 0, 1])
+    info = mlflow.sklearn.log_model(model, name="model", registered_model_name=sys.argv[2])
+client = mlflow.MlflowClient()
+client.set_model_version_tag(sys.argv[2], info.registered_model_version, "dvc_md5", sys.argv[1])
+print(info.registered_model_version)
+"""
+CHAMPION = """
+import sys, mlflow
+print(mlflow.MlflowClient().get_model_version_by_alias(sys.argv[1], "champion").version)
+"""
+
+
+def test_promotion_trusts_no_tag_only_the_reviewed_file(origin: Path, tmp_path: Path) -> None:
+    ci = fresh_clone(origin, tmp_path / "ci")
+    sh(["make", "setup"], ci)
+    sh(["make", "pull-data"], ci)
+    env = {**project_env(), "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'registry.db'}"}
+    python = ["uv", "run", "--locked", "python", "-c"]
+    planted = sh([*python, PLANTED, reviewed_md5(ci), PACKAGE], ci, env=env).stdout.split()[-1]
+    promoted = sh(["make", "promote"], ci, env=env)
+    champion = sh([*python, CHAMPION, PACKAGE], ci, env=env).stdout.split()[-1]
+    assert champion != planted, "the tag alone moved @champion to an unreviewed model"
+    assert f"version {champion} is now @champion" in promoted.stdout
+    # A re-run reuses the version the release registered: its artifacts prove it.
+    again = sh(["make", "promote"], ci, env=env)
+    assert f"version {champion} is now @champion" in again.stdout
