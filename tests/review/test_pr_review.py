@@ -94,7 +94,6 @@ def dropped_gated_metric(project: Path) -> None:
 
 
 unchanged = scenario("unchanged", "origin", touch_readme, pipeline=False)
-# A fork's PR gets no OIDC token, so CI has no reader identity: nothing can be reproduced.
 better_params = scenario("better-params", "origin", switch_to_logistic_regression)
 north_corrupted = scenario(
     "north-corrupted", "origin", lambda project: shuffle_labels(project, "north"), push_data=True
