@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package_name }}.release import environments
+from {{ cookiecutter.package_name }}.release import (
+    environments,
+)
 
 
 @pytest.fixture

@@ -8,10 +8,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.core import recipe
-from {{ cookiecutter.package_name }}.core.errors import UserError
-from {{ cookiecutter.package_name }}.core.paths import PIPELINE_FILE
-from {{ cookiecutter.package_name }}.review.boundary import CODEOWNERS, owner_rule, shadowed
+from {{ cookiecutter.package_name }}.core import (
+    recipe,
+)
+from {{ cookiecutter.package_name }}.core.errors import (
+    UserError,
+)
+from {{ cookiecutter.package_name }}.core.paths import (
+    PIPELINE_FILE,
+)
+from {{ cookiecutter.package_name }}.review.boundary import (
+    CODEOWNERS,
+    owner_rule,
+    shadowed,
+)
 
 PROJECT = Path(__file__).resolve().parents[2]
 PACKAGE = "{{ cookiecutter.package_name }}"

@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from {{ cookiecutter.package_name }}.core.errors import UserError
+from {{ cookiecutter.package_name }}.core.errors import (
+    UserError,
+)
 from {{ cookiecutter.package_name }}.review import (
     comment,
 )
