@@ -188,7 +188,7 @@ def normalized(name: str) -> str:
 
 
 def test_every_package_in_the_image_has_the_version_in_uv_lock(built):
-    """The image is the lock: `make bento` exports uv.lock's versions, with hashes, and the
+    """The image is the lock: `make bento` exports uv.lock's exact versions, and the
     image installs exactly those; nothing is resolved anew at build time."""
     found = subprocess.run(
         ["docker", "run", "--rm", "--entrypoint", "python", built.image, "-c", INSTALLED],

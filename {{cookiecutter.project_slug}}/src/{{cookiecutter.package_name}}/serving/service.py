@@ -47,7 +47,7 @@ PARAMS = load_params()
 FEATURES, TARGET = serving_columns(PARAMS.data.schema_file, PARAMS.data.target)
 Record = record_model(FEATURES)
 PredictRequest = request_model(Record, PARAMS.serve.max_batch_size)
-# The image installs exactly uv.lock's versions, each checked against its hash: `make bento`
+# The image installs exactly uv.lock's versions, nothing resolved anew: `make bento`
 # exports them (the `serving` dependency group and what it needs) to SERVING_REQUIREMENTS. For
 # a known `distro` BentoML adds `apt-get install build-essential git ...` (about 640 MB) these
 # wheels never need; the same base under a distro name it does not know skips that layer.
