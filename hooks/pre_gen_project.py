@@ -165,8 +165,8 @@ def problems(options: dict[str, str]) -> list[str]:
         check_choices(options),
         check_slug(options["project_slug"]),
         check_package_name(options["package_name"]),
-        # A context replayed from before the option existed has none: GitHub's default then.
-        check_code_owners(options.get("code_owners", "@my-org/ml-platform")),
+        # A context replayed from before the option existed has none to check.
+        check_code_owners(options["code_owners"]) if "code_owners" in options else None,
     ]
     if not found[1]:
         found.append(check_remote_url(options["dvc_remote"], options["dvc_remote_url"]))

@@ -94,8 +94,10 @@ def test_a_gated_name_in_another_metrics_file_is_named(tmp_path, monkeypatch):
     Path("dvc.yaml").write_text(yaml.safe_dump(pipeline))
     Path("reports").mkdir()
     Path("reports/summary.json").write_text(json.dumps({"accuracy": 1.0, "note": 2}))
-    assert shadowed({"accuracy", "f1_macro"}) == ["accuracy (also in reports/summary.json)"]
-    assert shadowed({"f1_macro"}) == []
+    pr_recipe = recipe.read()
+    named = shadowed({"accuracy", "f1_macro"}, pr_recipe)
+    assert named == ["accuracy (also in reports/summary.json)"]
+    assert shadowed({"f1_macro"}, pr_recipe) == []
 
 
 def test_a_recipe_that_is_not_yaml_is_a_clear_error():

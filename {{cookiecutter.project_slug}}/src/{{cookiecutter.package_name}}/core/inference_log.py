@@ -86,18 +86,24 @@ class InferenceLog:
 
     def _rotate_if_full(self, handle: Any) -> Any:
         """Past the limit, one writer (under a lock, as server workers share the file) moves
-        the log aside; every writer whose file was moved reopens the path."""
-        with open(rotated(self.path).with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        the log aside; every writer whose file was moved reopens the path. Below the limit,
+        two stats and nothing else: this runs after every batch."""
+
+        def still_mine() -> os.stat_result | None:
             try:
                 current = os.stat(self.path)
             except FileNotFoundError:
-                current = None
-            mine = os.fstat(handle.fileno())
-            if current is not None and current.st_ino == mine.st_ino:
-                if current.st_size < self.max_bytes:
-                    return handle
-                os.replace(self.path, rotated(self.path))
+                return None
+            return current if current.st_ino == os.fstat(handle.fileno()).st_ino else None
+
+        current = still_mine()
+        if current is not None and current.st_size < self.max_bytes:
+            return handle
+        if current is not None:
+            with open(rotated(self.path).with_suffix(".lock"), "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if still_mine() is not None:  # no other worker moved it meanwhile
+                    os.replace(self.path, rotated(self.path))
         handle.close()
         return self.path.open("a")
 

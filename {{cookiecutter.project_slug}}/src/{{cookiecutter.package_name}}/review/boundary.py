@@ -48,7 +48,7 @@ class Boundary:
     recipe: list[str]  # how dvc.yaml differs from the base's
 
 
-def boundary(base_name: str, base_sha: str) -> Boundary:
+def boundary(base_name: str, base_sha: str, pr_recipe: recipe.Recipe) -> Boundary:
     text = file_at(base_sha, CODEOWNERS)
     source = f"`{CODEOWNERS}` on `{base_name}`"
     if text is None and CODEOWNERS.exists():
@@ -56,7 +56,7 @@ def boundary(base_name: str, base_sha: str) -> Boundary:
     owned = owner_rule(text or "")
     machinery = [path for path in changed_since(base_sha) if owned(path)]
     main_recipe = recipe.parse(file_at(base_sha, PIPELINE_FILE), f"{PIPELINE_FILE} on {base_name}")
-    differences = recipe.differences(main_recipe, recipe.read())
+    differences = recipe.differences(main_recipe, pr_recipe)
     if text is None:
         source = f"no `{CODEOWNERS}`: machinery is not owned, so any approval merges it"
     return Boundary(source, machinery, differences)
@@ -70,9 +70,9 @@ def read_numbers(path: Path) -> dict[str, Any]:
         return {}
 
 
-def shadowed(gated: set[str]) -> list[str]:
+def shadowed(gated: set[str], pr_recipe: recipe.Recipe) -> list[str]:
     """A gated name in another metrics file: DVC merges the files, so it could hide main's."""
-    others = [name for name in recipe.metrics_files(recipe.read()) if name != str(METRICS_FILE)]
+    others = [name for name in recipe.metrics_files(pr_recipe) if name != str(METRICS_FILE)]
     return [
         f"{name} (also in {other})"
         for other in others

@@ -55,7 +55,8 @@ def parse_metrics(text: str | None, source: str) -> dict[str, Any]:
 def review(params: Params, base: str | None = None, reproduced: bool = True) -> Outcome:
     """Judge the workspace's metrics against the base's, under the base's rules."""
     base_name, base_sha = resolve_base(base)
-    recipe.refuse_frozen(recipe.read())
+    pr_recipe = recipe.read()  # dvc.yaml, read once: frozen stages, metrics files, the diff
+    recipe.refuse_frozen(pr_recipe)
     rules = rules_of(base_name, base_sha, params, read_params_tree())
     main_numbers = parse_metrics(file_at(base_sha, METRICS_FILE), f"{METRICS_FILE} on {base_name}")
     pr_text = METRICS_FILE.read_text() if METRICS_FILE.exists() else None
@@ -71,9 +72,8 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
         rules.sensitive_features, main_fairness, pr_fairness, rules.review.fairness
     )
     regressions += unfair
-    regressions += boundary.shadowed(
-        set(main_numbers) | set(pr_numbers) | set(rules.review.metrics)
-    )
+    gated = set(main_numbers) | set(pr_numbers) | set(rules.review.metrics)
+    regressions += boundary.shadowed(gated, pr_recipe)
 
     params_diff = diffs.dvc_diff("params", base_name)
     changes = [
@@ -92,7 +92,7 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
         has_baseline=has_baseline,
         model_hash=model_hash(),
         rules=report.rules_section(rules.source, rules.changes),
-        machinery=boundary.section(boundary.boundary(base_name, base_sha)),
+        machinery=boundary.section(boundary.boundary(base_name, base_sha, pr_recipe)),
         reproduced=reproduced,
     )
     return Outcome(markdown, regressions, has_baseline)
