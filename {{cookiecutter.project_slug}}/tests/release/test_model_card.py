@@ -156,7 +156,7 @@ def test_changed_since_the_last_release_gives_deltas_and_the_params_diff(release
     text = render()
     section = text.split("## Changed since the last release", 1)[1]
     assert f"Against `HEAD~1` ({git('rev-parse', 'HEAD~1')[:12]})" in section
-    row = f"| {key} | {cell(value)} | {cell(value / 2)} | {cell(value / 2 - value)} |"
+    row = f"| {key} | {cell(value)} | {cell(value / 2)} | {value / 2 - value:+.4f} |"
     assert row in section.splitlines()
     assert f"| data.seed | {seed} | {seed + 1} |" in section.splitlines()
     assert check(text, changed) == []

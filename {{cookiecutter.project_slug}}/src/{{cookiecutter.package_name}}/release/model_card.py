@@ -27,6 +27,7 @@ from ..core.git import commit_of, file_at, head_commit
 from ..core.lockfile import reviewed_md5
 from ..core.params import PACKAGE, TASK, FairnessGate, flatten, load_params
 from ..core.paths import LOCK_FILE, METRICS_FILE, MODEL_FILE, PARAMS_FILE
+from ..core.reports import signed
 from ..core.shell import call, run
 
 CARD = Path("build/release/model_card.md")
@@ -130,7 +131,7 @@ def changes(base: str | None) -> str:
             key,
             old.get(key),
             new.get(key),
-            new[key] - old[key] if key in old and key in new else None,
+            signed(new[key] - old[key]) if key in old and key in new else None,
         ]
         for key in sorted(old.keys() | new.keys())
         if old.get(key) != new.get(key)
