@@ -127,6 +127,20 @@ def test_a_group_number_edited_in_a_fairness_table_fails(release, metrics):
     ]
 
 
+def test_group_names_a_table_cell_cannot_hold_verbatim_still_check(release, metrics):
+    """Categories come from your data: a pipe, a line break or padding in one is valid."""
+    fairness = metrics.get("fairness") or {}
+    if not fairness:
+        pytest.skip("no sensitive features in params.yaml: no fairness tables")
+    feature, found = next(iter(fairness.items()))
+    names = iter([" padded ", "a|b", "two\nlines"])
+    groups = {next(names, group): scores for group, scores in found["groups"].items()}
+    awkward = {**metrics, "fairness": {**fairness, feature: {**found, "groups": groups}}}
+    (release / "metrics.json").write_text(json.dumps(awkward))
+    git("commit", "-q", "-am", "awkward groups")
+    assert check(render(), awkward) == []
+
+
 def test_hand_written_sections_survive_regeneration(release, metrics):
     human = release / HUMAN
     human.write_text(human.read_text() + "\n## Reviewers\n\nThe risk team signs off.\n")
