@@ -136,32 +136,22 @@ def changes(base: str | None) -> str:
     if old_text is None:
         return f"`{name}` ({sha[:12]}) has no {METRICS_FILE}: nothing to compare with."
     old, new = numbers(json.loads(old_text)), numbers(judged_metrics())
-    moved = [
-        [
-            key,
-            old.get(key),
-            new.get(key),
-            signed(new[key] - old[key]) if key in old and key in new else None,
-        ]
-        for key in sorted(old.keys() | new.keys())
-        if old.get(key) != new.get(key)
-    ]
+    moved = [[key, was, now, None if None in (was, now) else signed(now - was)]
+             for key, was, now in differing(old, new)]  # fmt: skip
     old_params = flatten(yaml.safe_load(file_at(sha, PARAMS_FILE) or "") or {})
     new_params = flatten(yaml.safe_load(PARAMS_FILE.read_text()) or {})
-    params = [
-        [key, *(as_written(p[key]) if key in p else None for p in (old_params, new_params))]
-        for key in sorted(old_params.keys() | new_params.keys())
-        if old_params.get(key) != new_params.get(key)
-    ]
-    header = ["Number", "Last release", "This release", "Change"]
-    return f"Against `{name}` ({sha[:12]}).\n\n" + "\n\n".join(
-        [
-            table(header, moved) if moved else "No metric or fairness number changed.",
-            table(["Param", "Last release", "This release"], params)
-            if params
-            else "No param changed.",
-        ]
-    )
+    params = [[key, *(None if v is None else as_written(v) for v in pair)]
+              for key, *pair in differing(old_params, new_params)]  # fmt: skip
+    metric_table = table(["Number", "Last release", "This release", "Change"], moved)
+    params_table = table(["Param", "Last release", "This release"], params)
+    return (f"Against `{name}` ({sha[:12]}).\n\n"
+            + (metric_table if moved else "No metric or fairness number changed.") + "\n\n"
+            + (params_table if params else "No param changed."))  # fmt: skip
+
+
+def differing(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    return [(k, old.get(k), new.get(k)) for k in sorted(old.keys() | new.keys())
+            if old.get(k) != new.get(k)]  # fmt: skip
 
 
 def data_md5(raw: Path) -> str | None:
@@ -192,6 +182,13 @@ def render(base: str | None = None) -> str:
     version = registered_version(md5)
     min_rows = (params.review.fairness or FairnessGate()).min_rows
     trained = flatten(params.model_dump(mode="json", by_alias=True, include={"data", "train"}))
+    provenance = [
+        ["Git commit", head_commit()],
+        [f"Data md5 ({params.data.raw})", data_md5(params.data.raw) or "not in dvc.lock"],
+        [f"Model md5 ({MODEL_FILE})", md5],
+        ["MLflow model version", f"{PACKAGE} v{version[0]}" if version
+         else "none (no MLFLOW_TRACKING_URI, or no version holds this model)"],
+    ]  # fmt: skip
     sections = [
         f"# {TITLE}\n\nWritten by `make model-card` from {METRICS_FILE}, "
         f"{PARAMS_FILE} and {LOCK_FILE}; the sections before Metrics are {HUMAN}. Edit that "
@@ -201,21 +198,7 @@ def render(base: str | None = None) -> str:
         *judged_sections(metrics, min_rows),
         "## Training\n\n"
         + table(["Param", "Value"], [[k, as_written(v)] for k, v in trained.items()]),
-        "## Provenance\n\n"
-        + table(
-            ["Item", "Value"],
-            [
-                ["Git commit", head_commit()],
-                [f"Data md5 ({params.data.raw})", data_md5(params.data.raw) or "not in dvc.lock"],
-                [f"Model md5 ({MODEL_FILE})", md5],
-                [
-                    "MLflow model version",
-                    f"{PACKAGE} v{version[0]}"
-                    if version
-                    else "none (no MLFLOW_TRACKING_URI, or no version holds this model)",
-                ],
-            ],
-        ),
+        "## Provenance\n\n" + table(["Item", "Value"], provenance),
     ]
     figures = (json.loads(COST.read_text()) or {}).get("pr") if COST.exists() else None
     if figures:  # the review's cost figures for this model (its "pr" side)
@@ -327,18 +310,7 @@ def publish_model_card_command(args: Namespace) -> str:
         call("gh", "release", "upload", tag, str(CARD), "--clobber")
         call("gh", "release", "edit", tag, "--notes-file", str(CARD))
     else:
-        call(
-            "gh",
-            "release",
-            "create",
-            tag,
-            str(CARD),
-            "--target",
-            sha,
-            "--title",
-            f"{PACKAGE} {sha[:12]}",
-            "--notes-file",
-            str(CARD),
-        )
+        call("gh", "release", "create", tag, str(CARD), "--target", sha,
+             "--title", f"{PACKAGE} {sha[:12]}", "--notes-file", str(CARD))  # fmt: skip
     done.append(f"attached to the GitHub Release {tag}")
     return "\n".join(done)
