@@ -238,9 +238,16 @@ def dockerfile_env(dockerfile: str) -> dict[str, str]:
 
 
 def test_the_image_installs_uv_lock_hash_checked_on_the_base_pinned_by_digest(built):
-    """The bento's Dockerfile starts FROM the base by digest, and installs its requirements with
-    every wheel checked against uv.lock's hashes: UV_REQUIRE_HASHES, and the file as its own
-    constraints (so BentoML's added bare `bentoml==` line takes the locked hash too)."""
+    """The project pins python:X.Y-slim by digest; the bento's Dockerfile starts FROM the base
+    by digest (here the stand-in's, BASE_IMAGE) and installs its requirements with every wheel
+    checked against uv.lock's hashes: UV_REQUIRE_HASHES, and the file as its own constraints
+    (so BentoML's added bare `bentoml==` line takes the locked hash too)."""
+    project = built.project
+    version = (project / ".python-version").read_text().strip()
+    service = project / "src" / package_name(project) / "serving/service.py"
+    default = re.search(r'^BASE_IMAGE = \(\s*"([^"]+)"', service.read_text(), re.MULTILINE)
+    pinned = rf"python:{re.escape(version)}-slim@sha256:[0-9a-f]{{64}}"
+    assert default and re.fullmatch(pinned, default.group(1)), "the default base is not pinned"
     bento = bento_dir(built)
     dockerfile = (bento / "env/docker/Dockerfile").read_text()
     assert dockerfile.splitlines().count(f"FROM {built.base} AS base-container") == 1
@@ -252,9 +259,8 @@ def test_the_image_installs_uv_lock_hash_checked_on_the_base_pinned_by_digest(bu
     entries = requirement_entries((bento / "env/python/requirements.txt").read_text())
     hashed = {entry.split()[0] for entry in entries if "--hash=sha256:" in entry}
     bare = [entry for entry in entries if "--hash=sha256:" not in entry]
-    assert len(hashed) > 50 and {"bentoml", "scikit-learn"} <= {
-        pin.split("==")[0] for pin in hashed
-    }
+    names = {pin.split("==")[0] for pin in hashed}
+    assert len(names) > 50 and {"bentoml", "scikit-learn"} <= names
     assert all(entry.strip() in hashed for entry in bare), f"no locked hash for {bare}"
     # The image was built from those very layers: the base's layers open the image's.
     layers = [
@@ -266,38 +272,35 @@ def test_the_image_installs_uv_lock_hash_checked_on_the_base_pinned_by_digest(bu
     assert "UV_REQUIRE_HASHES=1" in config_env
 
 
-def test_a_wheel_whose_hash_differs_from_uv_lock_is_refused_by_the_image_install(built, tmp_path):
-    """The image's install, as the Dockerfile runs it (uv, the bento's requirements, the same
-    UV_ settings), into a throwaway venv: one package's hashes changed, the install fails on it
-    and installs nothing."""
+def test_a_wheel_or_pin_uv_lock_does_not_hash_is_refused_by_the_image_install(built, tmp_path):
+    """The image's install as the Dockerfile runs it (uv, the bento's requirements, the same
+    UV_ settings) into a throwaway venv, on two altered copies of the requirements: one with
+    pyyaml's hashes changed, one with a pin no hash covers. Each fails, naming it, and
+    installs nothing."""
     bento = bento_dir(built)
     text = (bento / "env/python/requirements.txt").read_text()
     victim = next(e for e in requirement_entries(text) if e.startswith("pyyaml=="))
-    digests = re.findall(r"sha256:([0-9a-f]{64})", victim)
     tampered = text
-    for digest in digests:  # every file of that release: whichever wheel uv picks is wrong
+    for digest in re.findall(r"sha256:([0-9a-f]{64})", victim):  # whichever file uv picks
         tampered = tampered.replace(digest, digest[::-1])
-    (tmp_path / "requirements.txt").write_text(tampered)
+    python = str(built.project / ".venv/bin/python")
     venv = tmp_path / "venv"
-    sh(
-        ["uv", "venv", "--quiet", "--python", str(built.project / ".venv/bin/python"), str(venv)],
-        tmp_path,
-    )
-    dockerfile = (bento / "env/docker/Dockerfile").read_text()
-    env = {
-        **built.env,
-        **dockerfile_env(dockerfile),
-        "UV_CONSTRAINT": str(tmp_path / "requirements.txt"),
-        "UV_NO_CACHE": "",  # the machine's cache: the hashes are checked all the same
-        "VIRTUAL_ENV": str(venv),
+    sh(["uv", "venv", "--quiet", "--python", python, str(venv)], tmp_path)
+    settings = dockerfile_env((bento / "env/docker/Dockerfile").read_text())
+    cases = {
+        "Hash mismatch for `pyyaml==": tampered,
+        "must have a hash, but none were provided for: six==1.17.0": text + "six==1.17.0\n",
     }
-    env = {name: value for name, value in env.items() if value}
-    install = ["uv", "pip", "install", "-r", str(tmp_path / "requirements.txt")]
-    refused = sh(install, tmp_path, check=False, env=env)
-    assert refused.returncode != 0, "a tampered hash was installed"
-    assert "Hash mismatch for `pyyaml==" in refused.stderr, refused.stderr[-2000:]
-    listed = sh(["uv", "pip", "list", "--format", "json"], tmp_path, env=env).stdout
-    assert json.loads(listed) == [], "a refused install left packages behind"
+    for error, requirements in cases.items():
+        path = tmp_path / "requirements.txt"
+        path.write_text(requirements)
+        # The machine's uv cache (UV_NO_CACHE dropped): cached files are hash-checked too.
+        env = {**built.env, **settings, "UV_CONSTRAINT": str(path), "VIRTUAL_ENV": str(venv)}
+        env.pop("UV_NO_CACHE")
+        refused = sh(["uv", "pip", "install", "-r", str(path)], tmp_path, check=False, env=env)
+        assert refused.returncode != 0 and error in refused.stderr, refused.stderr[-2000:]
+        listed = sh(["uv", "pip", "list", "--format", "json"], tmp_path, env=env).stdout
+        assert json.loads(listed) == [], "a refused install left packages behind"
 
 
 def test_container_runs_read_only_as_the_deployment_and_gets_ready(running):
