@@ -90,9 +90,9 @@ def built(trained: tuple[Path, dict[str, str]], tmp_path_factory) -> Iterator[Bu
     project, env = trained
     version = (project / ".python-version").read_text().strip()
     registry, address = start_registry(tmp_path_factory.mktemp("registry"))
-    base = push_by_digest(f"python:{version}-slim", address)
     image = f"{package_name(project)}:test-{os.getpid()}"
     try:
+        base = push_by_digest(f"python:{version}-slim", address)
         sh(["make", "bento", f"BASE_IMAGE={base}"], project, env=env)
         start = time.monotonic()
         make_image = ["make", "image", f"IMAGE={image}", "IMAGE_BUILD_OPTS=--opt network=host"]
@@ -102,8 +102,8 @@ def built(trained: tuple[Path, dict[str, str]], tmp_path_factory) -> Iterator[Bu
     finally:
         stop(registry)
         subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
-        for name in (base, f"{address}/python:{version}-slim"):  # untags; the base stays
-            subprocess.run(["docker", "rmi", name], capture_output=True)
+        # Untags the base (its reference by digest goes with the tag); the base itself stays.
+        subprocess.run(["docker", "rmi", f"{address}/python:{version}-slim"], capture_output=True)
 
 
 @pytest.fixture(scope="module")
