@@ -30,6 +30,8 @@ from .labels import Joined, join_labels
 from .verdict import conclude, gauge
 
 DROPPED = "regressed"
+GROUP_LABELS = ("feature", "group", "metric")
+SERVED = "Metrics of the served model"
 
 
 @dataclass(frozen=True)
@@ -115,28 +117,12 @@ class PerformanceOutcome:
             for name, value in metrics.items()
             if name != "rows" and math.isfinite(value)
         }
-        drop = int(bool(self.failed))
+        drop, rows = int(bool(self.failed)), self.joined.rows
         return [
             gauge("performance_drop", "1 when the last labelled check fell beyond tolerance", drop),
-            gauge(
-                "performance_metric",
-                "Metrics of the served model on labelled predictions",
-                live,
-                "metric",
-            ),
-            gauge(
-                "performance_group_metric",
-                "Metrics of the served model per group",
-                per_group,
-                "feature",
-                "group",
-                "metric",
-            ),
-            gauge(
-                "performance_labelled_rows",
-                "Predictions the last check could score",
-                self.joined.rows,
-            ),
+            gauge("performance_metric", f"{SERVED} on labelled predictions", live, "metric"),
+            gauge("performance_group_metric", f"{SERVED} per group", per_group, *GROUP_LABELS),
+            gauge("performance_labelled_rows", "Predictions the last check could score", rows),
         ]
 
 
