@@ -49,7 +49,6 @@ class ColumnSpec:
 
 
 def load_contract(path: Path) -> pa.DataFrameSchema:
-    """The pandera schema at `path`, or a UserError naming the fix."""
     import pandera.pandas as pa
 
     if not path.exists():
@@ -93,7 +92,6 @@ def _spec(name: str, column: Any) -> ColumnSpec:
 
 
 def read_columns(path: Path, target: str) -> tuple[list[ColumnSpec], ColumnSpec]:
-    """The feature columns and the target column of the contract at `path`."""
     columns = load_contract(path).columns
     if target not in columns:
         raise UserError(f"{path} has no column '{target}' (data.target in params.yaml)")
@@ -114,7 +112,6 @@ def from_plain(fields: dict[str, Any]) -> ColumnSpec:
 
 
 def write_serving_columns(path: Path, target: str, output: Path = SERVING_COLUMNS) -> Path:
-    """The columns of the contract at `path`, as JSON for the service, with the schema's md5."""
     features, target_spec = read_columns(path, target)
     document = {
         "schema_md5": hashlib.md5(path.read_bytes()).hexdigest(),

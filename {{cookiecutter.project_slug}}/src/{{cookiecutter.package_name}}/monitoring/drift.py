@@ -165,7 +165,6 @@ class DriftOutcome:
         return "\n".join(lines) + "\n"
 
     def collect(self) -> list[Metric]:
-        """The verdict and each column's PSI, for a Pushgateway or a textfile collector."""
         psi = {
             (column.column,): column.comparison.psi
             for column in self.columns
@@ -198,7 +197,6 @@ def read_current(path: Path) -> pd.DataFrame:
 
 
 def judge(column: ColumnDrift, params: DriftParams) -> list[str]:
-    """Why a column counts as drifted; an empty list when it does not."""
     found = column.comparison
     if found is None:
         return ["missing from the current data"]
@@ -248,7 +246,6 @@ def predictions(
 
 
 def detect(params: Params, current_path: Path) -> DriftOutcome:
-    """Compare every training feature, the missing shares and the predictions."""
     if not TRAIN_SPLIT.exists():
         raise UserError(f"{TRAIN_SPLIT} not found: run `make pipeline` (or `make pull-data`)")
     reference = read_table(TRAIN_SPLIT).drop(columns=[params.data.target], errors="ignore")

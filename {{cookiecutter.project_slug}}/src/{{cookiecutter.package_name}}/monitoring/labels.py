@@ -24,8 +24,6 @@ LABEL = "label"
 
 @dataclass(frozen=True)
 class Joined:
-    """Logged predictions that have a label, and what did not join."""
-
     actual: pd.Series
     predicted: pd.Series
     features: pd.DataFrame  # the logged values of the columns asked for, row for row
@@ -110,7 +108,6 @@ def as_targets(values: pd.Series, source: str) -> pd.Series:
 def join_labels(
     log_path: Path, labels_source: str, target: str, columns: Sequence[str] = ()
 ) -> Joined:
-    """Pair each label with its logged prediction and the logged values of `columns`."""
     labels = read_labels(labels_source, target)
     kept = [column for column in columns if column not in (ID, LABEL, "prediction")]
     logged = read_logged_predictions(log_path, kept)

@@ -108,7 +108,6 @@ class PerformanceOutcome:
         return "\n".join(lines) + "\n"
 
     def collect(self) -> list[Metric]:
-        """The verdict, the live metrics overall and per group, and the rows they rest on."""
         live = {(row.name,): row.pr for row in self.rows if row.pr is not None}
         per_group = {
             (str(column), str(group), name): value
@@ -169,7 +168,6 @@ def as_reviewed(
 def assess(
     params: Params, log: Path, labels_source: str, reviewed: Path = METRICS_FILE
 ) -> PerformanceOutcome:
-    """Join, score and judge the live metrics against the reviewed ones."""
     baseline, reviewed_groups = reviewed_metrics(reviewed)
     columns = params.evaluate.sensitive_features
     joined = join_labels(log, labels_source, params.data.target, columns)

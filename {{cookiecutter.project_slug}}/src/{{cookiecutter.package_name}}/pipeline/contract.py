@@ -101,7 +101,6 @@ def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema, source: Path
 
 
 def schema_command(args: Namespace) -> str:
-    """Infer the contract from the labelled rows and write it as YAML."""
     data = load_params().data
     frame, unlabelled = labelled_rows(data.raw, data.target)
     header = (
@@ -115,7 +114,6 @@ def schema_command(args: Namespace) -> str:
 
 
 def validate_command(args: Namespace) -> str:
-    """The validate stage: check the raw data and record a small report for DVC."""
     data = load_params().data
     frame, unlabelled = labelled_rows(data.raw, data.target)
     validate_frame(frame, load_contract(data.schema_file), data.raw)

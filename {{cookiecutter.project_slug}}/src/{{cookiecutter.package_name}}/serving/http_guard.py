@@ -147,8 +147,6 @@ async def _answer(send: Send, status: int, body: bytes, headers: Iterable[Any] =
 
 @dataclass
 class HttpGuard:
-    """ASGI middleware around BentoML's app."""
-
     app: ASGIApp
     json_routes: Collection[str]  # the POST endpoints: /predict
     max_bytes: int  # the largest body any request may have

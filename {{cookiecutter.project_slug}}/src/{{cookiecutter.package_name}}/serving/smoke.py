@@ -18,7 +18,6 @@ from .payload import example_record
 
 
 def smoke_command(args: Namespace) -> str:
-    """Wait for /readyz, then POST one record to /predict and expect one prediction and its id."""
     url = os.environ.get("SERVICE_URL", "http://127.0.0.1:3000").rstrip("/")
     timeout = float(os.environ.get("SMOKE_TIMEOUT", 60))
     deadline, problem = time.monotonic() + timeout, "no answer"
