@@ -144,8 +144,6 @@ def live_fairness(joined: Joined, columns: list[str], min_rows: int) -> dict[str
     features the log holds values of (a log from before they were logged holds none)."""
     logged = joined.features
     present = [column for column in columns if column in logged and logged[column].notna().any()]
-    if not present:
-        return {}
     tree = fairness_metrics(joined.actual, joined.predicted.to_numpy(), logged, present, min_rows)
     return split_metrics(flatten({"fairness": tree}))[1]
 
