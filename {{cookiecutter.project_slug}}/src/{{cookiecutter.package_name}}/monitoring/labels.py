@@ -38,10 +38,9 @@ class Joined:
 
 def read_labels(source: str, target: str) -> pd.DataFrame:
     """The labels CSV as columns `id` and `label`, from a path or an http(s) URL."""
-    if not source:
-        raise UserError("no labels given: pass LABELS=<csv of id,label> (a path or URL)")
-    if not source.startswith(("http://", "https://")) and not Path(source).is_file():
-        raise UserError(f"{source} not found: pass LABELS=<csv of id,label> (a path or URL)")
+    if not source.startswith(("http://", "https://")) and not (source and Path(source).is_file()):
+        found = f"{source} not found" if source else "no labels given"
+        raise UserError(f"{found}: pass LABELS=<csv of id,label> (a path or URL)")
     try:
         frame = pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""])
     except (OSError, ValueError, pd.errors.ParserError) as error:
