@@ -159,11 +159,8 @@ def table(review: FeatureReview, metric: str | None, sides: tuple[str, str] = SI
             f"| {signed(row.delta)} | {icons[row.status]} |"
             for row in review.groups
         ]
-    if review.worst is not None:
-        lines += [
-            "",
-            f"Worst gated group: **{review.worst.group}** ({signed(review.worst.delta)}).",
-        ]
+    if (worst := review.worst) is not None:
+        lines += ["", f"Worst gated group: **{worst.group}** ({signed(worst.delta)})."]
     return "\n".join(lines)
 
 
