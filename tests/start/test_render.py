@@ -106,7 +106,6 @@ PACKAGE_TREE = {
 MONITORING_PACKAGE = {
     "__init__",
     "drift",
-    "drift_stats",
     "labels",
     "performance",
     "retrain",
