@@ -41,6 +41,13 @@ COMMANDS = {
     "bento-version": ("release.bento", "print the bento version: the git commit SHA"),
     "bento-path": ("release.bento", "print the directory of this commit's bento"),
     "promote": ("release.registry", "register the model in MLflow as @champion"),
+    "deployments": ("release.deployments", "list production's deployments: what, when, status"),
+    "deploy-record": ("release.deployments", "record a deployment in progress; print its id"),
+    "deploy-status": ("release.deployments", "set a deployment's outcome: success or failure"),
+    "rollback-plan": ("release.deployments", "choose the deployed release to return to"),
+    "rollback-record": ("release.deployments", "record the rollback to the planned release"),
+    "rollback-finish": ("release.deployments", "move @champion back; record the outcome"),
+    "rollback": ("release.deployments", "return production to an earlier release, unrebuilt"),
     # serving
     "smoke": ("serving.smoke", "check a running service (SERVICE_URL): ready, one prediction"),
 {%- if cookiecutter.monitoring == 'yes' %}
@@ -58,6 +65,9 @@ def arg(*flags: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
     return flags, options
 
 
+STATE = arg("--state", choices=("success", "failure"), required=True, help="the deploy's outcome")
+TO = arg("--to", default="", help="commit SHA or image digest (default: the last good one)")
+REASON = arg("--reason", required=True, help="why: kept in the rollback's record")
 REPORT_ONLY = arg("--report-only", action="store_true", help="exit 0 on a bad verdict (CI)")
 ARGUMENTS = {
     "review": (
@@ -65,6 +75,19 @@ ARGUMENTS = {
         arg("--output", type=Path, default=REVIEW_REPORT, help="Markdown report file"),
         arg("--not-reproduced", action="store_true", help="say CI computed none of the numbers"),
     ),
+    "deploy-record": (
+        arg("--image", required=True, help="the image by digest (name@sha256:...)"),
+        arg("--attestation", default="", help="the provenance attestation's URL"),
+        arg("--model-version", default="", help="the MLflow model version promote chose"),
+    ),
+    "deploy-status": (arg("--id", type=int, required=True, help="the deployment id"), STATE),
+    "rollback-plan": (
+        TO,
+        arg("--replacing", default="", help="the digest to move away from (default: serving)"),
+    ),
+    "rollback-record": (REASON,),
+    "rollback-finish": (STATE,),
+    "rollback": (TO, REASON, arg("--replacing", default="", help=argparse.SUPPRESS)),
     "pr-comment": (
         arg("folder", type=Path, nargs="?", default=Path("reports"), help="review.md's folder"),
     ),
