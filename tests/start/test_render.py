@@ -31,6 +31,7 @@ ALWAYS = {
     ".github/workflows/pr-comment.yml",
     ".github/workflows/pr-review.yml",
     ".github/workflows/release.yml",
+    ".github/workflows/rollback.yml",
     ".github/workflows/template-update.yml",
     ".github/zizmor.yml",
     "LICENSE",
@@ -101,7 +102,7 @@ PACKAGE_TREE = {
         "service",
         "smoke",
     },
-    "release": {"__init__", "bento", "environments", "registry", "review_proof"},
+    "release": {"__init__", "bento", "deployments", "environments", "registry", "review_proof"},
 }
 MONITORING_PACKAGE = {
     "__init__",
@@ -118,6 +119,7 @@ TESTS = {
     "test_config.py",
     "test_layers.py",
     "test_pinned_internals.py",
+    "release/test_deployments.py",
     "release/test_environments.py",
     "release/test_lockfile.py",
     "modeling/test_features.py",
