@@ -438,6 +438,7 @@ def digest_image(hex_digit: str) -> dict[str, str]:
 
 def test_a_release_is_recorded_as_a_production_deployment(release: Release, origin: Path) -> None:
     outputs = release.run.jobs["build"]["outputs"]
+    assert outputs["model-version"].isdigit(), "promote names the version it made @champion"
     (record,) = deployments(release)
     assert record["environment"] == "production" and record["ref"] == release.sha
     assert record["auto_merge"] is False and record["required_contexts"] == []
@@ -605,6 +606,8 @@ def test_two_releases_then_a_rollback_to_the_first(
     with sqlite3.connect(release.registry) as db:
         (champion,) = db.execute("select version from registered_model_aliases").fetchone()
     assert str(champion) == first["payload"]["mlflow_model_version"]
+    moved = back.run.step("Move @champion back and record the rollback's outcome").stdout
+    assert f"version {champion} is @champion again" in moved
     assert second["payload"]["mlflow_model_version"] != str(champion)
     listed = sh(["make", "deployments"], second_release.ci, env=back.run.env).stdout
     rows = [line for line in listed.splitlines() if line.startswith("| 2026-")]
