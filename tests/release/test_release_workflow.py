@@ -481,7 +481,7 @@ def test_failed_rollout_is_rolled_back_and_fails_the_deploy(
         ["rollout", "status"],
         ["port-forward", f"service/{SLUG}"],
     ], failed.run.transcript()
-    back = failed.run.step("Deploy the image to go back to, by digest")
+    back = failed.run.step("Deploy the release to return to, by digest")
     assert back.outcome == "success" and "is ready and predicts" in back.stdout
     kustomization = yaml.safe_load(
         (release.ci / "deploy/kubernetes/kustomization.yaml").read_text()
@@ -597,7 +597,10 @@ def test_two_releases_then_a_rollback_to_the_first(
     ]
     assert verify[0][2] == f"oci://{first['payload']['image']}"
     assert verify[0][verify[0].index("--source-digest") + 1] == release.sha
-    assert "is ready and predicts" in back.run.step("Deploy the image by digest").stdout
+    assert (
+        "is ready and predicts"
+        in back.run.step("Deploy the release to return to, by digest").stdout
+    )
     kustomization = yaml.safe_load(
         (second_release.ci / "deploy/kubernetes/kustomization.yaml").read_text()
     )
@@ -630,7 +633,7 @@ def test_a_rollback_to_an_unattested_image_is_refused(
     assert run.jobs["rollback"]["result"] == "failure"
     step = run.step("Verify its image was built by main's release workflow")
     assert step.outcome == "failure" and "no matching attestations" in step.stderr
-    assert run.step("Deploy the image by digest").outcome == "skipped"
+    assert run.step("Deploy the release to return to, by digest").outcome == "skipped"
     assert not calls(back.log, "kubectl")
     assert deployments(back) == deployments(second_release), "no record was written"
 

@@ -48,6 +48,7 @@ def test_generated_project_keeps_only_the_credentials_action_of_its_remote(
     assert sorted(p.parent.name for p in action_files(project)) == [
         "deploy",
         "remote-auth",
+        "rollback",
         "setup",
     ]
     text = (actions / "remote-auth" / "action.yml").read_text()

@@ -25,6 +25,7 @@ ALWAYS = {
     ".github/CODEOWNERS",
     ".github/actions/deploy/action.yml",
     ".github/actions/remote-auth/action.yml",
+    ".github/actions/rollback/action.yml",
     ".github/actions/setup/action.yml",
     ".github/rulesets/main.json",
     ".github/workflows/ci.yml",
