@@ -4,7 +4,8 @@ order in a fresh clone, as GitHub runs them on a merge.
 Stand-ins only for what needs GitHub, a registry or a cluster: checkout is the clone, OIDC is
 the local-directory remote, artifacts are copied, and docker, kubectl and kustomize are
 recording scripts. `docker build` still receives BentoML's real build context (Dockerfile and
-model), and the smoke test's port-forward serves the real bento on 127.0.0.1.
+model), and the smoke test's port-forward serves the real bento on 127.0.0.1 (one server, started
+by the first forward, for the release and the runs that deploy after it).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from support.projects import (
     sh,
     working_copy,
 )
-from support.servers import free_port
+from support.servers import free_port, start_server, stop, wait_ready
 from support.stand_ins import Artifacts, checkout, setup
 from support.workflow_runner import StepContext, WorkflowRun
 
@@ -42,6 +44,8 @@ REPOSITORY = "Acme/Release-Demo"  # mixed case: registry names must be lowercase
 IMAGE = "ghcr.io/acme/release-demo"
 PACKAGE = main_package("classification")  # the shared main's (conftest.shared_main)
 SLUG = PACKAGE.replace("_", "-")
+RUN_ID = "4242"
+LOG_URL = f"https://github.com/{REPOSITORY}/actions/runs/{RUN_ID}"
 KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\n"
 REAL_KUBECTL = shutil.which("kubectl")
 
@@ -94,25 +98,54 @@ if args[:2] == ["rollout", "status"]:
         sys.exit("error: deployment exceeded its progress deadline")
     print("deployment successfully rolled out")
 elif args[:1] == ["port-forward"]:  # serve the real bento where the forward would listen
+    import socket, time
     port = args[2].split(":")[0]
-    store = Path(os.environ["BENTOML_HOME"]) / "bentos" / os.environ["FAKE_PACKAGE"]
-    bento = str(store / os.environ["GITHUB_SHA"])  # the build job's bento of this commit
-    os.setsid()
-    with open(os.environ["FAKE_SERVERS"], "a") as servers:
-        servers.write(f"{os.getpid()}\\n")
-    bentoml = str(Path(".venv/bin/bentoml").resolve())
-    os.execv(bentoml, [bentoml, "serve", bento, "--host", "127.0.0.1", "--port", port])
+    with socket.socket() as probe:
+        serving = probe.connect_ex(("127.0.0.1", int(port))) == 0
+    if not serving:  # the first forward starts the bento's server; later ones find it there
+        store = Path(os.environ["BENTOML_HOME"]) / "bentos" / os.environ["FAKE_PACKAGE"]
+        bento = str(store / os.environ["FAKE_BENTO_VERSION"])  # the build job's bento
+        bentoml = str(Path(".venv/bin/bentoml").resolve())
+        command = [bentoml, "serve", bento, "--host", "127.0.0.1", "--port", port]
+        server = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        with open(os.environ["FAKE_SERVERS"], "a") as servers:
+            servers.write(f"{server.pid}\\n")
+    while True:  # forwarding, until the smoke test's trap stops it
+        time.sleep(60)
 """
 
 
+# GitHub's answers, recorded by the test, and its deployments, which the calls add to.
 FAKE_GH = """
 import json, os, sys
 args = sys.argv[1:]
+record = {"tool": "gh", "args": args}
+if "--input" in args:
+    record["input"] = json.load(open(args[args.index("--input") + 1]))
 with open(os.environ["FAKE_LOG"], "a") as log:
-    log.write(json.dumps({"tool": "gh", "args": args}) + "\\n")
-github = json.load(open(os.environ["FAKE_GITHUB"]))  # GitHub's answers, recorded by the test
+    log.write(json.dumps(record) + "\\n")
+github = json.load(open(os.environ["FAKE_GITHUB"]))
 path = next((arg for arg in args if arg.startswith("repos/")), "")
-if path.endswith("/pulls"):
+fields = dict(args[i + 1].split("=", 1) for i, arg in enumerate(args) if arg == "-f")
+deployments = github.setdefault("deployments", [])
+by_id = {str(deployment["id"]): deployment for deployment in deployments}
+if args[:2] == ["attestation", "verify"]:
+    if any(digest in args[2] for digest in github.get("unattested", [])):
+        sys.exit("Error: no matching attestations found")
+elif path.endswith("/deployments") and "POST" in args:
+    n = len(deployments)
+    deployment = {**record["input"], "id": 100 + n, "created_at": f"2026-12-06T10:{n:02}:00Z"}
+    deployments.insert(0, {**deployment, "statuses": []})
+    print(json.dumps(deployment))
+elif path.endswith("/statuses") and "POST" in args:
+    by_id[path.split("/")[-2]]["statuses"].insert(0, fields)
+    print("{}")
+elif "/statuses?" in path:
+    print(json.dumps(by_id[path.split("/deployments/")[1].split("/")[0]]["statuses"]))
+elif "/deployments?" in path:
+    print(json.dumps([{k: v for k, v in d.items() if k != "statuses"} for d in deployments]))
+elif path.endswith("/pulls"):
     print(json.dumps(github["pulls"]))
 elif path.endswith("/check-runs"):
     print(json.dumps({"check_runs": github["check_runs"]}))
@@ -124,6 +157,7 @@ elif path.endswith("/commits/main"):  # --jq .sha
     print(github.get("main_head") or os.environ["GITHUB_SHA"])
 elif args[:2] == ["release", "view"]:  # no Release of this commit yet
     sys.exit("release not found")
+json.dump(github, open(os.environ["FAKE_GITHUB"], "w"))
 """
 MERGED_AND_REVIEWED = "merged-and-reviewed"
 
@@ -192,7 +226,9 @@ def fresh_clone(origin: Path, target: Path) -> Path:
 
 
 class Release:
-    """One run of release.yml in a clone, with its stand-ins and their records."""
+    """One run of release.yml (or another workflow) in a clone, with its stand-ins and their
+    records. `after` is an earlier run: its deployment history (a copy), bento store and
+    registry carry over, and its bento is the one the fake port-forward serves."""
 
     def __init__(
         self,
@@ -201,27 +237,40 @@ class Release:
         rollout_failures: int = 0,
         story: str = MERGED_AND_REVIEWED,
         ref: str = "refs/heads/main",
+        after: Release | None = None,
+        workflow: str = "release.yml",
+        inputs: dict[str, str] | None = None,
+        tracking_uri: str = "",
     ) -> None:
         self.ci, self.log, self.artifacts = ci, scratch / "fakes.jsonl", scratch / "artifacts"
-        self.servers = scratch / "servers"
-        self.registry = scratch / "registry.db"
+        # Runs after another share its bento server (and port): the release fixture stops it.
+        self.servers = after.servers if after else scratch / "servers"
+        self.port = after.port if after else free_port()
+        self.shared = after is not None
+        self.registry = after.registry if after else scratch / "registry.db"
+        self.home = after.home if after else scratch / "bentoml"
+        self.sha = sh(["git", "rev-parse", "HEAD"], ci).stdout.strip()
+        self.bento = after.bento if after else self.sha  # the one bento the build made
         (scratch / "rollout-failures").write_text(str(rollout_failures))
         install_fakes(scratch / "bin")
         self.sha = sh(["git", "rev-parse", "HEAD"], ci).stdout.strip()
         self.attested: list[dict[str, str]] = []
-        (scratch / "github.json").write_text(json.dumps(github_answers(self.sha, story)))
+        self.github = scratch / "github.json"
+        history = json.loads(after.github.read_text()) if after else {}
+        self.github.write_text(json.dumps({**history, **github_answers(self.sha, story)}))
         self.run = WorkflowRun(
-            workflow=ci / ".github/workflows/release.yml",
+            workflow=ci / ".github/workflows" / workflow,
             workdir=ci,
             github={
                 "repository": REPOSITORY,
                 "sha": self.sha,
                 "ref": ref,
-                "event_name": "push",
+                "event_name": "workflow_dispatch" if inputs else "push",
                 "actor": "octocat",
                 "token": "stand-in-token",
                 "workflow": "Release",
             },
+            inputs=inputs or {},
             handlers={
                 "actions/checkout@": checkout(),
                 "./.github/actions/setup": setup(ci),
@@ -233,19 +282,21 @@ class Release:
                 "actions/attest-build-provenance@": self.attest,
                 "actions/attest-sbom@": self.attest,
             },
-            variables={"MLFLOW_TRACKING_URI": f"sqlite:///{self.registry}"},
+            variables={"MLFLOW_TRACKING_URI": tracking_uri or f"sqlite:///{self.registry}"},
             secrets={"GITHUB_TOKEN": "stand-in-token", "KUBECONFIG": KUBECONFIG},
             env={
                 **project_env(),
                 "PATH": f"{scratch / 'bin'}:{project_env()['PATH']}",
                 "GITHUB_SHA": self.sha,
                 "GITHUB_REPOSITORY": REPOSITORY,
-                "BENTOML_HOME": str(scratch / "bentoml"),
+                "GITHUB_RUN_ID": RUN_ID,
+                "BENTOML_HOME": str(self.home),
                 "BENTOML_DO_NOT_TRACK": "true",
-                "SMOKE_PORT": str(free_port()),
+                "SMOKE_PORT": str(self.port),
                 "FAKE_LOG": str(self.log),
-                "FAKE_GITHUB": str(scratch / "github.json"),
+                "FAKE_GITHUB": str(self.github),
                 "FAKE_PACKAGE": PACKAGE,
+                "FAKE_BENTO_VERSION": self.bento,
                 "FAKE_SERVERS": str(self.servers),
                 "FAKE_ROLLOUT_FAILURES": str(scratch / "rollout-failures"),
                 "REAL_KUBECTL": REAL_KUBECTL or "",
@@ -269,23 +320,33 @@ class Release:
 
     def attest(self, step: StepContext) -> dict[str, str]:
         self.attested.append({"uses": step.uses, **step.inputs})
-        return {}
+        return {
+            "attestation-url": f"https://github.com/{REPOSITORY}/attestations/{len(self.attested)}"
+        }
 
-    def execute(self, only_deploy_with: dict[str, Any] | None = None) -> Release:
+    def execute(
+        self, only_deploy_with: dict[str, Any] | None = None, keep_serving: bool = False
+    ) -> Release:
         if only_deploy_with is not None:  # the deploy job alone, after a given build
             del self.run.spec["jobs"]["build"]
             self.run.jobs["build"] = {"result": "success", "outputs": only_deploy_with}
         try:
             self.run.run()
         finally:
-            stop_servers(self.servers)
+            if not (keep_serving or self.shared):
+                stop_servers(self.servers)
         return self
 
 
 @pytest.fixture(scope="module")
-def release(origin: Path, tmp_path_factory: pytest.TempPathFactory) -> Release:
+def release(origin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Release]:
+    """Release 1. Its bento server stays up for the later runs that deploy after it."""
     scratch = tmp_path_factory.mktemp("release")
-    return Release(fresh_clone(origin, scratch / "ci"), scratch).execute()
+    first = Release(fresh_clone(origin, scratch / "ci"), scratch)
+    try:
+        yield first.execute(keep_serving=True)
+    finally:
+        stop_servers(first.servers)
 
 
 def test_merge_ships_the_reviewed_model_to_production(release: Release, origin: Path) -> None:
@@ -401,23 +462,217 @@ def test_deploy_applies_the_image_by_digest_and_smoke_tests_it(release: Release)
     )
 
 
+def deployments(run: Release) -> list[dict[str, Any]]:
+    """The deployment records GitHub holds after the run, newest first, with their statuses."""
+    return json.loads(run.github.read_text())["deployments"]
+
+
+def digest_image(hex_digit: str) -> dict[str, str]:
+    """Build outputs of another image (a later build of the same bento)."""
+    digest = f"sha256:{hex_digit * 64}"
+    return {"image": f"{IMAGE}@{digest}", "digest": digest}
+
+
+def test_a_release_is_recorded_as_a_production_deployment(release: Release, origin: Path) -> None:
+    outputs = release.run.jobs["build"]["outputs"]
+    assert outputs["model-version"].isdigit(), "promote names the version it made @champion"
+    (record,) = deployments(release)
+    assert record["environment"] == "production" and record["ref"] == release.sha
+    assert record["auto_merge"] is False and record["required_contexts"] == []
+    assert record["payload"] == {
+        "image": outputs["image"],
+        "digest": outputs["digest"],
+        "git_sha": release.sha,
+        "model_md5": reviewed_md5(origin),
+        "mlflow_model_version": outputs["model-version"],
+        "attestation": f"https://github.com/{REPOSITORY}/attestations/1",
+        "pull_request": 12,
+        "deploy_target": "kubernetes",
+    }
+    assert record["statuses"] == [
+        {"state": "success", "description": "deployed to kubernetes", "log_url": LOG_URL},
+        {"state": "in_progress", "description": f"release of {release.sha[:12]}",
+         "log_url": LOG_URL},
+    ]  # fmt: skip
+
+
 def test_failed_rollout_is_rolled_back_and_fails_the_deploy(
     release: Release, tmp_path: Path
 ) -> None:
-    failed = Release(release.ci, tmp_path, rollout_failures=1)
-    failed.execute(only_deploy_with=release.run.jobs["build"]["outputs"])
+    """A later image whose rollout fails: the cluster is undone, then the release goes back to
+    the last good one as a rollback does (attested, deployed by digest, smoke-tested), and
+    both the failure and the rollback are recorded."""
+    first = release.run.jobs["build"]["outputs"]
+    failed = Release(release.ci, tmp_path, rollout_failures=1, after=release)
+    failed.execute(only_deploy_with={**first, **digest_image("e")})
     assert failed.run.jobs["deploy"]["result"] == "failure", failed.run.transcript()
-    assert failed.run.step("Smoke-test /readyz and one prediction").outcome == "skipped"
-    assert failed.run.step("Roll back to the previous revision (the job still fails)").outcome == (
-        "success"
-    )
+    undo = "Roll back to the previous revision (the job still fails)"
+    assert [r.outcome for r in failed.run.results if r.name == undo] == ["success", "skipped"]
     verbs = [record["args"][:2] for record in calls(failed.log, "kubectl")]
     assert verbs == [
         ["apply", "-k"],
         ["rollout", "status"],
         ["rollout", "undo"],
         ["rollout", "status"],
+        ["apply", "-k"],  # the last good release, by digest
+        ["rollout", "status"],
+        ["port-forward", f"service/{SLUG}"],
+    ], failed.run.transcript()
+    back = failed.run.step("Deploy the release to return to, by digest")
+    assert back.outcome == "success" and "is ready and predicts" in back.stdout
+    kustomization = yaml.safe_load(
+        (release.ci / "deploy/kubernetes/kustomization.yaml").read_text()
+    )
+    assert kustomization["images"][-1]["digest"] == first["digest"]
+    rollback, bad, good = deployments(failed)
+    assert [s["state"] for s in bad["statuses"]] == ["failure", "in_progress"]
+    assert bad["payload"]["digest"] == digest_image("e")["digest"]
+    assert rollback["payload"] == {
+        **good["payload"],
+        "rollback_of": bad["id"],
+        "reason": f"the rollout of {release.sha} failed",
+    }
+    assert rollback["statuses"][0] == {
+        "state": "success", "description": "rollback: deployed to kubernetes", "log_url": LOG_URL
+    }  # fmt: skip
+    verified = [r["args"][2] for r in calls(failed.log, "gh") if r["args"][1:2] == ["verify"]]
+    assert verified == [f"oci://{digest_image('e')['image']}", f"oci://{first['image']}"]
+
+
+# Release 2's promote step, in short: another registered version of the same model file (its
+# run's), tagged as promote tags it, made @champion.
+SECOND_VERSION = """
+import sys, mlflow
+name, first = sys.argv[1], sys.argv[2]
+client = mlflow.MlflowClient()
+model = client.get_model_version(name, first)
+second = client.create_model_version(name, model.source, model.run_id)
+client.set_model_version_tag(name, second.version, "dvc_md5", model.tags["dvc_md5"])
+client.set_registered_model_alias(name, "champion", second.version)
+print(second.version)
+"""
+
+
+@pytest.fixture(scope="module")
+def tracking_server(release: Release, tmp_path_factory: pytest.TempPathFactory):
+    """A real `mlflow server` over the release's registry; started now, waited for by its user."""
+    root, port = tmp_path_factory.mktemp("mlflow-server"), free_port()
+    command = [str(release.ci / ".venv/bin/mlflow"), "server", "--workers", "1",
+               "--host", "127.0.0.1", "--port", str(port),
+               "--backend-store-uri", f"sqlite:///{release.registry}",
+               "--artifacts-destination", str(root / "artifacts")]  # fmt: skip
+    env = {**project_env(), "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    server = start_server(command, root, env, root / "server.log")
+    yield server, f"http://127.0.0.1:{port}", root / "server.log"
+    stop(server)
+
+
+@pytest.fixture(scope="module")
+def second_release(
+    release: Release,
+    origin: Path,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Release:
+    """Another merge after release 1, deployed: its deploy job, given a build of another digest
+    whose promote made a second registered version @champion. The tracking server starts
+    once that version is written, and gets ready while release 2 deploys."""
+    scratch = tmp_path_factory.mktemp("second-release")
+    ci = fresh_clone(origin, scratch / "ci")
+    sh(["git", "commit", "-q", "--no-verify", "--allow-empty", "-m", "main: a second merge"], ci)
+    first = release.run.jobs["build"]["outputs"]
+    env = {**project_env(), "MLFLOW_TRACKING_URI": f"sqlite:///{release.registry}"}
+    python = ["uv", "run", "--locked", "python", "-c", SECOND_VERSION, PACKAGE]
+    version = sh([*python, first["model-version"]], release.ci, env=env).stdout.split()[-1]
+    request.getfixturevalue("tracking_server")
+    second = Release(ci, scratch, after=release)
+    second.execute(only_deploy_with={**first, **digest_image("2"), "model-version": version})
+    assert second.run.jobs["deploy"]["result"] == "success", second.run.transcript()
+    return second
+
+
+def rollback(after: Release, scratch: Path, tracking_uri: str = "", **inputs: str) -> Release:
+    """rollback.yml dispatched on main (after's checkout), with the given inputs."""
+    run = Release(after.ci, scratch, after=after, workflow="rollback.yml",
+                  inputs={"to": "", "reason": "", **inputs}, tracking_uri=tracking_uri)  # fmt: skip
+    return run.execute()
+
+
+def test_two_releases_then_a_rollback_to_the_first(
+    release: Release, second_release: Release, tracking_server, tmp_path: Path
+) -> None:
+    server, url, log = tracking_server
+    wait_ready(url, server, log, timeout=120, path="/health")
+    back = rollback(second_release, tmp_path, tracking_uri=url, reason="p95 latency doubled")
+    assert back.run.jobs["rollback"]["result"] == "success", back.run.transcript()
+    first, second = deployments(release)[0], deployments(second_release)[0]
+    api = [r["args"] for r in calls(back.log, "gh") if r["args"][0] == "api"]
+    records = "repos/{owner}/{repo}/deployments"
+    assert api == [
+        ["api", f"{records}?environment=production&per_page=30"],
+        ["api", f"{records}/{second['id']}/statuses?per_page=1"],
+        ["api", f"{records}/{first['id']}/statuses?per_page=1"],
+        ["api", "--method", "POST", records, "--input", api[3][-1]],
+        ["api", "--method", "POST", f"{records}/102/statuses", "-f", "state=in_progress",
+         "-f", f"description=rollback to {release.sha[:12]}: p95 latency doubled",
+         "-f", f"log_url={LOG_URL}"],
+        ["api", "--method", "POST", f"{records}/102/statuses", "-f", "state=success",
+         "-f", "description=rollback: deployed to kubernetes", "-f", f"log_url={LOG_URL}"],
+    ], back.run.transcript()  # fmt: skip
+    posted = next(r["input"] for r in calls(back.log, "gh") if "input" in r)
+    assert posted == {
+        "environment": "production",
+        "ref": release.sha,
+        "auto_merge": False,
+        "required_contexts": [],
+        "payload": {**first["payload"], "rollback_of": second["id"],
+                    "reason": "p95 latency doubled"},
+        "description": f"rollback to {release.sha[:12]}: p95 latency doubled",
+    }  # fmt: skip
+    verify = [
+        r["args"] for r in calls(back.log, "gh") if r["args"][:2] == ["attestation", "verify"]
     ]
+    assert verify[0][2] == f"oci://{first['payload']['image']}"
+    assert verify[0][verify[0].index("--source-digest") + 1] == release.sha
+    assert (
+        "is ready and predicts"
+        in back.run.step("Deploy the release to return to, by digest").stdout
+    )
+    kustomization = yaml.safe_load(
+        (second_release.ci / "deploy/kubernetes/kustomization.yaml").read_text()
+    )
+    assert kustomization["images"][-1]["digest"] == first["payload"]["digest"]
+    assert not calls(back.log, "docker"), "a rollback never rebuilds"
+    with sqlite3.connect(release.registry) as db:
+        (champion,) = db.execute("select version from registered_model_aliases").fetchone()
+    assert str(champion) == first["payload"]["mlflow_model_version"]
+    moved = back.run.step("Move @champion back and record the rollback's outcome").stdout
+    assert f"version {champion} is @champion again" in moved
+    assert second["payload"]["mlflow_model_version"] != str(champion)
+    listed = sh(["make", "deployments"], second_release.ci, env=back.run.env).stdout
+    rows = [line for line in listed.splitlines() if line.startswith("| 2026-")]
+    assert len(rows) == 3 and "rollback of 101: p95 latency doubled" in rows[0], listed
+
+
+def test_a_rollback_to_an_unattested_image_is_refused(
+    release: Release, second_release: Release, tmp_path: Path
+) -> None:
+    github = json.loads(second_release.github.read_text())
+    first = deployments(release)[0]["payload"]
+    github["unattested"] = [first["digest"]]
+    second_release.github.write_text(json.dumps(github))
+    try:
+        back = rollback(second_release, tmp_path, reason="try an unattested image")
+    finally:
+        github.pop("unattested")
+        second_release.github.write_text(json.dumps(github))
+    run = back.run
+    assert run.jobs["rollback"]["result"] == "failure"
+    step = run.step("Verify its image was built by main's release workflow")
+    assert step.outcome == "failure" and "no matching attestations" in step.stderr
+    assert run.step("Deploy the release to return to, by digest").outcome == "skipped"
+    assert not calls(back.log, "kubectl")
+    assert deployments(back) == deployments(second_release), "no record was written"
 
 
 def test_a_commit_whose_pipeline_was_not_reviewed_is_not_shipped(

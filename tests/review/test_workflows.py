@@ -34,7 +34,7 @@ def test_generated_workflows_are_linted_pinned_and_least_privilege(
     render: Render, combo: dict[str, str]
 ) -> None:
     project = render(**combo)
-    assert workflow_files(project), f"no workflows in {project / '.github/workflows'}"
+    assert project / ".github/workflows/rollback.yml" in workflow_files(project)
     problems = check_workflows(project)
     assert not problems, report(problems)
 
@@ -48,6 +48,7 @@ def test_generated_project_keeps_only_the_credentials_action_of_its_remote(
     assert sorted(p.parent.name for p in action_files(project)) == [
         "deploy",
         "remote-auth",
+        "rollback",
         "setup",
     ]
     text = (actions / "remote-auth" / "action.yml").read_text()

@@ -194,6 +194,7 @@ class WorkflowRun:
     variables: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)  # a workflow_dispatch's inputs
     results: list[StepResult] = field(default_factory=list)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -212,6 +213,7 @@ class WorkflowRun:
             "steps": steps,
             "needs": {name: self.jobs[name] for name in self.jobs},
             "runner": {"temp": str(self.scratch)},
+            "inputs": self.inputs,
         }
 
     def run(self) -> dict[str, dict[str, Any]]:

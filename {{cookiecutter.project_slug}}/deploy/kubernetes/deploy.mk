@@ -5,7 +5,7 @@ K8S_APP := {{ cookiecutter.project_slug }}
 K8S_TIMEOUT ?= 300s
 SMOKE_PORT ?= 3000
 
-.PHONY: k8s-image k8s-render k8s-apply k8s-rollout k8s-smoke k8s-undo
+.PHONY: k8s-image k8s-render k8s-apply k8s-rollout k8s-smoke k8s-undo k8s-deploy
 
 k8s-image: ## Pin the kustomize base to IMAGE, by digest (IMAGE=ghcr.io/org/repo@sha256:...)
 	cd $(K8S_DIR) && kustomize edit set image "$(K8S_APP)=$(IMAGE)"
@@ -27,3 +27,7 @@ k8s-smoke: ## Through a port-forward: /readyz, then one prediction
 k8s-undo: ## Roll the deployment back to its previous revision and wait for it
 	kubectl rollout undo deployment/$(K8S_APP)
 	kubectl rollout status deployment/$(K8S_APP) --timeout=$(K8S_TIMEOUT)
+
+k8s-deploy: ## Pin IMAGE, apply, wait and smoke-test, as the deploy job does; on a failure after the apply, undo and fail
+	$(MAKE) k8s-image k8s-apply
+	$(MAKE) k8s-rollout k8s-smoke || { $(MAKE) k8s-undo; exit 1; }

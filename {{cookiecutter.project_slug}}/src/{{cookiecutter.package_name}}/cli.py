@@ -44,6 +44,13 @@ COMMANDS = {
     "model-card": ("release.model_card", "write the model card, build/release/model_card.md"),
     "check-model-card": ("release.model_card", "fail if a card number is not metrics.json's"),
     "publish-model-card": ("release.model_card", "check the card; attach it to the release"),
+    "deployments": ("release.deployments", "list production's deployments: what, when, status"),
+    "deploy-record": ("release.deployments", "record a deployment in progress; print its id"),
+    "deploy-status": ("release.deployments", "set a deployment's outcome: success or failure"),
+    "rollback-plan": ("release.deployments", "choose the deployed release to return to"),
+    "rollback-record": ("release.deployments", "record the rollback to the planned release"),
+    "rollback-finish": ("release.deployments", "move @champion back; record the outcome"),
+    "rollback": ("release.deployments", "return production to an earlier release, unrebuilt"),
     # serving
     "smoke": ("serving.smoke", "check a running service (SERVICE_URL): ready, one prediction"),
 {%- if cookiecutter.monitoring == 'yes' %}
@@ -62,6 +69,9 @@ def arg(*flags: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
 
 
 LAST_RELEASE = arg("--base", help="the last release's revision (default: HEAD~1)")
+STATE = arg("--state", choices=("success", "failure"), required=True, help="the deploy's outcome")
+TO = arg("--to", default="", help="commit SHA or image digest (default: the last good one)")
+REASON = arg("--reason", required=True, help="why: kept in the rollback's record")
 REPORT_ONLY = arg("--report-only", action="store_true", help="exit 0 on a bad verdict (CI)")
 ARGUMENTS = {
     "review": (
@@ -71,6 +81,19 @@ ARGUMENTS = {
     ),
     "model-card": (LAST_RELEASE,),
     "publish-model-card": (LAST_RELEASE,),
+    "deploy-record": (
+        arg("--image", required=True, help="the image by digest (name@sha256:...)"),
+        arg("--attestation", default="", help="the provenance attestation's URL"),
+        arg("--model-version", default="", help="the MLflow model version promote chose"),
+    ),
+    "deploy-status": (arg("--id", type=int, required=True, help="the deployment id"), STATE),
+    "rollback-plan": (
+        TO,
+        arg("--replacing", default="", help="the digest to move away from (default: serving)"),
+    ),
+    "rollback-record": (REASON,),
+    "rollback-finish": (STATE,),
+    "rollback": (TO, REASON, arg("--replacing", default="", help=argparse.SUPPRESS)),
     "pr-comment": (
         arg("folder", type=Path, nargs="?", default=Path("reports"), help="review.md's folder"),
     ),

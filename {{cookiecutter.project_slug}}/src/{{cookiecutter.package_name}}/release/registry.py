@@ -89,4 +89,7 @@ def promote_command(args: Namespace) -> str:
     client.set_model_version_tag(PACKAGE, version, "dvc_md5", md5)
     client.set_model_version_tag(PACKAGE, version, "git_sha", version_of_head())
     client.set_registered_model_alias(PACKAGE, ALIAS, version)
+    if output := os.environ.get("GITHUB_OUTPUT"):  # the deploy job records the version
+        with open(output, "a") as handle:
+            handle.write(f"model-version={version}\n")
     return f"MLflow model {PACKAGE} version {version} is now @{ALIAS} (dvc md5 {md5})"
