@@ -28,7 +28,6 @@ from ..core.lockfile import reviewed_md5
 from ..core.params import PACKAGE, TASK, FairnessGate, flatten, load_params
 from ..core.paths import LOCK_FILE, METRICS_FILE, MODEL_FILE, PARAMS_FILE
 from ..core.reports import signed
-from ..core.shell import call, run
 
 CARD = Path("build/release/model_card.md")
 HUMAN = Path(f"src/{PACKAGE}/modeling/model_card.md")  # your sections; .dvcignore'd
@@ -292,9 +291,9 @@ def check_model_card_command(args: Namespace) -> str:
 
 
 def publish_model_card_command(args: Namespace) -> str:
-    """Written, checked, then attached to the MLflow version (with a server) and to the GitHub
-    Release `release-<sha>`, created for this commit or, on a re-run, updated. One process:
-    mlflow is imported once."""
+    """Written, checked, then attached to the MLflow version when a server holds it. One
+    process: mlflow is imported once. The GitHub Release is `make github-release`'s, in a job
+    of its own after the deploy: only that job's token may write to the repository."""
     done = [model_card_command(args), check_model_card_command(args)]
     if version := registered_version(reviewed_md5()):
         from ..core.tracking import start_mlflow
@@ -304,13 +303,4 @@ def publish_model_card_command(args: Namespace) -> str:
         uri = f"runs:/{version[1]}/model_card/{CARD.name}"
         client.set_model_version_tag(PACKAGE, version[0], "model_card", uri)
         done.append(f"attached to MLflow model {PACKAGE} v{version[0]} ({uri})")
-    sha = head_commit()
-    tag = f"release-{sha[:12]}"
-    if run("gh", "release", "view", tag).returncode == 0:
-        call("gh", "release", "upload", tag, str(CARD), "--clobber")
-        call("gh", "release", "edit", tag, "--notes-file", str(CARD))
-    else:
-        call("gh", "release", "create", tag, str(CARD), "--target", sha,
-             "--title", f"{PACKAGE} {sha[:12]}", "--notes-file", str(CARD))  # fmt: skip
-    done.append(f"attached to the GitHub Release {tag}")
     return "\n".join(done)
