@@ -157,9 +157,12 @@ def test_pr_with_better_params_passes_and_shows_the_improvement(better_params):
     assert "✅ improved" in f1_row
     assert "| `train.model` | `random_forest` | `logistic_regression` |" in report
     assert "```mermaid\nxychart-beta" in report
-    # A linear model instead of a forest: smaller and faster, so it shows as an improvement.
-    for figure in ("model_size_mb", "complexity", "latency_one_p50_ms"):
+    # A linear model instead of a forest: smaller, so it shows as an improvement; its timings
+    # (mostly the shared feature pipeline for one record) can only pass.
+    for figure in ("model_size_mb", "complexity"):
         assert "✅ improved" in cost_row(report, figure), report
+    for figure in ("latency_one_p50_ms", "latency_batch_p50_ms"):
+        assert "✅" in cost_row(report, figure), report
     # CI retrained (the developer pushed nothing) and got the committed lock byte for byte.
     assert_ci_trained(run)
     assert run.step(CHECK_LOCK).outcome == "success"
@@ -321,7 +324,7 @@ def test_a_ten_times_bigger_forest_fails_on_cost_under_mains_rules(ten_times_for
     for figure in ("latency_one_p50_ms", "model_size_mb", "complexity"):
         assert figure in gate.stderr
         assert "❌ regressed" in cost_row(report, figure)
-    assert "fails above +50% and +" in cost_row(report, "latency_one_p50_ms"), "main's rule"
+    assert "fails above +50% |" in cost_row(report, "model_size_mb"), "main's rule, not the PR's"
     assert "This PR changes the gate's rules" in report
     rule = "review.cost.limits.model_size_mb.max_relative_increase"
     assert f"| `{rule}` | `0.5` | `100` |" in report

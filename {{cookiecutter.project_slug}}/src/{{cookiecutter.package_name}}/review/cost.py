@@ -65,41 +65,45 @@ def complexity(model: Pipeline) -> tuple[int, str] | None:
     return int(nodes), f"{len(trees):,} trees, {nodes:,} nodes"
 
 
-def timed(model: Pipeline, frames: list[pd.DataFrame]) -> tuple[list[float], float]:
-    """Wall milliseconds of each frame's prediction, and the CPU seconds of them all."""
-    walls, cpu = [], time.process_time()
-    for frame in frames:
-        started = time.perf_counter()
-        model.predict(frame)
-        walls.append((time.perf_counter() - started) * 1000)
-    return walls, time.process_time() - cpu
+def timed(model: Pipeline, frame: pd.DataFrame) -> tuple[float, float]:
+    """Wall milliseconds and CPU seconds of one prediction."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    model.predict(frame)
+    return (time.perf_counter() - wall) * 1000, time.process_time() - cpu
+
+
+def round_figures(one: list[float], many: list[float], cpu: float, records: int) -> dict:
+    return {
+        "latency_one_p50_ms": float(np.percentile(one, 50)),
+        "latency_one_p95_ms": float(np.percentile(one, 95)),
+        "latency_batch_p50_ms": float(np.percentile(many, 50)),
+        "latency_batch_p95_ms": float(np.percentile(many, 95)),
+        "cpu_ms_per_record": cpu * 1000 / records,
+    }
 
 
 def latencies(models: dict[str, Pipeline], features: pd.DataFrame, batch: int) -> dict:
     """{side: {figure: median over rounds}}: p50 and p95 of one record and of a batch drawn
-    from `features`, and the CPU milliseconds per record of the batches."""
+    from `features`, and the CPU milliseconds per record of the batches. The models take
+    turns call by call, each going first every other time, so a burst of load on a shared
+    runner slows both alike."""
     rows = np.random.default_rng(0).integers(0, len(features), size=(CALLS, batch))
-    batches = [features.iloc[row] for row in rows]
-    singles = [features.iloc[[row[0]]] for row in rows]
+    frames = [(features.iloc[[row[0]]], features.iloc[row]) for row in rows]
     rounds: dict[str, list[dict[str, float]]] = {side: [] for side in models}
     with ThreadpoolController().limit(limits=1, user_api="openmp"), one_warning_filter():
         for model in models.values():
-            model.predict(batches[0])  # warm up: first-call allocations are not serving
+            model.predict(frames[0][1])  # warm up: first-call allocations are not serving
         for index in range(ROUNDS):
-            order = list(models) if index % 2 == 0 else list(reversed(models))
-            for side in order:
-                model = models[side]
-                one, _ = timed(model, singles)
-                many, cpu = timed(model, batches)
-                rounds[side].append(
-                    {
-                        "latency_one_p50_ms": float(np.percentile(one, 50)),
-                        "latency_one_p95_ms": float(np.percentile(one, 95)),
-                        "latency_batch_p50_ms": float(np.percentile(many, 50)),
-                        "latency_batch_p95_ms": float(np.percentile(many, 95)),
-                        "cpu_ms_per_record": cpu * 1000 / (CALLS * batch),
-                    }
-                )
+            found = {side: ([], [], 0.0) for side in models}
+            for call, (single, many) in enumerate(frames):
+                order = list(models) if (index + call) % 2 == 0 else list(reversed(models))
+                for side in order:
+                    one_ms, _ = timed(models[side], single)
+                    many_ms, cpu = timed(models[side], many)
+                    ones, manys, total = found[side]
+                    found[side] = ([*ones, one_ms], [*manys, many_ms], total + cpu)
+            for side, (ones, manys, total) in found.items():
+                rounds[side].append(round_figures(ones, manys, total, CALLS * batch))
     return {
         side: {key: statistics.median(r[key] for r in found) for key in found[0]}
         for side, found in rounds.items()
