@@ -150,17 +150,18 @@ def training_figures() -> dict[str, float]:
 
 def judge(name: str, main: float | None, pr: float | None, limit: CostLimit | None) -> str:
     """A measured figure regresses only beyond both margins; a deterministic one beyond the
-    relative margin. Improvement needs the same margins the other way, so noise stays quiet."""
+    relative margin. It improves when main's would regress against the PR's by the same
+    margins, so noise stays quiet both ways."""
     if main is None or pr is None:
         return "not gated"
     if pr == main:
         return "unchanged"
-    if limit is None or main <= 0:
+    if limit is None or min(main, pr) <= 0:
         return "not gated"
-    change = abs(pr - main)
-    beyond = change > limit.max_relative_increase * main
+    low, high = sorted((main, pr))
+    beyond = high - low > limit.max_relative_increase * low
     if name in MEASURED_FIGURES:
-        beyond = beyond and change > (limit.max_increase or 0)
+        beyond = beyond and high - low > (limit.max_increase or 0)
     if not beyond:
         return "within tolerance"
     return "regressed" if pr > main else "improved"
