@@ -129,3 +129,10 @@ def test_without_a_baseline_the_prs_figures_stand_alone():
     assert [(row.main, row.pr, row.status) for row in rows] == [(None, 3.0, "new")]
     row = "| model_size_mb | n/a | 3 MB | n/a | fails above +50% | 🆕 new |"
     assert row in cost.table(rows, [])
+
+
+def test_a_workspace_without_its_model_is_not_measured_nor_failed(tmp_path, monkeypatch, params):
+    monkeypatch.chdir(tmp_path)  # nothing reproduced: no model file, no test split
+    found = cost.measure("HEAD", CostParams(), params.data.target)
+    assert found.markdown.startswith("### Cost\n\nNot measured: models/model.skops")
+    assert found.regressions == []
