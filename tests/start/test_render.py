@@ -129,6 +129,7 @@ TESTS = {
     "pipeline/test_fairness.py",
     "review/test_boundary.py",
     "review/test_comment.py",
+    "review/test_cost.py",
     "review/test_fairness_gate.py",
     "review/test_gate.py",
     "serving/test_batching.py",
