@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The real services the release and monitoring tests use: a Docker engine, a python:<ver>-slim
-# base image, Prometheus (with promtool) and the Pushgateway. Shared by .ci/run, the
-# template's GitHub CI and a developer:
+# base image, an image registry (distribution), Prometheus (with promtool) and the Pushgateway.
+# Shared by .ci/run, the template's GitHub CI and a developer:
 #
 #   .ci/services.sh start   # install what is missing, start dockerd if none answers
 #   source build/services/env   # DOCKER_HOST and friends for the tests
 #   .ci/services.sh stop    # stop only what `start` started
 #
-# Prometheus and the Pushgateway are only installed here: each test starts its own on a free
-# loopback port, with the configuration it checks. Where Docker Hub is unreachable, the base
-# image is made locally (debootstrap + this machine's CPython), once, and reused after.
+# The registry, Prometheus and the Pushgateway are only installed here: each test starts its own
+# on a free loopback port, with the configuration it checks (the image test pushes the base
+# image to its registry and builds FROM it by digest, as a project pins Docker Hub's). Where
+# Docker Hub is unreachable, the base image is made locally (debootstrap + this machine's
+# CPython), once, and reused after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,10 +32,15 @@ install_missing() {
   command -v dockerd >/dev/null || missing+=(docker.io)
   command -v promtool >/dev/null || missing+=(prometheus)
   command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  # Under systemd the package starts a registry on every interface (:5000); tests start their own.
+  if [[ " ${missing[*]} " == *" docker-registry "* ]] && command -v systemctl >/dev/null; then
+    as_root systemctl disable --now docker-registry >/dev/null 2>&1 || true
   fi
 }
 

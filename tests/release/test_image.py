@@ -3,7 +3,9 @@ image against a Docker engine, the container runs as deploy/kubernetes/deploymen
 it (read from that file, so the two cannot drift apart), and a real Prometheus scrapes it
 with the scrape configuration and alert rules the project ships.
 
-One image per session: the build is the slow part (about a minute with a warm engine).
+One image per session: the build is the slow part (about a minute with a warm engine). It is
+built FROM the base image by digest, as the project pins it, from a real registry on loopback
+(Docker Hub's digest cannot name this machine's stand-in base image).
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ import yaml
 from support.projects import DRIFT_WINDOWS, copy_main, package_name, sh
 from support.real_services import (
     deployment_run_options,
+    push_by_digest,
     query,
     require_docker,
     start_prometheus,
     start_pushgateway,
+    start_registry,
 )
 from support.servers import answers_200, free_port, request, stop
 from support.service_calls import (
@@ -57,6 +61,7 @@ class Built:
     project: Path
     env: dict[str, str]
     image: str
+    base: str  # the base image by digest: registry/python@sha256:...
     build_seconds: float
     expected: dict[str, Any]  # {"records": [...], "predictions": [...]}
 
@@ -78,18 +83,27 @@ def trained(tmp_path_factory: pytest.TempPathFactory, shared_main) -> tuple[Path
 
 
 @pytest.fixture(scope="session")
-def built(trained: tuple[Path, dict[str, str]]) -> Iterator[Built]:
-    """`make bento` then `make image`, once per session; the image is removed afterwards."""
+def built(trained: tuple[Path, dict[str, str]], tmp_path_factory) -> Iterator[Built]:
+    """`make bento BASE_IMAGE=<digest>` then `make image`, once per session; the image, and the
+    base's registry tags, are removed afterwards."""
     require_docker()
     project, env = trained
-    sh(["make", "bento"], project, env=env)
+    version = (project / ".python-version").read_text().strip()
+    registry, address = start_registry(tmp_path_factory.mktemp("registry"))
     image = f"{package_name(project)}:test-{os.getpid()}"
-    start = time.monotonic()
-    make_image = ["make", "image", f"IMAGE={image}", "IMAGE_BUILD_OPTS=--opt network=host"]
-    sh(make_image, project, env=env, timeout=1800)
-    build_seconds = time.monotonic() - start
-    yield Built(project, env, image, build_seconds, in_process(project, env))
-    subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
+    try:
+        base = push_by_digest(f"python:{version}-slim", address)
+        sh(["make", "bento", f"BASE_IMAGE={base}"], project, env=env)
+        start = time.monotonic()
+        make_image = ["make", "image", f"IMAGE={image}", "IMAGE_BUILD_OPTS=--opt network=host"]
+        sh(make_image, project, env=env, timeout=1800)
+        build_seconds = time.monotonic() - start
+        yield Built(project, env, image, base, build_seconds, in_process(project, env))
+    finally:
+        stop(registry)
+        subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
+        # Untags the base (its reference by digest goes with the tag); the base itself stays.
+        subprocess.run(["docker", "rmi", f"{address}/python:{version}-slim"], capture_output=True)
 
 
 @pytest.fixture(scope="module")
@@ -154,14 +168,13 @@ def malformed_payloads(built: Built) -> dict[str, bytes]:
     }
 
 
+def docker_inspect(image: str, template: str) -> str:
+    inspect = ["docker", "image", "inspect", "-f", template, image]
+    return subprocess.run(inspect, capture_output=True, text=True, check=True).stdout
+
+
 def image_bytes(image: str) -> int:
-    inspect = subprocess.run(
-        ["docker", "image", "inspect", "-f", "{{.Size}}", image],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return int(inspect.stdout)
+    return int(docker_inspect(image, "{{.Size}}"))
 
 
 def test_image_holds_no_build_tools_and_fits_the_size_budget(built):
@@ -207,6 +220,87 @@ def test_every_package_in_the_image_has_the_version_in_uv_lock(built):
     assert {"scikit-learn", "skops", "bentoml", "pandas"} <= set(ours)
     differ = {name: (v, locked.get(name)) for name, v in ours.items() if locked.get(name) != v}
     assert not differ, f"image version vs uv.lock: {differ}"
+
+
+def bento_dir(built: Built) -> Path:
+    path = ["uv", "run", "--locked", package_name(built.project), "bento-path"]
+    return Path(sh(path, built.project, env=built.env).stdout.strip())
+
+
+def requirement_entries(text: str) -> list[str]:
+    """A requirements file's entries, each with its continuation lines joined."""
+    return [entry for entry in text.replace("\\\n", " ").splitlines() if entry.strip()]
+
+
+def dockerfile_env(dockerfile: str) -> dict[str, str]:
+    """ARG defaults BentoML writes for the bento's envs (each followed by ENV NAME=$NAME)."""
+    return dict(re.findall(r"^ARG (\w+)=(\S+)$", dockerfile, re.MULTILINE))
+
+
+def test_the_image_installs_uv_lock_hash_checked_on_the_base_pinned_by_digest(built):
+    """The project pins python:X.Y-slim by digest; the bento's Dockerfile starts FROM the base
+    by digest (here the stand-in's, BASE_IMAGE) and installs its requirements with every wheel
+    checked against uv.lock's hashes: UV_REQUIRE_HASHES, and the file as its own constraints
+    (so BentoML's added bare `bentoml==` line takes the locked hash too)."""
+    project = built.project
+    version = (project / ".python-version").read_text().strip()
+    service = project / "src" / package_name(project) / "serving/service.py"
+    default = re.search(r'^BASE_IMAGE = \(\s*"([^"]+)"', service.read_text(), re.MULTILINE)
+    pinned = rf"python:{re.escape(version)}-slim@sha256:[0-9a-f]{{64}}"
+    assert default and re.fullmatch(pinned, default.group(1)), "the default base is not pinned"
+    bento = bento_dir(built)
+    dockerfile = (bento / "env/docker/Dockerfile").read_text()
+    assert dockerfile.splitlines().count(f"FROM {built.base} AS base-container") == 1
+    requirements = "$BENTO_PATH/env/python/requirements.txt"
+    install = dockerfile.index(f"pip install -r {requirements}")
+    env = dockerfile_env(dockerfile[:install])
+    assert env.get("UV_REQUIRE_HASHES") == "1", env
+    assert env.get("UV_CONSTRAINT") == requirements.replace("$BENTO_PATH", "/home/bentoml/bento")
+    entries = requirement_entries((bento / "env/python/requirements.txt").read_text())
+    hashed = {entry.split()[0] for entry in entries if "--hash=sha256:" in entry}
+    bare = [entry for entry in entries if "--hash=sha256:" not in entry]
+    names = {pin.split("==")[0] for pin in hashed}
+    assert len(names) > 50 and {"bentoml", "scikit-learn"} <= names
+    assert all(entry.strip() in hashed for entry in bare), f"no locked hash for {bare}"
+    # The image was built from those very layers: the base's layers open the image's.
+    layers = [
+        json.loads(docker_inspect(name, "{{json .RootFS.Layers}}"))
+        for name in (built.base, built.image)
+    ]
+    assert layers[1][: len(layers[0])] == layers[0], "the image is not built on the pinned base"
+    config_env = json.loads(docker_inspect(built.image, "{{json .Config.Env}}"))
+    assert "UV_REQUIRE_HASHES=1" in config_env
+
+
+def test_a_wheel_or_pin_uv_lock_does_not_hash_is_refused_by_the_image_install(built, tmp_path):
+    """The image's install as the Dockerfile runs it (uv, the bento's requirements, the same
+    UV_ settings) into a throwaway venv, on two altered copies of the requirements: one with
+    pyyaml's hashes changed, one with a pin no hash covers. Each fails, naming it, and
+    installs nothing."""
+    bento = bento_dir(built)
+    text = (bento / "env/python/requirements.txt").read_text()
+    victim = next(e for e in requirement_entries(text) if e.startswith("pyyaml=="))
+    tampered = text
+    for digest in re.findall(r"sha256:([0-9a-f]{64})", victim):  # whichever file uv picks
+        tampered = tampered.replace(digest, digest[::-1])
+    python = str(built.project / ".venv/bin/python")
+    venv = tmp_path / "venv"
+    sh(["uv", "venv", "--quiet", "--python", python, str(venv)], tmp_path)
+    settings = dockerfile_env((bento / "env/docker/Dockerfile").read_text())
+    cases = {
+        "Hash mismatch for `pyyaml==": tampered,
+        "must have a hash, but none were provided for: six==1.17.0": text + "six==1.17.0\n",
+    }
+    for error, requirements in cases.items():
+        path = tmp_path / "requirements.txt"
+        path.write_text(requirements)
+        # The machine's uv cache (UV_NO_CACHE dropped): cached files are hash-checked too.
+        env = {**built.env, **settings, "UV_CONSTRAINT": str(path), "VIRTUAL_ENV": str(venv)}
+        env.pop("UV_NO_CACHE")
+        refused = sh(["uv", "pip", "install", "-r", str(path)], tmp_path, check=False, env=env)
+        assert refused.returncode != 0 and error in refused.stderr, refused.stderr[-2000:]
+        listed = sh(["uv", "pip", "list", "--format", "json"], tmp_path, env=env).stdout
+        assert json.loads(listed) == [], "a refused install left packages behind"
 
 
 def test_container_runs_read_only_as_the_deployment_and_gets_ready(running):

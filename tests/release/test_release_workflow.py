@@ -122,6 +122,8 @@ elif "/actions/runs/" in path:
     print(json.dumps(github["runs"][path.rsplit("/", 1)[1]]))
 elif path.endswith("/commits/main"):  # --jq .sha
     print(github.get("main_head") or os.environ["GITHUB_SHA"])
+elif args[:2] == ["release", "view"]:  # no Release of this commit yet
+    sys.exit("release not found")
 """
 MERGED_AND_REVIEWED = "merged-and-reviewed"
 
@@ -323,6 +325,41 @@ def test_champion_alias_points_at_the_shipped_model(release: Release, origin: Pa
     assert aliases == [(PACKAGE, "champion", aliases[0][2])]
     assert tags["dvc_md5"] == reviewed_md5(origin)
     assert tags["git_sha"] == release.sha
+
+
+def test_release_publishes_a_model_card_whose_numbers_are_metrics_json(release: Release) -> None:
+    step = release.run.step(
+        "Publish the model card with a GitHub Release (fails if a number is not metrics.json's)"
+    )
+    assert step.outcome == "success", release.run.transcript()
+    card = "build/release/model_card.md"
+    rows = (release.ci / card).read_text().splitlines()
+    metrics = json.loads((release.ci / "metrics.json").read_text())
+    fairness = metrics.pop("fairness")
+    for name, value in metrics.items():
+        assert f"| {name} | {value:.4f} |" in rows
+    for feature, found in fairness.items():
+        for name, value in found.items():
+            if name != "groups":
+                assert f"| {name} | {value:.4f} |" in rows, f"{feature}: {name}"
+        for group, scores in found["groups"].items():
+            assert any(row.startswith(f"| {group} | {scores['rows']} | ") for row in rows)
+    tag = f"release-{release.sha[:12]}"
+    gh = [record["args"] for record in calls(release.log, "gh")]
+    created = [args for args in gh if args[:2] == ["release", "create"]]
+    assert created == [[
+        "release", "create", tag, card, "--target", release.sha,
+        "--title", f"{PACKAGE} {release.sha[:12]}", "--notes-file", card,
+    ]]  # fmt: skip
+    with sqlite3.connect(release.registry) as db:
+        attached = db.execute(
+            "select t.value, v.run_id from model_version_tags t join model_versions v"
+            " on t.name = v.name and t.version = v.version where t.key = 'model_card'"
+        ).fetchall()
+    assert [value for value, run_id in attached] == [
+        f"runs:/{run_id}/model_card/model_card.md" for _, run_id in attached
+    ]
+    assert len(attached) == 1
 
 
 def test_image_is_built_from_the_bento_pushed_by_sha_and_output_by_digest(

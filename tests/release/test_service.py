@@ -251,7 +251,10 @@ class TestClassificationService(ServedModel):
         path = ["uv", "run", "--locked", package, "bento-path"]
         bento = Path(sh(path, service.project, env=service.env).stdout.strip())
         text = (bento / "env/python/requirements.txt").read_text().lower()
-        lines = [line for line in text.split() if not line.startswith("--")]  # the index URL
+        # Each requirement's first word (after it come its marker and --hash= options), options
+        # such as the index URL aside.
+        entries = text.replace("\\\n", " ").splitlines()
+        lines = [entry.split()[0] for entry in entries if entry.strip() and entry[:2] != "--"]
         names = {re.split(r"[=<>\[]", line)[0] for line in lines}
         assert {"bentoml", "scikit-learn", "skops", "pandas", "numpy", "scipy"} <= names
         assert not names & {"dvc", "mlflow", "mlflow-skinny", "pandera"}, names

@@ -102,12 +102,11 @@ PACKAGE_TREE = {
         "service",
         "smoke",
     },
-    "release": {"__init__", "bento", "environments", "registry", "review_proof"},
+    "release": {"__init__", "bento", "environments", "model_card", "registry", "review_proof"},
 }
 MONITORING_PACKAGE = {
     "__init__",
     "drift",
-    "drift_stats",
     "labels",
     "performance",
     "retrain",
@@ -121,6 +120,7 @@ TESTS = {
     "test_pinned_internals.py",
     "release/test_environments.py",
     "release/test_lockfile.py",
+    "release/test_model_card.py",
     "modeling/test_features.py",
     "modeling/test_model.py",
     "pipeline/test_artifacts.py",
@@ -191,6 +191,7 @@ def expected_files(combo: dict[str, str], package: str) -> set[str]:
     for folder, modules in tree.items():
         prefix = f"src/{package}/{folder}/" if folder else f"src/{package}/"
         files |= {f"{prefix}{module}.py" for module in modules}
+    files.add(f"src/{package}/modeling/model_card.md")  # the card's hand-written sections
     return files | {f"tests/{name}" for name in tests}
 
 

@@ -1,5 +1,6 @@
-"""The real services behind the release and monitoring tests: a Docker engine, Prometheus and
-the Pushgateway, as `.ci/services.sh start` provides them.
+"""The real services behind the release and monitoring tests: a Docker engine, an image
+registry (distribution), Prometheus and the Pushgateway, as `.ci/services.sh start` provides
+them.
 
 A missing service skips its tests outside CI and fails them under CI=true (support.tools).
 """
@@ -7,6 +8,7 @@ A missing service skips its tests outside CI and fails them under CI=true (suppo
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import urllib.parse
@@ -29,6 +31,36 @@ def docker_engine_answers() -> bool:
 
 def require_docker() -> None:
     require("a Docker engine (docker info)", docker_engine_answers())
+
+
+def start_registry(root: Path) -> tuple[subprocess.Popen, str]:
+    """A Docker image registry (distribution's `docker-registry`) on a free loopback port,
+    storing under `root`; (process, host:port). Docker pushes to a loopback registry over HTTP."""
+    registry = tool("docker-registry")
+    port = free_port()
+    config = {
+        "version": 0.1,
+        "log": {"level": "warn"},
+        "storage": {"filesystem": {"rootdirectory": str(root / "data")}},
+        "http": {"addr": f"127.0.0.1:{port}"},
+    }
+    (root / "config.yml").write_text(yaml.safe_dump(config))
+    log = root / "registry.log"
+    server = start_server([registry, "serve", str(root / "config.yml")], root, {}, log)
+    wait_ready(f"http://127.0.0.1:{port}", server, log, READY_TIMEOUT_SECONDS, path="/v2/")
+    return server, f"127.0.0.1:{port}"
+
+
+def push_by_digest(image: str, registry: str) -> str:
+    """Push a local image to `registry`; its reference by digest, `registry/name@sha256:...`,
+    which a `FROM` resolves to exactly these layers or to nothing."""
+    name = image.rsplit("/", 1)[-1].split(":", 1)[0]
+    tagged = f"{registry}/{image.rsplit('/', 1)[-1]}"
+    subprocess.run(["docker", "tag", image, tagged], check=True)
+    pushed = subprocess.run(["docker", "push", tagged], capture_output=True, text=True, check=True)
+    digest = re.search(r"digest: (sha256:[0-9a-f]{64})", pushed.stdout)
+    assert digest, f"docker push printed no digest: {pushed.stdout[-500:]}"
+    return f"{registry}/{name}@{digest.group(1)}"
 
 
 def deployment_run_options(deployment_file: Path) -> tuple[list[str], int]:

@@ -56,7 +56,7 @@ def test_bentoml_builds_its_timeout_middleware_from_the_traffic_module(monkeypat
 def test_prometheus_histogram_keeps_its_bounds_buckets_and_sum():
     """serving/prediction_metrics.py records a batch by incrementing `_buckets[slot]` and
     `_sum` itself, the slot found in `_upper_bounds`; it must equal one observe() per value.
-    Without these attributes it silently falls back to one observe() per prediction."""
+    Without these attributes serving fails on its first batch."""
     import prometheus_client
 
     registry = prometheus_client.CollectorRegistry()

@@ -41,6 +41,9 @@ COMMANDS = {
     "bento-version": ("release.bento", "print the bento version: the git commit SHA"),
     "bento-path": ("release.bento", "print the directory of this commit's bento"),
     "promote": ("release.registry", "register the model in MLflow as @champion"),
+    "model-card": ("release.model_card", "write the model card, build/release/model_card.md"),
+    "check-model-card": ("release.model_card", "fail if a card number is not metrics.json's"),
+    "publish-model-card": ("release.model_card", "check the card; attach it to the release"),
     # serving
     "smoke": ("serving.smoke", "check a running service (SERVICE_URL): ready, one prediction"),
 {%- if cookiecutter.monitoring == 'yes' %}
@@ -58,6 +61,7 @@ def arg(*flags: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
     return flags, options
 
 
+LAST_RELEASE = arg("--base", help="the last release's revision (default: HEAD~1)")
 REPORT_ONLY = arg("--report-only", action="store_true", help="exit 0 on a bad verdict (CI)")
 ARGUMENTS = {
     "review": (
@@ -65,6 +69,8 @@ ARGUMENTS = {
         arg("--output", type=Path, default=REVIEW_REPORT, help="Markdown report file"),
         arg("--not-reproduced", action="store_true", help="say CI computed none of the numbers"),
     ),
+    "model-card": (LAST_RELEASE,),
+    "publish-model-card": (LAST_RELEASE,),
     "pr-comment": (
         arg("folder", type=Path, nargs="?", default=Path("reports"), help="review.md's folder"),
     ),

@@ -16,17 +16,15 @@ from {{ cookiecutter.package_name }}.core.params import (
     DriftParams,
 )
 from {{ cookiecutter.package_name }}.monitoring.drift import (
-    ColumnDrift,
-    judge,
-    read_current,
-)
-from {{ cookiecutter.package_name }}.monitoring.drift_stats import (
     UNSEEN,
+    ColumnDrift,
     category_counts,
     compare_categorical,
     compare_numeric,
+    judge,
     missing_rate,
     psi,
+    read_current,
 )
 
 LIMITS = DriftParams()

@@ -27,10 +27,8 @@ from {{ cookiecutter.package_name }}.core.params import (
 )
 from {{ cookiecutter.package_name }}.monitoring.drift import (
     ColumnDrift,
-    DriftOutcome,
-)
-from {{ cookiecutter.package_name }}.monitoring.drift_stats import (
     Comparison,
+    DriftOutcome,
 )
 from {{ cookiecutter.package_name }}.monitoring.labels import (
     Joined,

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import skops.io as sio
+from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -29,7 +30,10 @@ from {{ cookiecutter.package_name }}.modeling.model import (
 
 
 def evil_pipeline(model, features):
-    """The attack: a step that evals a column, so `predict` would run a request as code."""
+    """The attack: a step that evals a column, so `predict` would run a request as code.
+
+    The project's estimator goes in unfitted: what is refused is the step, and a fitted
+    forest would only make every dump slower."""
     column = str(features.columns[0])
     return Pipeline(
         [
@@ -40,7 +44,7 @@ def evil_pipeline(model, features):
                     remainder="passthrough",
                 ),
             ),
-            ("model", model),
+            ("model", clone(model)),
         ]
     )
 
@@ -67,17 +71,21 @@ def test_nothing_is_trusted_by_prefix():
     assert not {"builtins.eval", "builtins.exec", "numpy.vectorize"} & TRUSTED_TYPES
 
 
-def test_this_projects_model_loads_under_the_allowlist(model, tmp_path):
-    path = save_model(model, tmp_path / "model.skops")
-    assert isinstance(load_model(path), Pipeline)
+@pytest.fixture(scope="module")
+def reloaded(model, tmp_path_factory):
+    """The project's model through a model file, saved and loaded once for this module."""
+    return load_model(save_model(model, tmp_path_factory.mktemp("model") / "model.skops"))
 
 
-def test_a_served_model_predicts_on_one_thread_and_the_same(model, splits, tmp_path):
+def test_this_projects_model_loads_under_the_allowlist(reloaded):
+    assert isinstance(reloaded, Pipeline)
+
+
+def test_a_served_model_predicts_on_one_thread_and_the_same(reloaded, splits):
     """Serving's batches are small: joblib threads would cost more than they give."""
     features, _ = splits["test"]
-    loaded = load_model(save_model(model, tmp_path / "model.skops"))
-    expected = loaded.predict(features)
-    served = for_serving(loaded)
+    expected = reloaded.predict(features)
+    served = for_serving(reloaded)
     for _, step in served.steps:
         assert step.get_params(deep=False).get("n_jobs", 1) == 1
     np.testing.assert_array_equal(served.predict(features), expected)

@@ -16,7 +16,6 @@ from {{ cookiecutter.package_name }}.core.contract import (
     write_serving_columns,
 )
 from {{ cookiecutter.package_name }}.core.errors import (
-    DataContractError,
     UserError,
 )
 from {{ cookiecutter.package_name }}.core.params import (
@@ -79,7 +78,7 @@ def beyond(column: ColumnSpec) -> float:
 
 
 def rejection(frame: pd.DataFrame, contract, params: Params) -> str:
-    with pytest.raises(DataContractError) as caught:
+    with pytest.raises(UserError) as caught:
         validate_frame(frame, contract, params.data.raw)
     return str(caught.value)
 

@@ -18,13 +18,9 @@ from .paths import SERVING_COLUMNS
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
-# pandera check -> pydantic bound, and the statistic that holds its value.
-BOUNDS = {
-    "greater_than_or_equal_to": ("ge", "min_value"),
-    "greater_than": ("gt", "min_value"),
-    "less_than_or_equal_to": ("le", "max_value"),
-    "less_than": ("lt", "max_value"),
-}
+# pandera's range checks: each holds min_value and/or max_value; only in_range says whether
+# they are inclusive, the others by their names.
+RANGE_CHECKS = {"greater_than_or_equal_to", "greater_than", "less_than_or_equal_to", "less_than"}
 # A text field's length when the contract sets none (pandera `str_length: {max_value: N}`
 # tightens it): far above any category, low enough that a request cannot carry megabytes in
 # one field, nor a warning echo them.
@@ -49,7 +45,6 @@ class ColumnSpec:
 
 
 def load_contract(path: Path) -> pa.DataFrameSchema:
-    """The pandera schema at `path`, or a UserError naming the fix."""
     import pandera.pandas as pa
 
     if not path.exists():
@@ -70,14 +65,13 @@ def _spec(name: str, column: Any) -> ColumnSpec:
     categories, max_length = None, DEFAULT_MAX_TEXT_LENGTH
     for check in column.checks:
         stats = check.statistics or {}
-        if check.name in BOUNDS:
-            bound, key = BOUNDS[check.name]
-            bounds[bound] = float(stats[key])
-        elif check.name == "in_range":
+        if check.name in RANGE_CHECKS or check.name == "in_range":
             if stats.get("min_value") is not None:
-                bounds["ge" if stats.get("include_min", True) else "gt"] = float(stats["min_value"])
+                inclusive = stats.get("include_min", check.name != "greater_than")
+                bounds["ge" if inclusive else "gt"] = float(stats["min_value"])
             if stats.get("max_value") is not None:
-                bounds["le" if stats.get("include_max", True) else "lt"] = float(stats["max_value"])
+                inclusive = stats.get("include_max", check.name != "less_than")
+                bounds["le" if inclusive else "lt"] = float(stats["max_value"])
         elif check.name == "isin":
             categories = frozenset(stats["allowed_values"])
         elif check.name == "str_length" and stats.get("max_value") is not None:
@@ -93,7 +87,6 @@ def _spec(name: str, column: Any) -> ColumnSpec:
 
 
 def read_columns(path: Path, target: str) -> tuple[list[ColumnSpec], ColumnSpec]:
-    """The feature columns and the target column of the contract at `path`."""
     columns = load_contract(path).columns
     if target not in columns:
         raise UserError(f"{path} has no column '{target}' (data.target in params.yaml)")
@@ -114,7 +107,6 @@ def from_plain(fields: dict[str, Any]) -> ColumnSpec:
 
 
 def write_serving_columns(path: Path, target: str, output: Path = SERVING_COLUMNS) -> Path:
-    """The columns of the contract at `path`, as JSON for the service, with the schema's md5."""
     features, target_spec = read_columns(path, target)
     document = {
         "schema_md5": hashlib.md5(path.read_bytes()).hexdigest(),

@@ -5,7 +5,3 @@ class UserError(Exception):
     """Bad input or setup: the message says what is wrong and what to do."""
 
     exit_code = 2
-
-
-class DataContractError(UserError):
-    """The data broke the contract in data/schema.yaml; the message is the full report."""

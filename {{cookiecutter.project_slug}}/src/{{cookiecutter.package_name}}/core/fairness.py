@@ -83,7 +83,6 @@ def fairness_metrics(
     columns: list[str],
     min_rows: int,
 ) -> dict[str, Any]:
-    """{column: its groups and measures} for each sensitive feature."""
     return {
         column: feature_fairness(actual, predicted, groups_of(features, column), min_rows)
         for column in columns

@@ -25,22 +25,15 @@ Groups = dict[str, dict[str, float]]  # {group: {metric: value}}
 
 @dataclass
 class FeatureFairness:
-    """One sensitive feature's numbers from metrics.json."""
-
     measures: dict[str, float] = field(default_factory=dict)
     groups: Groups = field(default_factory=dict)
 
 
 def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], dict[str, FeatureFairness]]:
-    """Top-level numbers, and per sensitive feature its measures and groups."""
     overall: dict[str, float] = {}
     fairness: dict[str, FeatureFairness] = {}
     for key, value in flat.items():
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not math.isfinite(value)
-        ):
+        if type(value) not in (int, float) or not math.isfinite(value):
             continue  # a non-finite metric counts as missing: gated, that is a regression
         if key.startswith(FAIRNESS):
             column, rest = key[len(FAIRNESS) :].split(".", 1)
@@ -88,33 +81,28 @@ def judge_measures(
     main: dict[str, float], pr: dict[str, float], limits: dict[str, FairnessLimit]
 ) -> list[MeasureRow]:
     """One row per measure on either side: bounded ones first, in params.yaml order."""
-    return [
-        MeasureRow(
-            name,
-            main.get(name),
-            pr.get(name),
-            limits.get(name),
-            measure_status(main.get(name), pr.get(name), limits.get(name)),
-        )
-        for name in in_order(main, pr, limits)
-    ]
+    rows = []
+    for name in in_order(main, pr, limits):
+        found = (main.get(name), pr.get(name), limits.get(name))
+        rows.append(MeasureRow(name, *found, measure_status(*found)))
+    return rows
+
+
+# How each bound of a FairnessLimit reads in the report's limit column.
+LIMIT_TEXT = {
+    "max": "≤ {:g}",
+    "min": "≥ {:g}",
+    "max_increase": "up by ≤ {:g}",
+    "max_relative_increase": "up by ≤ {:.0%}",
+    "max_decrease": "down by ≤ {:g}",
+}
 
 
 def describe_limit(limit: FairnessLimit | None) -> str:
     if limit is None:
         return "-"
-    parts = []
-    if limit.max is not None:
-        parts.append(f"≤ {limit.max:g}")
-    if limit.min is not None:
-        parts.append(f"≥ {limit.min:g}")
-    if limit.max_increase is not None:
-        parts.append(f"up by ≤ {limit.max_increase:g}")
-    if limit.max_relative_increase is not None:
-        parts.append(f"up by ≤ {limit.max_relative_increase:.0%}")
-    if limit.max_decrease is not None:
-        parts.append(f"down by ≤ {limit.max_decrease:g}")
-    return "; ".join(parts)
+    bounds = ((text, getattr(limit, name)) for name, text in LIMIT_TEXT.items())
+    return "; ".join(text.format(value) for text, value in bounds if value is not None)
 
 
 @dataclass(frozen=True)
@@ -171,11 +159,8 @@ def table(review: FeatureReview, metric: str | None, sides: tuple[str, str] = SI
             f"| {signed(row.delta)} | {icons[row.status]} |"
             for row in review.groups
         ]
-    if review.worst is not None:
-        lines += [
-            "",
-            f"Worst gated group: **{review.worst.group}** ({signed(review.worst.delta)}).",
-        ]
+    if (worst := review.worst) is not None:
+        lines += ["", f"Worst gated group: **{worst.group}** ({signed(worst.delta)})."]
     return "\n".join(lines)
 
 

@@ -27,7 +27,6 @@ def recorded_outputs(text: str) -> dict[str, str]:
 
 
 def reviewed_md5(model: Path = MODEL_FILE, lock: Path = LOCK_FILE) -> str:
-    """The md5 that dvc.lock records for the model file."""
     if not lock.exists():
         raise UserError(f"{lock} not found: run `make pipeline` and commit {lock}")
     if md5 := recorded_outputs(lock.read_text()).get(model.as_posix()):
@@ -36,7 +35,6 @@ def reviewed_md5(model: Path = MODEL_FILE, lock: Path = LOCK_FILE) -> str:
 
 
 def check_reviewed_model(model: Path = MODEL_FILE, lock: Path = LOCK_FILE) -> str:
-    """Return the md5 when the model file on disk is the one dvc.lock records; else explain."""
     expected = reviewed_md5(model, lock)
     if not model.exists():
         raise UserError(
@@ -55,5 +53,4 @@ def check_reviewed_model(model: Path = MODEL_FILE, lock: Path = LOCK_FILE) -> st
 
 
 def model_tag(model: Path = MODEL_FILE, lock: Path = LOCK_FILE) -> str:
-    """The BentoML model tag of the reviewed model."""
     return f"{PACKAGE}:{reviewed_md5(model, lock)}"

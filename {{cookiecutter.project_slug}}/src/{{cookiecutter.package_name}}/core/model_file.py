@@ -85,7 +85,6 @@ def save_model(model: Pipeline, path: Path = MODEL_FILE) -> Path:
 
 
 def trusted_types(path: Path = MODEL_FILE) -> list[str]:
-    """The types in the file that skops asks about, once each is found in TRUSTED_TYPES."""
     import skops.io as sio
 
     if not path.exists():

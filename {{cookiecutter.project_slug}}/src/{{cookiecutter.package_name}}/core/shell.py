@@ -9,7 +9,6 @@ from .errors import UserError
 
 
 def run(*command: str) -> subprocess.CompletedProcess[str]:
-    """Run and capture; the caller reads the exit code."""
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
 

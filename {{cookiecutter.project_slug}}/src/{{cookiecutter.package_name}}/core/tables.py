@@ -5,6 +5,7 @@ MemoryError minutes later, or the kernel killing the process, into one line nami
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -24,10 +25,11 @@ def available_mb() -> float | None:
             return float(os.environ[OVERRIDE])
         except ValueError:
             raise UserError(f"{OVERRIDE} must be a number of megabytes") from None
-    meminfo = Path("/proc/meminfo")  # MemAvailable counts reclaimable page cache too
-    lines = meminfo.read_text().splitlines() if meminfo.exists() else []
-    kilobytes = next((line.split()[1] for line in lines if line.startswith("MemAvailable:")), None)
-    return None if kilobytes is None else int(kilobytes) / 1024
+    with contextlib.suppress(OSError):  # MemAvailable counts reclaimable page cache too
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    return None
 
 
 def megabytes(value: float) -> str:

@@ -1,5 +1,2 @@
 """After release: is the data still like the training data, and does the model still score?
-
-Whole or absent (the template's `monitoring` option), with the CLI's monitoring commands and
-core/inference_log.py, which the service writes.
-"""
+Whole or absent (the template's `monitoring` option), with core/inference_log.py."""

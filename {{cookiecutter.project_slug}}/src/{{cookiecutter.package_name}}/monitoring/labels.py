@@ -24,8 +24,6 @@ LABEL = "label"
 
 @dataclass(frozen=True)
 class Joined:
-    """Logged predictions that have a label, and what did not join."""
-
     actual: pd.Series
     predicted: pd.Series
     features: pd.DataFrame  # the logged values of the columns asked for, row for row
@@ -40,10 +38,9 @@ class Joined:
 
 def read_labels(source: str, target: str) -> pd.DataFrame:
     """The labels CSV as columns `id` and `label`, from a path or an http(s) URL."""
-    if not source:
-        raise UserError("no labels given: pass LABELS=<csv of id,label> (a path or URL)")
-    if not source.startswith(("http://", "https://")) and not Path(source).is_file():
-        raise UserError(f"{source} not found: pass LABELS=<csv of id,label> (a path or URL)")
+    if not source.startswith(("http://", "https://")) and not (source and Path(source).is_file()):
+        found = f"{source} not found" if source else "no labels given"
+        raise UserError(f"{found}: pass LABELS=<csv of id,label> (a path or URL)")
     try:
         frame = pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""])
     except (OSError, ValueError, pd.errors.ParserError) as error:
@@ -110,7 +107,6 @@ def as_targets(values: pd.Series, source: str) -> pd.Series:
 def join_labels(
     log_path: Path, labels_source: str, target: str, columns: Sequence[str] = ()
 ) -> Joined:
-    """Pair each label with its logged prediction and the logged values of `columns`."""
     labels = read_labels(labels_source, target)
     kept = [column for column in columns if column not in (ID, LABEL, "prediction")]
     logged = read_logged_predictions(log_path, kept)

@@ -30,6 +30,8 @@ from .labels import Joined, join_labels
 from .verdict import conclude, gauge
 
 DROPPED = "regressed"
+GROUP_LABELS = ("feature", "group", "metric")
+SERVED = "Metrics of the served model"
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,6 @@ class PerformanceOutcome:
         return "\n".join(lines) + "\n"
 
     def collect(self) -> list[Metric]:
-        """The verdict, the live metrics overall and per group, and the rows they rest on."""
         live = {(row.name,): row.pr for row in self.rows if row.pr is not None}
         per_group = {
             (str(column), str(group), name): value
@@ -115,28 +116,12 @@ class PerformanceOutcome:
             for name, value in metrics.items()
             if name != "rows" and math.isfinite(value)
         }
-        drop = int(bool(self.failed))
+        drop, rows = int(bool(self.failed)), self.joined.rows
         return [
             gauge("performance_drop", "1 when the last labelled check fell beyond tolerance", drop),
-            gauge(
-                "performance_metric",
-                "Metrics of the served model on labelled predictions",
-                live,
-                "metric",
-            ),
-            gauge(
-                "performance_group_metric",
-                "Metrics of the served model per group",
-                per_group,
-                "feature",
-                "group",
-                "metric",
-            ),
-            gauge(
-                "performance_labelled_rows",
-                "Predictions the last check could score",
-                self.joined.rows,
-            ),
+            gauge("performance_metric", f"{SERVED} on labelled predictions", live, "metric"),
+            gauge("performance_group_metric", f"{SERVED} per group", per_group, *GROUP_LABELS),
+            gauge("performance_labelled_rows", "Predictions the last check could score", rows),
         ]
 
 
@@ -159,8 +144,6 @@ def live_fairness(joined: Joined, columns: list[str], min_rows: int) -> dict[str
     features the log holds values of (a log from before they were logged holds none)."""
     logged = joined.features
     present = [column for column in columns if column in logged and logged[column].notna().any()]
-    if not present:
-        return {}
     tree = fairness_metrics(joined.actual, joined.predicted.to_numpy(), logged, present, min_rows)
     return split_metrics(flatten({"fairness": tree}))[1]
 
@@ -183,7 +166,6 @@ def as_reviewed(
 def assess(
     params: Params, log: Path, labels_source: str, reviewed: Path = METRICS_FILE
 ) -> PerformanceOutcome:
-    """Join, score and judge the live metrics against the reviewed ones."""
     baseline, reviewed_groups = reviewed_metrics(reviewed)
     columns = params.evaluate.sensitive_features
     joined = join_labels(log, labels_source, params.data.target, columns)

@@ -42,7 +42,6 @@ def commit_identity() -> list[str]:
 
 
 def reason() -> str:
-    """Why this retraining runs: input drift, a performance drop, or a forced run."""
     found = []
     for result, key, what in (
         (DRIFT_RESULT, "drifted_columns", "input drift"),
@@ -69,7 +68,6 @@ def pr_body(review_markdown: str) -> str:
 
 
 def open_pull_request(params: Params, base: str = "main") -> str:
-    """Commit the retrained outputs on a new branch, push it and request a PR into `base`."""
     outputs = [LOCK_FILE, METRICS_FILE, PLOTS_DIR, Path(f"{params.data.raw}.dvc")]
     changed = uncommitted(outputs)
     if not changed:

@@ -12,7 +12,6 @@ import json
 import os
 import sys
 import urllib.error
-import urllib.parse
 from argparse import Namespace
 from pathlib import Path
 from types import SimpleNamespace
@@ -79,33 +78,30 @@ def conclude(
 def push_metrics(path: Path, check: str) -> str:
     """PUT the gauge file of one check (drift, performance) to the job `<package>_<check>`,
     replacing the job's previous values (a stale PSI or metric must not linger)."""
-    base = os.environ.get("PUSHGATEWAY_URL", "")
-    if not base:
-        raise UserError("set PUSHGATEWAY_URL (e.g. http://pushgateway:9091) to push the metrics")
-    parsed = urllib.parse.urlparse(base)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    gateway = os.environ.get("PUSHGATEWAY_URL", "").rstrip("/")
+    if not gateway.startswith(("http://", "https://")):
         raise UserError(
-            f"PUSHGATEWAY_URL must be an http(s) URL like http://pushgateway:9091, not {base!r}"
+            "set PUSHGATEWAY_URL to the gateway's http(s) URL, e.g. http://pushgateway:9091"
+            + (f", not {gateway!r}: it must be an http(s) URL" if gateway else "")
         )
     if not path.is_file():
         raise UserError(f"{path} not found: run `make {check}` (or `make {check}-report`) first")
     try:
         families = list(text_string_to_metric_families(path.read_text()))
     except ValueError as error:  # a UnicodeDecodeError is one too
-        raise UserError(
-            f"{path} is not Prometheus text ({error}): run `make {check}` again"
-        ) from error
-    gateway, job = base.rstrip("/"), f"{PACKAGE}_{check}"
-    url = f"{gateway}/metrics/job/{job}"  # a package name needs no escaping in a URL
+        problem = f"{path} is not Prometheus text ({error}): run `make {check}` again"
+        raise UserError(problem) from error
+    url = f"{gateway}/metrics/job/{PACKAGE}_{check}"  # a package name needs no escaping
     try:
         collector = SimpleNamespace(collect=lambda: families)
-        push_to_gateway(gateway, job, collector, timeout=TIMEOUT_SECONDS)
+        push_to_gateway(gateway, f"{PACKAGE}_{check}", collector, timeout=TIMEOUT_SECONDS)
     except urllib.error.HTTPError as error:
         detail = error.read()[:300].decode(errors="replace")
         raise UserError(f"{url} refused the metrics ({error.code}): {detail}") from error
-    except (urllib.error.URLError, OSError) as error:
+    except OSError as error:  # URLError is one
         reason = getattr(error, "reason", error)
-        raise UserError(f"Pushgateway {base} is unreachable ({reason}); is it running?") from error
+        problem = f"Pushgateway {gateway} is unreachable ({reason}); is it running?"
+        raise UserError(problem) from error
     series = sum(len(family.samples) for family in families)
     return f"pushed {series} series of {path} to {url}"
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..core.contract import load_contract
-from ..core.errors import DataContractError
+from ..core.errors import UserError
 from ..core.params import load_params
 from ..core.paths import VALIDATION_REPORT
 from ..core.tables import labelled_rows, unlabelled_note
@@ -86,7 +86,7 @@ def describe_failures(failures: pd.DataFrame) -> list[str]:
 
 
 def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema, source: Path) -> None:
-    """Raise DataContractError listing every violation, not just the first."""
+    """Raise a UserError listing every violation, not just the first."""
     import pandera.pandas as pa
 
     try:
@@ -94,14 +94,13 @@ def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema, source: Path
     except pa.errors.SchemaErrors as error:
         lines = describe_failures(error.failure_cases)
         report = "\n".join(f"  - {line}" for line in lines)
-        raise DataContractError(
+        raise UserError(
             f"{source} breaks the data contract ({len(lines)} problem"
             f"{'s' if len(lines) != 1 else ''}); nothing downstream was run:\n{report}"
         ) from error
 
 
 def schema_command(args: Namespace) -> str:
-    """Infer the contract from the labelled rows and write it as YAML."""
     data = load_params().data
     frame, unlabelled = labelled_rows(data.raw, data.target)
     header = (
@@ -115,7 +114,6 @@ def schema_command(args: Namespace) -> str:
 
 
 def validate_command(args: Namespace) -> str:
-    """The validate stage: check the raw data and record a small report for DVC."""
     data = load_params().data
     frame, unlabelled = labelled_rows(data.raw, data.target)
     validate_frame(frame, load_contract(data.schema_file), data.raw)

@@ -39,7 +39,6 @@ def build_model(params: Params, features: pd.DataFrame) -> Pipeline:
 
 
 def estimator_problems(params: Params) -> list[str]:
-    """`train.model` and its hyperparameters, checked against the estimator table."""
     name = params.train.model
     if name not in ESTIMATORS:
         choices = ", ".join(ESTIMATORS)

@@ -31,23 +31,14 @@ def pull_inputs_command(args: Namespace) -> int:
     return dvc_live("pull", *inputs)
 
 
-def remove_outputs(paths: list[str]) -> list[str]:
-    removed = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-        else:
-            continue
-        removed.append(name)
-    return removed
-
-
 def reproduce_command(args: Namespace) -> int:
     pipeline = recipe.read()
     recipe.refuse_frozen(pipeline)
-    removed = remove_outputs(recipe.outputs(pipeline))
-    print(f"removed before reproducing: {', '.join(removed) or 'nothing'}", flush=True)
+    removed = [path for path in map(Path, recipe.outputs(pipeline)) if path.exists()]
+    for path in removed:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    print(f"removed before reproducing: {', '.join(map(str, removed)) or 'nothing'}", flush=True)
     return dvc_live("repro", "--force", "--no-run-cache")

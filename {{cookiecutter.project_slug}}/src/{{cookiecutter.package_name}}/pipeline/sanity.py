@@ -8,8 +8,7 @@ from argparse import Namespace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..core import recipe
 from ..core.contract import load_contract
 from ..core.errors import UserError
 from ..core.params import Params, load_params, read_params_tree
@@ -26,11 +25,10 @@ from .estimator import estimator_problems
 
 
 def has_key(tree: dict[str, Any], dotted: str) -> bool:
-    node: Any = tree
     for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
+        if not isinstance(tree, dict) or part not in tree:
             return False
-        node = node[part]
+        tree = tree[part]
     return True
 
 
@@ -44,7 +42,6 @@ STAGE_OUTPUTS = {
 
 
 def sensitive_feature_problems(params: Params) -> list[str]:
-    """Each evaluate.sensitive_features column must be in data/schema.yaml (when it exists)."""
     schema = params.data.schema_file
     if not schema.exists():
         return []
@@ -60,15 +57,13 @@ def sensitive_feature_problems(params: Params) -> list[str]:
 def pipeline_problems(
     pipeline_file: Path = PIPELINE_FILE, params_file: Path = PARAMS_FILE
 ) -> list[str]:
-    """Every problem found, one line each; an empty list means consistent."""
     typed = load_params(params_file)  # every key typed and known, or a UserError naming it
     params = read_params_tree(params_file)
-    stages = (yaml.safe_load(pipeline_file.read_text()) or {}).get("stages", {})
+    stages = recipe.stages(recipe.read(pipeline_file))
     problems = estimator_problems(typed) + sensitive_feature_problems(typed)
     for stage, paths in STAGE_OUTPUTS.items():
-        spec = stages.get(stage) or {}
-        entries = [e for key in ("outs", "metrics") for e in spec.get(key) or []]
-        declared = {next(iter(e)) if isinstance(e, dict) else str(e) for e in entries}
+        spec = stages.get(stage, {})
+        declared = recipe.paths_of(spec.get("outs")) + recipe.paths_of(spec.get("metrics"))
         problems += [
             f"{pipeline_file}: stage '{stage}' writes {path} but does not declare it"
             for path in paths

@@ -92,8 +92,7 @@ class ContinuousBatcher:
             self.queued_records -= len(waiting.items)
             if waiting.answer.done():  # its client went away
                 continue
-            waited = now - waiting.since
-            if waited > self.max_wait_s:
+            if (waited := now - waiting.since) > self.max_wait_s:
                 budget = self.max_wait_s * 1000
                 waiting.answer.set_exception(
                     Overloaded(

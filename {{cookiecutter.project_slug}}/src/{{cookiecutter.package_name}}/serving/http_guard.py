@@ -1,15 +1,12 @@
 """The service's HTTP contract, as ASGI middleware around BentoML's app.
 
-BentoML answers errors in several shapes (plain text for 404 and 405, a JSON list for some
-4xx, `detail` a list where its OpenAPI says a string), parses any Content-Type it knows (a
-multipart body without a boundary becomes a 500) and reads any body whole before validating
-it. `HttpGuard`, mounted with BentoML's documented `add_asgi_middleware`:
-
-- answers 415 to a POST whose Content-Type is not JSON, before BentoML parses the body;
-- answers 413 to a body larger than any valid request, from its Content-Length or as soon as
-  it grows past the cap (the rest is never read: a client still sending may see a reset);
-- rewrites every error into `{"error": str, "detail": [{loc, msg, type}]}`, an exception that
-  escapes the app into a 500 of that shape, and /docs.json to document exactly that.
+BentoML answers errors in several shapes (plain text, a JSON list, `detail` a list where its
+OpenAPI says a string), parses any Content-Type it knows (a multipart body without a boundary
+is a 500) and reads any body whole. `HttpGuard` (BentoML's `add_asgi_middleware`) answers 415
+to a POST that is not JSON, before it is parsed; 413 to a body larger than any valid request,
+from its Content-Length or once it grows past the cap (the rest is never read); and rewrites
+every error, an escaped exception included, into `{"error": str, "detail": [{loc, msg,
+type}]}`, with /docs.json documenting exactly that.
 """
 
 from __future__ import annotations
@@ -147,8 +144,6 @@ async def _answer(send: Send, status: int, body: bytes, headers: Iterable[Any] =
 
 @dataclass
 class HttpGuard:
-    """ASGI middleware around BentoML's app."""
-
     app: ASGIApp
     json_routes: Collection[str]  # the POST endpoints: /predict
     max_bytes: int  # the largest body any request may have
@@ -157,9 +152,9 @@ class HttpGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path, method, headers = scope["path"], scope["method"], Headers(scope=scope)
+        path, headers = scope["path"], Headers(scope=scope)
         media_type = headers.get("content-type", JSON).split(";")[0].strip().lower()
-        if method == "POST" and path in self.json_routes and media_type != JSON:
+        if scope["method"] == "POST" and path in self.json_routes and media_type != JSON:
             refusal = f"POST {path} takes {JSON}, not {media_type!r}"
             await _answer(send, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, error_body(refusal))
             return
@@ -231,12 +226,10 @@ class HttpGuard:
 @dataclass
 class RequestTimeout:
     """HTTP 504, in the one error shape, for a request not answered in time; installed in the
-    place of BentoML's TimeoutMiddleware (same `timeout` keyword, same status).
-
-    BentoML's (1.4) arms a timer per request and never cancels it, and the timer's copy of the
-    request's context keeps its trace span alive until it fires. Under load these fill the
-    oldest GC generation and the p99 climbs run after run (benchmarks/results.md). This timer
-    runs in an empty context and is cancelled when the answer starts.
+    place of BentoML's TimeoutMiddleware (same `timeout` keyword, same status). BentoML's (1.4)
+    timer is never cancelled and its copy of the request's context keeps the trace span alive
+    until it fires: under load these fill the oldest GC generation and the p99 climbs run after
+    run. This timer runs in an empty context and is cancelled when the answer starts.
     """
 
     app: ASGIApp

@@ -54,7 +54,6 @@ def record_model(columns: Sequence[ColumnSpec]) -> type[BaseModel]:
 
 
 def request_model(record: type[BaseModel], max_records: int) -> type[BaseModel]:
-    """The request body: `{"records": [...]}` with 1 to `max_records` records, nothing else."""
     records: Any = Annotated[list[record], Field(min_length=1, max_length=max_records)]  # type: ignore[valid-type]
     return create_model(
         "PredictRequest", __config__=ConfigDict(extra="forbid"), records=(records, ...)

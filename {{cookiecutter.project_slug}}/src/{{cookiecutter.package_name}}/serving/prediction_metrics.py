@@ -39,12 +39,9 @@ def observe(metric: Any, predictions: Sequence[Any]) -> None:
             metric.labels(value=value).inc(count)
         return
     values = np.asarray(predictions, dtype="float64")
-    bounds = getattr(metric, "_upper_bounds", None)
-    if bounds is None:  # prometheus_client has no bulk observe; its internals moved
-        for value in values.tolist():
-            metric.observe(value)
-        return
-    # Histogram.observe counts a value in the first bucket whose bound is >= the value.
+    # prometheus_client has no bulk observe (tests/test_pinned_internals.py pins what this
+    # uses): Histogram.observe counts a value in the first bucket whose bound is >= it.
+    bounds = metric._upper_bounds
     slots = np.minimum(np.searchsorted(bounds, values, side="left"), len(bounds) - 1)
     for slot, count in enumerate(np.bincount(slots, minlength=len(bounds)).tolist()):
         if count:

@@ -11,7 +11,7 @@ predictions go to the inference log (core/inference_log.py).
 from __future__ import annotations
 
 import gc
-import sys
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
@@ -47,14 +47,30 @@ PARAMS = load_params()
 FEATURES, TARGET = serving_columns(PARAMS.data.schema_file, PARAMS.data.target)
 Record = record_model(FEATURES)
 PredictRequest = request_model(Record, PARAMS.serve.max_batch_size)
-# The image installs exactly uv.lock's versions, nothing resolved anew: `make bento`
-# exports them (the `serving` dependency group and what it needs) to SERVING_REQUIREMENTS. For
-# a known `distro` BentoML adds `apt-get install build-essential git ...` (about 640 MB) these
-# wheels never need; the same base under a distro name it does not know skips that layer.
-# (`.system_packages()` then refuses; use `.run("apt-get update && ...")`.)
+# The image installs exactly uv.lock's files: `make bento` exports the `serving` group and what
+# it needs, with uv.lock's hashes, to SERVING_REQUIREMENTS; bentofile.yaml's UV_REQUIRE_HASHES
+# and UV_CONSTRAINT make the image's `uv pip install` refuse a wheel with any other hash.
+# (BentoML's locking would resolve anew and drop the hashes.) For a known `distro` BentoML adds
+# `apt-get install build-essential git ...` (about 640 MB) these wheels never need; the same
+# base under a distro name it does not know skips that layer. (`.system_packages()` then
+# refuses; use `.run("apt-get update && ...")`.)
+#
+# The base is pinned by digest, so a re-pushed tag cannot change what ships: Docker Hub's
+# official python:X.Y-slim, its multi-arch index. To update it, paste the digest
+# `docker buildx imagetools inspect python:X.Y-slim` prints. BASE_IMAGE in the environment of
+# `make bento` overrides it (a mirror, say).
+{%- set base_digests = {
+    "3.11": "9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7",
+    "3.12": "78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea",
+    "3.13": "7c61056e61ac89e852de05f3dc6fa51a6dd2181797bceed46aa725dd7cb2cd3b",
+} %}
+BASE_IMAGE = (
+    "python:{{ cookiecutter.python_version }}-slim@sha256:{{ base_digests[cookiecutter.python_version] }}"
+)
 IMAGE = bentoml.images.Image(
-    base_image=f"python:{sys.version_info.major}.{sys.version_info.minor}-slim",
+    base_image=os.environ.get("BASE_IMAGE") or BASE_IMAGE,
     distro="python-slim",
+    lock_python_packages=False,
 )
 if SERVING_REQUIREMENTS.exists():  # building; a running service never reads the image
     IMAGE = IMAGE.requirements_file(str(SERVING_REQUIREMENTS))

@@ -1,0 +1,316 @@
+"""The release's model card, build/release/model_card.md: what the model is, how it scored,
+how fair it is and what it was trained on, from the numbers the gate judged (metrics.json,
+its fairness per sensitive feature, params.yaml, dvc.lock), with the hand-written sections of
+modeling/model_card.md merged in, and what changed since the last release (BASE, by default
+HEAD~1: main before this merge), read with git as the review reads main.
+
+Plain Markdown, not skops' Card: tried, its Card renders without the model, but add_table
+titles a nested section with its whole path ("Model card/Metrics"), add_fairlearn_metric_frame
+needs the live MetricFrame where the gate's numbers are metrics.json's, reading a card back
+needs the pandoc binary, and importing it imports scikit-learn. The check parses the card's
+own tables back, so a hand-edited number fails, named.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from argparse import Namespace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..core.errors import UserError
+from ..core.git import commit_of, file_at, head_commit
+from ..core.lockfile import reviewed_md5
+from ..core.params import PACKAGE, TASK, FairnessGate, flatten, load_params
+from ..core.paths import LOCK_FILE, METRICS_FILE, MODEL_FILE, PARAMS_FILE
+from ..core.reports import signed
+from ..core.shell import call, run
+
+CARD = Path("build/release/model_card.md")
+HUMAN = Path(f"src/{PACKAGE}/modeling/model_card.md")  # your sections; .dvcignore'd
+COST = Path("reports/cost.json")  # the review's cost figures, when it measured them
+DEFAULT_BASE = "HEAD~1"
+TITLE = f"Model card: {PACKAGE}"
+METRICS, CHANGED = "Metrics", "Changed since the last release"
+FAIRNESS, GROUPS = "Fairness by ", "Groups of "
+GENERATED = (METRICS, "Training", "Provenance", "Cost", CHANGED)
+
+
+def cell(value: Any) -> str:
+    """A table cell: a count as is, any other number to 4 decimals, text with `|` escaped."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "n/a" if value is None else str(value).replace("|", r"\|").replace("\n", " ")
+    return str(value) if isinstance(value, int) else f"{value:.4f}"
+
+
+def as_written(value: Any) -> str:
+    """A param as params.yaml reads, not rounded like a metric."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = [header, ["---"] * len(header), *([cell(v) for v in row] for row in rows)]
+    return "\n".join("| " + " | ".join(map(str, line)) + " |" for line in lines)
+
+
+def numbers(tree: dict[str, Any]) -> dict[str, Any]:
+    """metrics.json's numbers by flat key, as DVC and the review name them."""
+    return {
+        key: value
+        for key, value in flatten(tree).items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
+
+
+def judged_metrics() -> dict[str, Any]:
+    if not METRICS_FILE.exists():
+        raise UserError(f"{METRICS_FILE} not found: run `make pipeline` first")
+    try:
+        return json.loads(METRICS_FILE.read_text())
+    except json.JSONDecodeError as error:
+        raise UserError(
+            f"{METRICS_FILE} is not valid JSON ({error}); rerun `make pipeline`"
+        ) from None
+
+
+def human_sections(path: Path = HUMAN) -> list[tuple[str, str]]:
+    """The `## ` sections of your file, in order; text before the first is a note to you."""
+    if not path.exists():
+        raise UserError(f"{path} not found: it holds the card's hand-written sections")
+    sections: list[tuple[str, list[str]]] = []
+    for line in path.read_text().splitlines():
+        if line.startswith("## "):
+            sections.append((line[3:].strip(), []))
+        elif sections:
+            sections[-1][1].append(line)
+    clash = [
+        title for title, _ in sections if title in GENERATED or title.startswith((FAIRNESS, GROUPS))
+    ]
+    if clash:
+        raise UserError(f"{path}: '{clash[0]}' is a generated section's title; rename yours")
+    return [(title, "\n".join(body).strip()) for title, body in sections]
+
+
+def fairness_sections(fairness: dict[str, Any], min_rows: int) -> list[str]:
+    parts = []
+    for feature, found in fairness.items():
+        measures = [[k, v] for k, v in found.items() if k != "groups"]
+        groups = found.get("groups") or {}
+        columns = sorted({name for scores in groups.values() for name in scores} - {"rows"})
+        parts.append(
+            f"## {FAIRNESS}{feature}\n\nMeasured over the groups of {min_rows} rows or more "
+            "(review.fairness.min_rows); smaller groups are listed, not judged.\n\n"
+            + (table(["Measure", "Value"], measures) if measures else "No measures: too few.")
+            + f"\n\n### {GROUPS}{feature}\n\n"
+            + table(
+                ["Group", "rows", *columns],
+                [[g, s.get("rows"), *(s.get(c) for c in columns)] for g, s in groups.items()],
+            )
+        )
+    return parts
+
+
+def judged_sections(metrics: dict[str, Any], min_rows: int) -> list[str]:
+    """The sections of metrics.json's numbers: what the check reads back."""
+    overall = [[k, v] for k, v in numbers(metrics).items() if not k.startswith("fairness.")]
+    return [
+        f"## {METRICS}\n\nThe {TASK} model on the held-out test split.\n\n"
+        + table(["Metric", "Value"], overall),
+        *fairness_sections(metrics.get("fairness") or {}, min_rows),
+    ]
+
+
+def changes(base: str | None) -> str:
+    """Metric, fairness and params deltas against the base revision's committed files."""
+    name = base or DEFAULT_BASE
+    sha = commit_of(name)
+    if sha is None:
+        if base:
+            raise UserError(f"base revision {base} does not exist here; name a commit or tag")
+        return f"No earlier commit ({DEFAULT_BASE}) to compare with: this is the first release."
+    old_text = file_at(sha, METRICS_FILE)
+    if old_text is None:
+        return f"`{name}` ({sha[:12]}) has no {METRICS_FILE}: nothing to compare with."
+    old, new = numbers(json.loads(old_text)), numbers(judged_metrics())
+    moved = [[key, was, now, None if None in (was, now) else signed(now - was)]
+             for key, was, now in differing(old, new)]  # fmt: skip
+    old_params = flatten(yaml.safe_load(file_at(sha, PARAMS_FILE) or "") or {})
+    new_params = flatten(yaml.safe_load(PARAMS_FILE.read_text()) or {})
+    params = [[key, *(None if v is None else as_written(v) for v in pair)]
+              for key, *pair in differing(old_params, new_params)]  # fmt: skip
+    metric_table = table(["Number", "Last release", "This release", "Change"], moved)
+    params_table = table(["Param", "Last release", "This release"], params)
+    return (f"Against `{name}` ({sha[:12]}).\n\n"
+            + (metric_table if moved else "No metric or fairness number changed.") + "\n\n"
+            + (params_table if params else "No param changed."))  # fmt: skip
+
+
+def differing(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    return [(k, old.get(k), new.get(k)) for k in sorted(old.keys() | new.keys())
+            if old.get(k) != new.get(k)]  # fmt: skip
+
+
+def data_md5(raw: Path) -> str | None:
+    stages = (yaml.safe_load(LOCK_FILE.read_text()) or {}).get("stages") or {}
+    deps = (dep for stage in stages.values() for dep in stage.get("deps") or [])
+    return next((str(dep["md5"]) for dep in deps if dep.get("path") == raw.as_posix()), None)
+
+
+def registered_version(md5: str) -> tuple[str, str] | None:
+    """(version, run id) of the MLflow version holding this model: @champion when it does,
+    else the newest tagged with its md5 (as `make promote` tags it); None without a server."""
+    if not os.environ.get("MLFLOW_TRACKING_URI"):
+        return None
+    from ..core.tracking import start_mlflow
+
+    client = start_mlflow().MlflowClient()
+    found = [
+        v for v in client.search_model_versions(f"name='{PACKAGE}'") if v.tags.get("dvc_md5") == md5
+    ]
+    found.sort(key=lambda v: ("champion" in (v.aliases or []), int(v.version)), reverse=True)
+    return (str(found[0].version), str(found[0].run_id)) if found else None
+
+
+def render(base: str | None = None) -> str:
+    params = load_params()
+    metrics = judged_metrics()
+    md5 = reviewed_md5()
+    version = registered_version(md5)
+    min_rows = (params.review.fairness or FairnessGate()).min_rows
+    trained = flatten(params.model_dump(mode="json", by_alias=True, include={"data", "train"}))
+    provenance = [
+        ["Git commit", head_commit()],
+        [f"Data md5 ({params.data.raw})", data_md5(params.data.raw) or "not in dvc.lock"],
+        [f"Model md5 ({MODEL_FILE})", md5],
+        ["MLflow model version", f"{PACKAGE} v{version[0]}" if version
+         else "none (no MLFLOW_TRACKING_URI, or no version holds this model)"],
+    ]  # fmt: skip
+    sections = [
+        f"# {TITLE}\n\nWritten by `make model-card` from {METRICS_FILE}, "
+        f"{PARAMS_FILE} and {LOCK_FILE}; the sections before Metrics are {HUMAN}. Edit that "
+        f"file, not this one: `make check-model-card` fails on a number that differs from "
+        f"{METRICS_FILE}.",
+        *(f"## {title}\n\n{body}" for title, body in human_sections()),
+        *judged_sections(metrics, min_rows),
+        "## Training\n\n"
+        + table(["Param", "Value"], [[k, as_written(v)] for k, v in trained.items()]),
+        "## Provenance\n\n" + table(["Item", "Value"], provenance),
+    ]
+    figures = (json.loads(COST.read_text()) or {}).get("pr") if COST.exists() else None
+    if figures:  # the review's cost figures for this model (its "pr" side)
+        sections.append(
+            "## Cost\n\nMeasured by the review on its machine.\n\n"
+            + table(["Figure", "Value"], list(numbers(figures).items()))
+        )
+    sections.append(f"## {CHANGED}\n\n{changes(base)}")
+    return "\n\n".join(sections) + "\n"
+
+
+def tables(text: str) -> list[tuple[list[str], list[str], list[list[str]]]]:
+    """Every Markdown table with its heading path, outside code fences: (headings, header, rows)."""
+    found: list[tuple[list[str], list[str], list[list[str]]]] = []
+    headings: list[str] = []
+    fenced, previous = False, ""
+    for line in text.splitlines():
+        fenced ^= line.startswith("```")
+        if fenced:
+            continue
+        if heading := re.match(r"(#{1,6}) (.*)", line):
+            headings = [*headings[: len(heading[1]) - 1], heading[2].strip()]
+        elif line.startswith("|"):
+            cells = [
+                c.strip().replace(r"\|", "|") for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])
+            ]
+            if not previous.startswith("|"):
+                found.append((headings, cells, []))
+            elif not all(re.fullmatch(":?-+:?", c) for c in cells):
+                found[-1][2].append(cells)
+        previous = line
+    return found
+
+
+def card_numbers(text: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The card's numbers by metrics.json's flat keys: (Metrics and fairness tables, the
+    Changed section's "This release" column)."""
+    judged: dict[str, str] = {}
+    latest: dict[str, str] = {}
+    for headings, header, rows in tables(text):
+        section = headings[-1] if headings else ""
+        for row in rows:
+            if section == METRICS and header[:1] == ["Metric"]:
+                judged[row[0]] = row[1]
+            elif section.startswith(FAIRNESS) and header[:1] == ["Measure"]:
+                judged[f"fairness.{section[len(FAIRNESS) :]}.{row[0]}"] = row[1]
+            elif section.startswith(GROUPS) and header[:1] == ["Group"]:
+                prefix = f"fairness.{section[len(GROUPS) :]}.groups.{row[0]}"
+                judged |= {
+                    f"{prefix}.{name}": value
+                    for name, value in zip(header[1:], row[1:], strict=False)
+                }
+            elif section == CHANGED and header[:1] == ["Number"]:
+                latest[row[0]] = row[header.index("This release")]
+    return judged, latest
+
+
+def check(text: str, metrics: dict[str, Any]) -> list[str]:
+    """Every number of the card that differs from metrics.json, or is missing from either.
+    metrics.json's own tables are rendered and read back alike, so a group name a table cell
+    cannot hold verbatim (padded, multi-line) compares as the card shows it."""
+    expected, _ = card_numbers("\n\n".join(judged_sections(metrics, FairnessGate().min_rows)))
+    judged, latest = card_numbers(text)
+    as_read = {cell(k).replace(r"\|", "|").strip(): cell(v) for k, v in numbers(metrics).items()}
+    problems = [
+        f"{key}: the card says {judged.get(key, 'nothing')}, {METRICS_FILE} has "
+        f"{expected.get(key, 'nothing')}"
+        for key in sorted(expected.keys() | judged.keys())
+        if judged.get(key) != expected.get(key)
+    ]
+    return problems + [
+        f"{key}: the card's {CHANGED} says {value} for this release, {METRICS_FILE} has "
+        f"{as_read.get(key, 'nothing')}"
+        for key, value in sorted(latest.items())
+        if value != as_read.get(key, "n/a")
+    ]
+
+
+def model_card_command(args: Namespace) -> str:
+    CARD.parent.mkdir(parents=True, exist_ok=True)
+    CARD.write_text(render(args.base or None))
+    return f"wrote {CARD}"
+
+
+def check_model_card_command(args: Namespace) -> str:
+    if not CARD.exists():
+        raise UserError(f"{CARD} not found: run `make model-card` first")
+    if problems := check(CARD.read_text(), judged_metrics()):
+        raise UserError(f"{CARD} disagrees with {METRICS_FILE}:\n  " + "\n  ".join(problems))
+    return f"every number in {CARD} is {METRICS_FILE}'s"
+
+
+def publish_model_card_command(args: Namespace) -> str:
+    """Written, checked, then attached to the MLflow version (with a server) and to the GitHub
+    Release `release-<sha>`, created for this commit or, on a re-run, updated. One process:
+    mlflow is imported once."""
+    done = [model_card_command(args), check_model_card_command(args)]
+    if version := registered_version(reviewed_md5()):
+        from ..core.tracking import start_mlflow
+
+        client = start_mlflow().MlflowClient()
+        client.log_artifact(version[1], str(CARD), artifact_path="model_card")
+        uri = f"runs:/{version[1]}/model_card/{CARD.name}"
+        client.set_model_version_tag(PACKAGE, version[0], "model_card", uri)
+        done.append(f"attached to MLflow model {PACKAGE} v{version[0]} ({uri})")
+    sha = head_commit()
+    tag = f"release-{sha[:12]}"
+    if run("gh", "release", "view", tag).returncode == 0:
+        call("gh", "release", "upload", tag, str(CARD), "--clobber")
+        call("gh", "release", "edit", tag, "--notes-file", str(CARD))
+    else:
+        call("gh", "release", "create", tag, str(CARD), "--target", sha,
+             "--title", f"{PACKAGE} {sha[:12]}", "--notes-file", str(CARD))  # fmt: skip
+    done.append(f"attached to the GitHub Release {tag}")
+    return "\n".join(done)
