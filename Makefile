@@ -35,12 +35,13 @@ lint: setup ## Ruff over the template's own code (the generated code is linted p
 demo: setup ## The whole loop in build/demo: generate, pipeline, tests, a PR review, bento, serve
 	$(RUN) python scripts/demo.py --output $(DEMO_DIR)
 
-bench: setup ## Measure and write benchmarks/results.md: pipeline, scale to 1M rows, serving vs MLflow, log read-back, fresh clone, image (needs Docker)
+bench: setup ## Measure and write benchmarks/results.md: pipeline, scale to 1M rows, serving vs MLflow, log read-back, review cost noise, fresh clone, image (needs Docker)
 	$(RUN) python benchmarks/pipeline_times.py --repeat 3
 	$(RUN) python benchmarks/scale.py
 	$(RUN) python benchmarks/serving.py
 	$(RUN) python benchmarks/serving_profile.py
 	$(RUN) python benchmarks/inference_log.py
+	$(RUN) python benchmarks/review_cost_noise.py --runs 10
 	$(RUN) --group bench-models python benchmarks/model_defaults.py
 	$(RUN) python benchmarks/fresh_clone_to_green.py --repeat 3
 	$(RUN) python benchmarks/image.py --starts 3

@@ -166,6 +166,12 @@ def fairness(report: str) -> str:
     return "\n".join(line for line in lines if line.startswith(("|", "#")))
 
 
+def costs(report: str) -> str:
+    """The Cost section: main's model against the PR's, timed back to back."""
+    lines = _section(report.splitlines(), "Cost")
+    return "\n".join(["Cost", *(line for line in lines if line.startswith("|"))])
+
+
 def _section(lines: list[str], title: str, nested: bool = False) -> list[str]:
     """The lines under a heading, up to the next heading (of its level or above, if nested)."""
     start = next((i for i, line in enumerate(lines) if line.strip("# ") == title), None)
@@ -190,7 +196,7 @@ def pull_request(demo: Demo) -> str:
     demo.run("review", ["make", "review", "BASE=main"])
     report = demo.project / "reports" / "review.md"
     text = report.read_text()
-    return f"{verdict(text)}\n{fairness(text)}\nfull report: {report}"
+    return f"{verdict(text)}\n{fairness(text)}\n{costs(text)}\nfull report: {report}"
 
 
 def free_port() -> int:

@@ -64,6 +64,21 @@ def shallower_forest(project: Path) -> None:
     (project / "params.yaml").write_text(text.replace("max_depth: 8", "max_depth: 3"))
 
 
+def ten_times_the_forest_with_a_loosened_cost_rule(project: Path) -> None:
+    """The same quality at ten times the trees, and the PR's own cost rules opened wide."""
+    params = project / "params.yaml"
+    params.write_text(
+        params.read_text()
+        .replace("n_estimators: 100", "n_estimators: 1000")
+        .replace("max_relative_increase: 0.5", "max_relative_increase: 100")
+    )
+
+
+def cost_row(report: str, figure: str) -> str:
+    section = report[report.index("### Cost") : report.index("### Gate rules")]
+    return next(line for line in section.splitlines() if line.startswith(f"| {figure} |"))
+
+
 def hand_edited_metrics(project: Path) -> None:
     metrics = project / "metrics.json"
     values = json.loads(metrics.read_text())
@@ -108,6 +123,9 @@ loosened_gate = scenario(
     "loosened-gate", "origin", loosened_gate_and_shuffled_labels, push_data=True
 )
 dropped_metric = scenario("dropped-metric", "origin", dropped_gated_metric)
+ten_times_forest = scenario(
+    "ten-times-forest", "origin", ten_times_the_forest_with_a_loosened_cost_rule
+)
 
 
 def test_unchanged_pr_passes_with_zero_deltas(unchanged):
@@ -118,6 +136,13 @@ def test_unchanged_pr_passes_with_zero_deltas(unchanged):
         row = next(line for line in report.splitlines() if line.startswith(f"| {metric} |"))
         assert "| +0.0000 |" in row and "✅ unchanged" in row
     assert "No parameter changed." in report
+    # The same model file on both sides: what it is never differs, how fast it runs is noise.
+    for figure in ("model_size_mb", "complexity"):
+        assert "✅ unchanged" in cost_row(report, figure)
+    for figure in ("latency_one_p50_ms", "latency_batch_p50_ms"):
+        assert "✅" in cost_row(report, figure), report
+    assert "How estimated: cost_per_million" in report
+    assert "| train_seconds | n/a |" in report, "CI trained the PR's model, and timed it"
     assert_ci_trained(run)
     assert run.step(CHECK_LOCK).outcome == "success"
     assert "Not reproduced" not in report
@@ -132,6 +157,12 @@ def test_pr_with_better_params_passes_and_shows_the_improvement(better_params):
     assert "✅ improved" in f1_row
     assert "| `train.model` | `random_forest` | `logistic_regression` |" in report
     assert "```mermaid\nxychart-beta" in report
+    # A linear model instead of a forest: smaller, so it shows as an improvement; its timings
+    # (mostly the shared feature pipeline for one record) can only pass.
+    for figure in ("model_size_mb", "complexity"):
+        assert "✅ improved" in cost_row(report, figure), report
+    for figure in ("latency_one_p50_ms", "latency_batch_p50_ms"):
+        assert "✅" in cost_row(report, figure), report
     # CI retrained (the developer pushed nothing) and got the committed lock byte for byte.
     assert_ci_trained(run)
     assert run.step(CHECK_LOCK).outcome == "success"
@@ -280,3 +311,22 @@ def test_the_review_job_holds_no_write_token_and_main_posts_the_comment(unchange
     assert run.comment.step(POST_COMMENT).outcome == "success", run.comment.transcript()
     asked = [call["args"] for call in run.gh_calls]
     assert asked[0] == ["api", f"repos/{REPOSITORY}/pulls/{PR_NUMBER}"], "the PR confirmed first"
+
+
+def test_a_ten_times_bigger_forest_fails_on_cost_under_mains_rules(ten_times_forest):
+    """Equal quality, ten times the trees: slower and bigger beyond main's cost rules, though
+    the PR loosened its own."""
+    run, report, _ = ten_times_forest
+    assert run.step(CHECK_LOCK).outcome == "success", run.transcript()
+    gate = run.step(GATE)
+    assert gate.outcome == "failure"
+    assert "error: regressed beyond tolerance:" in gate.stderr
+    for figure in ("latency_one_p50_ms", "model_size_mb", "complexity"):
+        assert figure in gate.stderr
+        assert "❌ regressed" in cost_row(report, figure)
+    assert "fails above +50% |" in cost_row(report, "model_size_mb"), "main's rule, not the PR's"
+    assert "This PR changes the gate's rules" in report
+    rule = "review.cost.limits.model_size_mb.max_relative_increase"
+    assert f"| `{rule}` | `0.5` | `100` |" in report
+    assert not any("❌" in line for line in report.splitlines() if line.startswith("| f1_macro"))
+    assert_one_sticky_comment(run, report)

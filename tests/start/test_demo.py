@@ -137,3 +137,16 @@ def test_make_uses_the_uv_on_path_when_there_is_one(tmp_path):
     plan = dry_run_setup(tmp_path, str(tools))
     assert f"{tools}/uv sync --locked" in plan
     assert "venv" not in plan and "pip install" not in plan
+
+
+def test_the_review_step_shows_the_cost_table_of_a_real_report():
+    readme = (TEMPLATE / "README.md").read_text()
+    start, end = "<!-- review-example:start -->", "<!-- review-example:end -->"
+    report = readme[readme.index(start) + len(start) : readme.index(end)]
+
+    shown = demo.costs(report).splitlines()
+
+    assert shown[0] == "Cost"
+    assert shown[1].startswith("| figure | main | PR | change | rule | status |")
+    assert any(row.startswith("| model_size_mb |") and "✅ improved" in row for row in shown)
+    assert not any(row.startswith(("| accuracy |", "| north |")) for row in shown)

@@ -16,16 +16,16 @@ from sklearn.preprocessing import FunctionTransformer
 from {{ cookiecutter.package_name }}.core.errors import (
     UserError,
 )
+from {{ cookiecutter.package_name }}.core.model_call import (
+    for_serving,
+    one_warning_filter,
+)
 from {{ cookiecutter.package_name }}.core.model_file import (
     load_model,
     save_model,
 )
 from {{ cookiecutter.package_name }}.modeling.model import (
     TRUSTED_TYPES,
-)
-from {{ cookiecutter.package_name }}.serving.model_call import (
-    for_serving,
-    one_warning_filter,
 )
 
 

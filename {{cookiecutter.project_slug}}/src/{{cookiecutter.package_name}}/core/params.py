@@ -127,9 +127,52 @@ class FairnessGate(Section):
     min_rows: int = Field(default=30, ge=1)
 
 
+# review.cost's figures. Measured ones (timings, training) vary from run to run; model size
+# and complexity do not.
+CostFigure = Literal[
+    "latency_one_p50_ms",
+    "latency_one_p95_ms",
+    "latency_batch_p50_ms",
+    "latency_batch_p95_ms",
+    "cost_per_million",
+    "train_seconds",
+    "train_peak_mb",
+    "model_size_mb",
+    "complexity",
+]
+MEASURED_FIGURES = get_args(CostFigure)[:-2]
+
+
+class CostLimit(Section):
+    """How much worse than main's a cost figure may be: a measured figure fails only beyond
+    both margins, a deterministic one beyond the relative margin."""
+
+    max_relative_increase: float = Field(ge=0)
+    max_increase: float | None = Field(default=None, ge=0)  # in the figure's own unit
+
+
+class CostParams(Section):
+    """review.cost: what serving the PR's model costs against main's, and its rules."""
+
+    price_per_core_hour: float = Field(default=0.05, gt=0)
+    batch_records: int = Field(default=100, ge=1)
+    limits: dict[CostFigure, CostLimit] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _measured_need_both(self) -> Self:
+        limits = self.limits
+        if lacking := [f for f in MEASURED_FIGURES if f in limits and not limits[f].max_increase]:
+            raise ValueError(
+                f"give max_increase for {', '.join(lacking)}: a measured figure fails only "
+                "when worse by both margins, so machine noise cannot fail a PR"
+            )
+        return self
+
+
 class ReviewParams(Section):
     metrics: dict[str, Tolerance] = Field(min_length=1)
     fairness: FairnessGate | None = None
+    cost: CostParams = CostParams()
 
 
 class ServeParams(Section):

@@ -5,6 +5,7 @@ first, so an unreachable one fails the stage in seconds instead of hanging on re
 
 from __future__ import annotations
 
+import json
 import os
 import urllib.error
 import urllib.request
@@ -16,7 +17,7 @@ import pandas as pd
 from .errors import UserError
 from .model_file import MODEL_PACKAGES, trusted_types
 from .params import PACKAGE, Params, flatten
-from .paths import MODEL_FILE
+from .paths import MODEL_FILE, RUN_FILE
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 PROBE_TIMEOUT_SECONDS = 3.0
@@ -84,3 +85,15 @@ def log_training_run(
         "model_uri": info.model_uri,
         "registered_version": str(info.registered_model_version or ""),
     }
+
+
+def log_to_training_run(metrics: dict[str, float]) -> str:
+    """Add metrics to the run that trained the workspace's model, when MLFLOW_TRACKING_URI
+    names a tracking server; the review's cost figures go there, never into metrics.json."""
+    if not os.environ.get("MLFLOW_TRACKING_URI") or not RUN_FILE.exists():
+        return ""
+    run_id = json.loads(RUN_FILE.read_text())["run_id"]
+    mlflow = start_mlflow()
+    with mlflow.start_run(run_id=run_id):
+        mlflow.log_metrics(metrics)
+    return run_id

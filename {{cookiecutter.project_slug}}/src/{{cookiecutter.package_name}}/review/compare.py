@@ -21,9 +21,9 @@ from ..core.gate import judge_metrics
 from ..core.git import file_at, head_commit, resolve_base
 from ..core.lockfile import reviewed_md5
 from ..core.params import Params, flatten, load_params, read_params_tree
-from ..core.paths import METRICS_FILE
+from ..core.paths import COST_RESULT, METRICS_FILE
 from ..core.reports import publish
-from . import boundary, diffs, report
+from . import boundary, cost, diffs, report
 from .rules import rules_of
 
 
@@ -74,6 +74,8 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
     regressions += unfair
     gated = set(main_numbers) | set(pr_numbers) | set(rules.review.metrics)
     regressions += boundary.shadowed(gated, pr_recipe)
+    costs = cost.measure(base_sha, rules.review.cost, params.data.target)
+    regressions += costs.regressions
 
     params_diff = diffs.dvc_diff("params", base_name)
     changes = [
@@ -88,6 +90,7 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
         metrics=rows,
         params=changes,
         fairness=fairness,
+        cost=costs.markdown,
         regressions=regressions,
         has_baseline=has_baseline,
         model_hash=model_hash(),
@@ -95,6 +98,7 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
         machinery=boundary.section(boundary.boundary(base_name, base_sha, pr_recipe)),
         reproduced=reproduced,
     )
+    cost.save(costs, COST_RESULT)
     return Outcome(markdown, regressions, has_baseline)
 
 

@@ -22,12 +22,12 @@ from threadpoolctl import ThreadpoolController
 
 from ..core.contract import serving_columns
 from ..core.lockfile import model_tag
+from ..core.model_call import for_serving, one_warning_filter
 from ..core.model_file import load_model
 from ..core.params import PACKAGE, load_params
 from ..core.paths import MODEL_FILE, SERVING_REQUIREMENTS
 from .batching import ContinuousBatcher
 from .http_guard import HttpGuard, install_request_timeout, max_body_bytes
-from .model_call import for_serving, one_warning_filter
 from .payload import (
     Prediction,
     prediction_ids,

@@ -1,0 +1,278 @@
+"""What serving the PR's model costs against main's: timed back to back, judged by main's rules.
+
+Both models are timed in this one process on the service's call path (one thread, one
+warnings filter), in rounds that alternate which goes first; each figure is the median over
+rounds, so the machine's drift hits both alike. Main's model is read as data from main's DVC
+output and loaded only through the skops loader that trusts TRUSTED_TYPES alone. The figures
+go to the report and reports/cost.json, never to metrics.json or dvc.lock: they differ on every
+run, and check-lock needs byte-identical outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.pipeline import Pipeline
+from threadpoolctl import ThreadpoolController
+
+from ..core.git import file_at
+from ..core.lockfile import recorded_outputs
+from ..core.model_call import for_serving, one_warning_filter
+from ..core.model_file import load_model
+from ..core.params import MEASURED_FIGURES, CostLimit, CostParams
+from ..core.paths import LOCK_FILE, MODEL_FILE, TEST_SPLIT, TRAINING_COST
+from ..core.reports import ICONS
+from ..core.tables import read_table, split_features
+from ..core.tracking import log_to_training_run
+
+ROUNDS = 5  # alternating rounds per model; the median of their figures is compared
+CALLS = 10  # predictions per round, for one record and for one batch each
+UNITS = {"_ms": " ms", "_mb": " MB", "_seconds": " s"}
+
+
+@dataclass(frozen=True)
+class CostRow:
+    name: str
+    main: float | None
+    pr: float | None
+    rule: str
+    status: str
+
+
+def complexity(model: Pipeline) -> tuple[int, str] | None:
+    """The final estimator's size in nodes (tree ensembles) or coefficients (linear models);
+    None for an estimator that exposes neither."""
+    estimator = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    if predictors := getattr(estimator, "_predictors", None):  # histogram gradient boosting
+        trees = [tree for iteration in predictors for tree in iteration]
+        nodes = sum(len(tree.nodes) for tree in trees)
+    elif (members := getattr(estimator, "estimators_", None)) is not None:
+        trees = [tree for tree in np.ravel(members) if hasattr(tree, "tree_")]
+        nodes = sum(tree.tree_.node_count for tree in trees)
+    elif (coefficients := getattr(estimator, "coef_", None)) is not None:
+        count = np.size(coefficients) + np.size(getattr(estimator, "intercept_", 0))
+        return int(count), f"{count:,} coefficients"
+    else:
+        return None
+    return int(nodes), f"{len(trees):,} trees, {nodes:,} nodes"
+
+
+def timed(model: Pipeline, frame: pd.DataFrame) -> tuple[float, float]:
+    """Wall milliseconds and CPU seconds of one prediction."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    model.predict(frame)
+    return (time.perf_counter() - wall) * 1000, time.process_time() - cpu
+
+
+def round_figures(one: list[float], many: list[float], cpu: float, records: int) -> dict:
+    return {
+        "latency_one_p50_ms": float(np.percentile(one, 50)),
+        "latency_one_p95_ms": float(np.percentile(one, 95)),
+        "latency_batch_p50_ms": float(np.percentile(many, 50)),
+        "latency_batch_p95_ms": float(np.percentile(many, 95)),
+        "cpu_ms_per_record": cpu * 1000 / records,
+    }
+
+
+def latencies(models: dict[str, Pipeline], features: pd.DataFrame, batch: int) -> dict:
+    """{side: {figure: median over rounds}}: p50 and p95 of one record and of a batch drawn
+    from `features`, and the CPU milliseconds per record of the batches. The models take
+    turns call by call, each going first every other time, so a burst of load on a shared
+    runner slows both alike."""
+    rows = np.random.default_rng(0).integers(0, len(features), size=(CALLS, batch))
+    frames = [(features.iloc[[row[0]]], features.iloc[row]) for row in rows]
+    rounds: dict[str, list[dict[str, float]]] = {side: [] for side in models}
+    with ThreadpoolController().limit(limits=1, user_api="openmp"), one_warning_filter():
+        for model in models.values():
+            model.predict(frames[0][1])  # warm up: first-call allocations are not serving
+        for index in range(ROUNDS):
+            found = {side: ([], [], 0.0) for side in models}
+            for call, (single, many) in enumerate(frames):
+                order = list(models) if (index + call) % 2 == 0 else list(reversed(models))
+                for side in order:
+                    one_ms, _ = timed(models[side], single)
+                    many_ms, cpu = timed(models[side], many)
+                    ones, manys, total = found[side]
+                    found[side] = ([*ones, one_ms], [*manys, many_ms], total + cpu)
+            for side, (ones, manys, total) in found.items():
+                rounds[side].append(round_figures(ones, manys, total, CALLS * batch))
+    return {
+        side: {key: statistics.median(r[key] for r in found) for key in found[0]}
+        for side, found in rounds.items()
+    }
+
+
+def main_model_bytes(base_sha: str) -> tuple[bytes | None, str]:
+    """Main's model file as data, or None and why: the workspace's own file when main's
+    dvc.lock records the same md5, else main's DVC output from the cache or the remote."""
+    main_md5 = recorded_outputs(file_at(base_sha, LOCK_FILE) or "").get(MODEL_FILE.as_posix())
+    if main_md5 is None:
+        return None, "main records no model in dvc.lock: the PR's figures alone"
+    if MODEL_FILE.exists() and hashlib.md5(MODEL_FILE.read_bytes()).hexdigest() == main_md5:
+        return MODEL_FILE.read_bytes(), ""
+    import dvc.api
+
+    try:
+        return dvc.api.read(MODEL_FILE.as_posix(), rev=base_sha, mode="rb"), ""
+    except Exception as error:  # dvc raises many kinds: remote, credentials, missing
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return None, f"main's model could not be read ({reason}): the PR's figures alone"
+
+
+def figures(
+    data: bytes, model: Pipeline, timings: dict[str, float], price: float
+) -> dict[str, float | None]:
+    found = complexity(model)
+    cost = timings["cpu_ms_per_record"] / 1000 * 1_000_000 / 3600 * price
+    return {
+        **{key: value for key, value in timings.items() if key != "cpu_ms_per_record"},
+        "cost_per_million": cost,
+        "model_size_mb": len(data) / 1_000_000,
+        "complexity": None if found is None else found[0],
+    }
+
+
+def training_figures() -> dict[str, float]:
+    """This machine's fit of the PR's model, when the train stage ran here."""
+    try:
+        return json.loads(TRAINING_COST.read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def judge(name: str, main: float | None, pr: float | None, limit: CostLimit | None) -> str:
+    """A measured figure regresses only beyond both margins; a deterministic one beyond the
+    relative margin. It improves when main's would regress against the PR's by the same
+    margins, so noise stays quiet both ways."""
+    if main is None or pr is None:
+        return "not gated"
+    if pr == main:
+        return "unchanged"
+    if limit is None or min(main, pr) <= 0:
+        return "not gated"
+    low, high = sorted((main, pr))
+    beyond = high - low > limit.max_relative_increase * low
+    if name in MEASURED_FIGURES:
+        beyond = beyond and high - low > (limit.max_increase or 0)
+    if not beyond:
+        return "within tolerance"
+    return "regressed" if pr > main else "improved"
+
+
+def describe(name: str, limit: CostLimit | None) -> str:
+    if limit is None:
+        return "not gated"
+    rule = f"fails above +{limit.max_relative_increase:.0%}"
+    if name in MEASURED_FIGURES:
+        rule += f" and +{limit.max_increase:g}{unit(name)}"
+    return rule
+
+
+def unit(name: str) -> str:
+    return next((text for suffix, text in UNITS.items() if name.endswith(suffix)), "")
+
+
+def shown(name: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if name == "complexity":
+        return f"{value:,.0f}"
+    return f"{value:.3g}{unit(name)}" if value < 100 else f"{value:,.0f}{unit(name)}"
+
+
+def change(main: float | None, pr: float | None) -> str:
+    if main is None or pr is None or main == 0:
+        return "n/a"
+    return f"{(pr - main) / main:+.0%}"
+
+
+def rows_of(
+    main: dict[str, float | None], pr: dict[str, float | None], limits: dict[str, CostLimit]
+) -> list[CostRow]:
+    """One row per PR figure; without main's figures (no baseline) each is new."""
+    return [
+        CostRow(
+            name,
+            main.get(name),
+            pr.get(name),
+            describe(name, limits.get(name)),
+            judge(name, main.get(name), pr.get(name), limits.get(name)) if main else "new",
+        )
+        for name in pr
+    ]
+
+
+def table(rows: list[CostRow], notes: list[str]) -> str:
+    lines = ["### Cost", ""] + [f"{note}\n" for note in notes if note]
+    lines += ["| figure | main | PR | change | rule | status |", "|---|---:|---:|---:|---|---|"]
+    lines += [
+        f"| {row.name} | {shown(row.name, row.main)} | {shown(row.name, row.pr)} "
+        f"| {change(row.main, row.pr)} | {row.rule} | {ICONS[row.status]} |"
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def how_estimated(params: CostParams) -> str:
+    return (
+        "How estimated: cost_per_million is the CPU hours that a million predictions take, "
+        f"timed in batches of {params.batch_records} on one thread, times "
+        f"review.cost.price_per_core_hour ({params.price_per_core_hour:g}); the service's "
+        "HTTP handling is not counted."
+    )
+
+
+@dataclass(frozen=True)
+class Cost:
+    markdown: str
+    regressions: list[str]
+    main: dict[str, float | None]
+    pr: dict[str, float | None]
+
+
+def measure(base_sha: str, params: CostParams, target: str) -> Cost:
+    """Main's and the workspace's model, timed back to back on the test split's records,
+    under `params` (main's rules)."""
+    missing = [path for path in (MODEL_FILE, TEST_SPLIT) if not path.exists()]
+    if missing:
+        note = f"Not measured: {missing[0]} is not in this workspace (nothing was reproduced)."
+        return Cost(f"### Cost\n\n{note}", [], {}, {})
+    features, _ = split_features(read_table(TEST_SPLIT, target), target)
+    pr_data = MODEL_FILE.read_bytes()
+    main_data, note = main_model_bytes(base_sha)
+    models = {"pr": for_serving(load_model(MODEL_FILE))}
+    if main_data is not None:
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder) / MODEL_FILE.name
+            copy.write_bytes(main_data)
+            models["main"] = for_serving(load_model(copy))
+    timings = latencies(models, features, min(params.batch_records, len(features)))
+    pr = figures(pr_data, models["pr"], timings["pr"], params.price_per_core_hour)
+    pr.update(training_figures())
+    main: dict[str, float | None] = {}
+    if main_data is not None:
+        main = figures(main_data, models["main"], timings["main"], params.price_per_core_hour)
+    rows = rows_of(main, pr, params.limits)
+    notes = [note, how_estimated(params)]
+    if found := complexity(models["pr"]):
+        notes.append(f"complexity: the PR's model has {found[1]}.")
+    regressions = [row.name for row in rows if row.status == "regressed"]
+    return Cost(table(rows, notes), regressions, main, pr)
+
+
+def save(cost: Cost, path: Path) -> None:
+    """The figures as JSON beside the report, and on the PR's MLflow run when a tracking
+    server is set: timings are this run's, never a DVC output."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"main": cost.main, "pr": cost.pr}, indent=2) + "\n")
+    found = {f"review_cost.{name}": value for name, value in cost.pr.items() if value is not None}
+    if found:
+        log_to_training_run(found)
