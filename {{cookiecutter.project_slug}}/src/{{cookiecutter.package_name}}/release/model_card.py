@@ -26,12 +26,11 @@ from ..core.errors import UserError
 from ..core.git import commit_of, file_at, head_commit
 from ..core.lockfile import reviewed_md5
 from ..core.params import PACKAGE, TASK, FairnessGate, flatten, load_params
-from ..core.paths import LOCK_FILE, METRICS_FILE, MODEL_FILE, PARAMS_FILE
+from ..core.paths import COST_RESULT, LOCK_FILE, METRICS_FILE, MODEL_FILE, PARAMS_FILE
 from ..core.reports import signed
 
 CARD = Path("build/release/model_card.md")
 HUMAN = Path(f"src/{PACKAGE}/modeling/model_card.md")  # your sections; .dvcignore'd
-COST = Path("reports/cost.json")  # the review's cost figures, when it measured them
 DEFAULT_BASE = "HEAD~1"
 TITLE = f"Model card: {PACKAGE}"
 METRICS, CHANGED = "Metrics", "Changed since the last release"
@@ -199,7 +198,8 @@ def render(base: str | None = None) -> str:
         + table(["Param", "Value"], [[k, as_written(v)] for k, v in trained.items()]),
         "## Provenance\n\n" + table(["Item", "Value"], provenance),
     ]
-    figures = (json.loads(COST.read_text()) or {}).get("pr") if COST.exists() else None
+    cost = json.loads(COST_RESULT.read_text()) if COST_RESULT.exists() else None
+    figures = (cost or {}).get("pr")
     if figures:  # the review's cost figures for this model (its "pr" side)
         sections.append(
             "## Cost\n\nMeasured by the review on its machine.\n\n"
