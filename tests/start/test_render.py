@@ -104,7 +104,15 @@ PACKAGE_TREE = {
         "service",
         "smoke",
     },
-    "release": {"__init__", "bento", "deployments", "environments", "model_card", "registry", "review_proof"},
+    "release": {
+        "__init__",
+        "bento",
+        "deployments",
+        "environments",
+        "model_card",
+        "registry",
+        "review_proof",
+    },
 }
 MONITORING_PACKAGE = {
     "__init__",
