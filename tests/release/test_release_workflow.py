@@ -706,6 +706,16 @@ def test_build_job_pushes_with_its_own_token_only(origin: Path) -> None:
     assert deploy["permissions"].get("packages") in (None, "read")  # reads attestations only
     assert deploy["environment"]["name"] == "production"
     assert workflow["concurrency"]["cancel-in-progress"] is False
+    # One job may write to the repository (the model card's Release), and it runs neither a
+    # third-party action nor the project's Python: checkout, the card artifact, gh.
+    jobs = workflow["jobs"]
+    writers = [name for name, job in jobs.items() if job["permissions"].get("contents") == "write"]
+    assert writers == ["announce"]
+    announce = jobs["announce"]
+    assert set(announce["needs"]) == {"build", "deploy"}
+    uses = [step["uses"].split("@")[0] for step in announce["steps"] if "uses" in step]
+    assert uses == ["actions/checkout", "actions/download-artifact"]
+    assert [step["run"] for step in announce["steps"] if "run" in step] == ["make github-release"]
 
 
 @pytest.mark.skipif(REAL_KUBECTL is None, reason="kubectl is needed to render the kustomize base")
