@@ -15,13 +15,14 @@ from .params import PACKAGE
 from .paths import LOCK_FILE, MODEL_FILE
 
 
-def recorded_outputs(text: str) -> dict[str, str]:
-    """{output path: md5} of every stage output a dvc.lock text records."""
+def recorded_outputs(text: str, kind: str = "outs") -> dict[str, str]:
+    """{path: md5} of every stage output (or, with kind="deps", input) a dvc.lock text
+    records."""
     stages = (yaml.safe_load(text) or {}).get("stages") or {}
     return {
         str(out["path"]): str(out["md5"])
         for stage in stages.values()
-        for out in stage.get("outs") or []
+        for out in stage.get(kind) or []
         if out.get("path") and out.get("md5")
     }
 

@@ -24,7 +24,7 @@ import yaml
 
 from ..core.errors import UserError
 from ..core.git import commit_of, file_at, head_commit
-from ..core.lockfile import reviewed_md5
+from ..core.lockfile import recorded_outputs, reviewed_md5
 from ..core.params import PACKAGE, TASK, FairnessGate, flatten, load_params
 from ..core.paths import COST_RESULT, LOCK_FILE, METRICS_FILE, MODEL_FILE, PARAMS_FILE
 from ..core.reports import signed
@@ -152,12 +152,6 @@ def differing(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, 
             if old.get(k) != new.get(k)]  # fmt: skip
 
 
-def data_md5(raw: Path) -> str | None:
-    stages = (yaml.safe_load(LOCK_FILE.read_text()) or {}).get("stages") or {}
-    deps = (dep for stage in stages.values() for dep in stage.get("deps") or [])
-    return next((str(dep["md5"]) for dep in deps if dep.get("path") == raw.as_posix()), None)
-
-
 def registered_version(md5: str) -> tuple[str, str] | None:
     """(version, run id) of the MLflow version holding this model: @champion when it does,
     else the newest tagged with its md5 (as `make promote` tags it); None without a server."""
@@ -177,12 +171,14 @@ def render(base: str | None = None) -> str:
     params = load_params()
     metrics = judged_metrics()
     md5 = reviewed_md5()
+    raw = params.data.raw
+    data_md5 = recorded_outputs(LOCK_FILE.read_text(), "deps").get(raw.as_posix())
     version = registered_version(md5)
     min_rows = (params.review.fairness or FairnessGate()).min_rows
     trained = flatten(params.model_dump(mode="json", by_alias=True, include={"data", "train"}))
     provenance = [
         ["Git commit", head_commit()],
-        [f"Data md5 ({params.data.raw})", data_md5(params.data.raw) or "not in dvc.lock"],
+        [f"Data md5 ({raw})", data_md5 or "not in dvc.lock"],
         [f"Model md5 ({MODEL_FILE})", md5],
         ["MLflow model version", f"{PACKAGE} v{version[0]}" if version
          else "none (no MLFLOW_TRACKING_URI, or no version holds this model)"],
