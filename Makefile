@@ -23,7 +23,7 @@ $(BOOTSTRAP_UV):
 	build/tools/bin/python -m pip install --quiet --disable-pip-version-check uv
 
 test: setup ## Run every template test: renders, hooks, workflows, end to end
-	$(RUN) pytest -n $(WORKERS) --dist loadscope
+	$(RUN) pytest -n $(WORKERS) --dist loadscope --durations=25
 
 test-fast: setup ## The same without the slow end-to-end tests
 	$(RUN) pytest -n $(WORKERS) --dist loadscope -m "not e2e"

