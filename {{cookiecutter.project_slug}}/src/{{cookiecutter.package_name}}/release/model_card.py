@@ -1,14 +1,8 @@
-"""The release's model card, build/release/model_card.md: what the model is, how it scored,
-how fair it is and what it was trained on, from the numbers the gate judged (metrics.json,
-its fairness per sensitive feature, params.yaml, dvc.lock), with the hand-written sections of
-modeling/model_card.md merged in, and what changed since the last release (BASE, by default
-HEAD~1: main before this merge), read with git as the review reads main.
-
-Plain Markdown, not skops' Card: tried, its Card renders without the model, but add_table
-titles a nested section with its whole path ("Model card/Metrics"), add_fairlearn_metric_frame
-needs the live MetricFrame where the gate's numbers are metrics.json's, reading a card back
-needs the pandoc binary, and importing it imports scikit-learn. The check parses the card's
-own tables back, so a hand-edited number fails, named.
+"""The release's model card, build/release/model_card.md: scores, fairness, training params and
+provenance from the numbers the gate judged, your modeling/model_card.md sections, and the
+changes since BASE (default HEAD~1). Plain Markdown, not skops' Card: that titles nested
+sections by path, needs the live MetricFrame, and needs pandoc to read a card back. The check
+parses the card's own tables back, so a hand-edited number fails, named.
 """
 
 from __future__ import annotations
@@ -70,9 +64,8 @@ def judged_metrics() -> dict[str, Any]:
     try:
         return json.loads(METRICS_FILE.read_text())
     except json.JSONDecodeError as error:
-        raise UserError(
-            f"{METRICS_FILE} is not valid JSON ({error}); rerun `make pipeline`"
-        ) from None
+        message = f"{METRICS_FILE} is not valid JSON ({error}); rerun `make pipeline`"
+        raise UserError(message) from None
 
 
 def human_sections(path: Path = HUMAN) -> list[tuple[str, str]]:
@@ -194,9 +187,8 @@ def render(base: str | None = None) -> str:
         + table(["Param", "Value"], [[k, as_written(v)] for k, v in trained.items()]),
         "## Provenance\n\n" + table(["Item", "Value"], provenance),
     ]
-    cost = json.loads(COST_RESULT.read_text()) if COST_RESULT.exists() else None
-    figures = (cost or {}).get("pr")
-    if figures:  # the review's cost figures for this model (its "pr" side)
+    cost = (json.loads(COST_RESULT.read_text()) or {}) if COST_RESULT.exists() else {}
+    if figures := cost.get("pr"):  # the review's cost figures for this model (its "pr" side)
         sections.append(
             "## Cost\n\nMeasured by the review on its machine.\n\n"
             + table(["Figure", "Value"], list(numbers(figures).items()))
@@ -205,49 +197,37 @@ def render(base: str | None = None) -> str:
     return "\n\n".join(sections) + "\n"
 
 
-def tables(text: str) -> list[tuple[list[str], list[str], list[list[str]]]]:
-    """Every Markdown table with its heading path, outside code fences: (headings, header, rows)."""
-    found: list[tuple[list[str], list[str], list[list[str]]]] = []
-    headings: list[str] = []
-    fenced, previous = False, ""
+def card_numbers(text: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The numbers of the card's tables (outside code fences) by metrics.json's flat keys:
+    (Metrics and fairness tables, the Changed section's "This release" column)."""
+    judged: dict[str, str] = {}
+    latest: dict[str, str] = {}
+    header: list[str] = []
+    section, fenced = "", False
     for line in text.splitlines():
         fenced ^= line.startswith("```")
         if fenced:
             continue
-        if heading := re.match(r"(#{1,6}) (.*)", line):
-            headings = [*headings[: len(heading[1]) - 1], heading[2].strip()]
-        elif line.startswith("|"):
-            cells = [
-                c.strip().replace(r"\|", "|") for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])
-            ]
-            if not previous.startswith("|"):
-                found.append((headings, cells, []))
-            elif not all(re.fullmatch(":?-+:?", c) for c in cells):
-                found[-1][2].append(cells)
-        previous = line
-    return found
-
-
-def card_numbers(text: str) -> tuple[dict[str, str], dict[str, str]]:
-    """The card's numbers by metrics.json's flat keys: (Metrics and fairness tables, the
-    Changed section's "This release" column)."""
-    judged: dict[str, str] = {}
-    latest: dict[str, str] = {}
-    for headings, header, rows in tables(text):
-        section = headings[-1] if headings else ""
-        for row in rows:
-            if section == METRICS and header[:1] == ["Metric"]:
-                judged[row[0]] = row[1]
-            elif section.startswith(FAIRNESS) and header[:1] == ["Measure"]:
-                judged[f"fairness.{section[len(FAIRNESS) :]}.{row[0]}"] = row[1]
-            elif section.startswith(GROUPS) and header[:1] == ["Group"]:
-                prefix = f"fairness.{section[len(GROUPS) :]}.groups.{row[0]}"
-                judged |= {
-                    f"{prefix}.{name}": value
-                    for name, value in zip(header[1:], row[1:], strict=False)
-                }
-            elif section == CHANGED and header[:1] == ["Number"]:
-                latest[row[0]] = row[header.index("This release")]
+        if not line.startswith("|"):
+            header = []
+            if heading := re.match(r"#{1,6} (.*)", line):
+                section = heading[1].strip()
+            continue
+        row = [c.strip().replace(r"\|", "|") for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
+        if not header:
+            header = row
+        elif all(re.fullmatch(":?-+:?", c) for c in row):
+            continue
+        elif section == METRICS and header[0] == "Metric":
+            judged[row[0]] = row[1]
+        elif section.startswith(FAIRNESS) and header[0] == "Measure":
+            judged[f"fairness.{section.removeprefix(FAIRNESS)}.{row[0]}"] = row[1]
+        elif section.startswith(GROUPS) and header[0] == "Group":
+            prefix = f"fairness.{section.removeprefix(GROUPS)}.groups.{row[0]}"
+            cells = zip(header[1:], row[1:], strict=False)
+            judged |= {f"{prefix}.{name}": value for name, value in cells}
+        elif section == CHANGED and header[0] == "Number":
+            latest[row[0]] = row[header.index("This release")]
     return judged, latest
 
 
