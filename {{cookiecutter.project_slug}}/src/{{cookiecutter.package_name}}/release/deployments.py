@@ -142,7 +142,6 @@ def short(value: Any, length: int) -> str:
 
 
 def table(records: list[Record]) -> str:
-    """The history as a Markdown table: when, what, which PR, status."""
     lines = ["| when | image digest | commit | model md5 | MLflow | PR | status |",
              "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     for r in records:

@@ -26,7 +26,6 @@ from ..core.reports import signed
 CARD = Path("build/release/model_card.md")
 HUMAN = Path(f"src/{PACKAGE}/modeling/model_card.md")  # your sections; .dvcignore'd
 DEFAULT_BASE = "HEAD~1"
-TITLE = f"Model card: {PACKAGE}"
 METRICS, CHANGED = "Metrics", "Changed since the last release"
 FAIRNESS, GROUPS = "Fairness by ", "Groups of "
 GENERATED = (METRICS, "Training", "Provenance", "Cost", CHANGED)
@@ -51,11 +50,8 @@ def table(header: list[str], rows: list[list[Any]]) -> str:
 
 def numbers(tree: dict[str, Any]) -> dict[str, Any]:
     """metrics.json's numbers by flat key, as DVC and the review name them."""
-    return {
-        key: value
-        for key, value in flatten(tree).items()
-        if isinstance(value, int | float) and not isinstance(value, bool)
-    }
+    flat = flatten(tree).items()
+    return {k: v for k, v in flat if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
 def judged_metrics() -> dict[str, Any]:
@@ -72,18 +68,13 @@ def human_sections(path: Path = HUMAN) -> list[tuple[str, str]]:
     """The `## ` sections of your file, in order; text before the first is a note to you."""
     if not path.exists():
         raise UserError(f"{path} not found: it holds the card's hand-written sections")
-    sections: list[tuple[str, list[str]]] = []
-    for line in path.read_text().splitlines():
-        if line.startswith("## "):
-            sections.append((line[3:].strip(), []))
-        elif sections:
-            sections[-1][1].append(line)
-    clash = [
-        title for title, _ in sections if title in GENERATED or title.startswith((FAIRNESS, GROUPS))
-    ]
-    if clash:
-        raise UserError(f"{path}: '{clash[0]}' is a generated section's title; rename yours")
-    return [(title, "\n".join(body).strip()) for title, body in sections]
+    parts = re.split(r"^## (.*)$", path.read_text(), flags=re.MULTILINE)
+    titles, bodies = parts[1::2], parts[2::2]  # the text before the first title is dropped
+    sections = [(t.strip(), b.strip()) for t, b in zip(titles, bodies, strict=True)]
+    for title, _ in sections:
+        if title in GENERATED or title.startswith((FAIRNESS, GROUPS)):
+            raise UserError(f"{path}: '{title}' is a generated section's title; rename yours")
+    return sections
 
 
 def fairness_sections(fairness: dict[str, Any], min_rows: int) -> list[str]:
@@ -153,9 +144,8 @@ def registered_version(md5: str) -> tuple[str, str] | None:
     from ..core.tracking import start_mlflow
 
     client = start_mlflow().MlflowClient()
-    found = [
-        v for v in client.search_model_versions(f"name='{PACKAGE}'") if v.tags.get("dvc_md5") == md5
-    ]
+    versions = client.search_model_versions(f"name='{PACKAGE}'")
+    found = [v for v in versions if v.tags.get("dvc_md5") == md5]
     found.sort(key=lambda v: ("champion" in (v.aliases or []), int(v.version)), reverse=True)
     return (str(found[0].version), str(found[0].run_id)) if found else None
 
@@ -177,7 +167,7 @@ def render(base: str | None = None) -> str:
          else "none (no MLFLOW_TRACKING_URI, or no version holds this model)"],
     ]  # fmt: skip
     sections = [
-        f"# {TITLE}\n\nWritten by `make model-card` from {METRICS_FILE}, "
+        f"# Model card: {PACKAGE}\n\nWritten by `make model-card` from {METRICS_FILE}, "
         f"{PARAMS_FILE} and {LOCK_FILE}; the sections before Metrics are {HUMAN}. Edit that "
         f"file, not this one: `make check-model-card` fails on a number that differs from "
         f"{METRICS_FILE}.",
@@ -267,9 +257,8 @@ def check_model_card_command(args: Namespace) -> str:
 
 
 def publish_model_card_command(args: Namespace) -> str:
-    """Written, checked, then attached to the MLflow version when a server holds it. One
-    process: mlflow is imported once. The GitHub Release is `make github-release`'s, in a job
-    of its own after the deploy: only that job's token may write to the repository."""
+    """Written, checked, then attached to the MLflow version when a server holds it. The GitHub
+    Release is `make github-release`'s, after the deploy: only that job may write to the repo."""
     done = [model_card_command(args), check_model_card_command(args)]
     if version := registered_version(reviewed_md5()):
         from ..core.tracking import start_mlflow

@@ -120,13 +120,11 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
                 responses.pop(code, None)
             if method == "post" and "requestBody" in operation:
                 operation["requestBody"]["required"] = True
-                codes = POST_ERRORS
-            elif path == "/metrics":
-                responses["200"] = {"description": "Prometheus text format", "content": TEXT}
-                codes = ()
-            else:  # health endpoints
-                responses["200"] = {"description": "Healthy (or ready)", "content": TEXT}
-                codes = (503,)
+                codes: tuple[int, ...] = POST_ERRORS
+            else:  # /metrics and the health endpoints
+                text = "Prometheus text format" if path == "/metrics" else "Healthy (or ready)"
+                responses["200"] = {"description": text, "content": TEXT}
+                codes = () if path == "/metrics" else (503,)
             for code in (*codes, 500):
                 responses[str(code)] = {"$ref": f"#/components/responses/{code}"}
     return spec
