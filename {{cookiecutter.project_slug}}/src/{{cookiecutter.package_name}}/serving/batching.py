@@ -58,8 +58,7 @@ class ContinuousBatcher:
     async def _work(self) -> None:
         while self.queue:
             await self._settle()
-            batch = self._take()
-            if batch:
+            if batch := self._take():
                 self._answer(batch)
 
     async def _settle(self) -> None:

@@ -73,8 +73,7 @@ def prediction_ids(count: int) -> list[str]:
 
 
 def to_frame(records: Sequence[BaseModel], columns: Sequence[ColumnSpec]) -> pd.DataFrame:
-    """The records as the DataFrame the model was trained on: same columns, same dtypes, and
-    missing values as NaN, as pandas reads them from the training data."""
+    """The records as pandas read the training data: same columns and dtypes, missing as NaN."""
     data: dict[str, Any] = {}
     for index, column in enumerate(columns):
         values = column_values(records, index)
