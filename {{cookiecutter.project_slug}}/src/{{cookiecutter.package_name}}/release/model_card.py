@@ -77,13 +77,18 @@ def human_sections(path: Path = HUMAN) -> list[tuple[str, str]]:
     return sections
 
 
-def fairness_sections(fairness: dict[str, Any], min_rows: int) -> list[str]:
-    parts = []
-    for feature, found in fairness.items():
+def judged_sections(metrics: dict[str, Any], min_rows: int) -> list[str]:
+    """The sections of metrics.json's numbers: what the check reads back."""
+    overall = [[k, v] for k, v in numbers(metrics).items() if not k.startswith("fairness.")]
+    sections = [
+        f"## {METRICS}\n\nThe {TASK} model on the held-out test split.\n\n"
+        + table(["Metric", "Value"], overall)
+    ]
+    for feature, found in (metrics.get("fairness") or {}).items():
         measures = [[k, v] for k, v in found.items() if k != "groups"]
         groups = found.get("groups") or {}
         columns = sorted({name for scores in groups.values() for name in scores} - {"rows"})
-        parts.append(
+        sections.append(
             f"## {FAIRNESS}{feature}\n\nMeasured over the groups of {min_rows} rows or more "
             "(review.fairness.min_rows); smaller groups are listed, not judged.\n\n"
             + (table(["Measure", "Value"], measures) if measures else "No measures: too few.")
@@ -93,17 +98,7 @@ def fairness_sections(fairness: dict[str, Any], min_rows: int) -> list[str]:
                 [[g, s.get("rows"), *(s.get(c) for c in columns)] for g, s in groups.items()],
             )
         )
-    return parts
-
-
-def judged_sections(metrics: dict[str, Any], min_rows: int) -> list[str]:
-    """The sections of metrics.json's numbers: what the check reads back."""
-    overall = [[k, v] for k, v in numbers(metrics).items() if not k.startswith("fairness.")]
-    return [
-        f"## {METRICS}\n\nThe {TASK} model on the held-out test split.\n\n"
-        + table(["Metric", "Value"], overall),
-        *fairness_sections(metrics.get("fairness") or {}, min_rows),
-    ]
+    return sections
 
 
 def changes(base: str | None) -> str:
