@@ -17,8 +17,8 @@ from ..core.paths import METRICS_FILE, MODEL_FILE, RUN_FILE
 
 
 def stage_bento_command(args: Namespace) -> str:
-    """Save the reviewed model into the BentoML model store, drop a stale bento of the same
-    version (a rebuild of a dirty tree), and return the bento version for `bentoml build`."""
+    """Save the reviewed model for BentoML, drop a stale bento of the same version (a rebuild
+    of a dirty tree), and return the bento version for `bentoml build`."""
     import bentoml
     from bentoml.exceptions import NotFound
 

@@ -1,7 +1,6 @@
 """Deployment records: each deploy of `production` is a GitHub Deployment whose payload says
-what runs (image digest, commit, model md5, MLflow version, attestation, reviewed PR) and whose
-statuses follow the rollout. A rollback reads them back: it never rebuilds, it returns to a
-digest that was deployed before and is still attested by main's release workflow.
+what runs and whose statuses follow the rollout. A rollback never rebuilds: it returns to a
+digest deployed before and still attested by main's release workflow.
 """
 
 from __future__ import annotations
@@ -109,9 +108,8 @@ def history() -> list[Record]:
 
 
 def choose(records: list[Record], to: str = "", replacing: str = "") -> Record:
-    """The release to return to: the one `to` names (a commit SHA or image digest, at least 7
-    characters), else the newest successful one whose digest is not `replacing` (by default
-    the digest serving now). Only a release that once deployed successfully qualifies."""
+    """The successful release `to` names (7+ characters of a commit SHA or image digest), else
+    the newest successful one whose digest is not `replacing` (default: the one serving now)."""
     good = [r for r in records if r.state == "success" and r.payload.get("digest")]
     serving = good[0].payload["digest"] if good else ""
     if to:
@@ -144,7 +142,6 @@ def short(value: Any, length: int) -> str:
 
 
 def table(records: list[Record]) -> str:
-    """The history as a Markdown table: when, what, which PR, status."""
     lines = ["| when | image digest | commit | model md5 | MLflow | PR | status |",
              "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     for r in records:

@@ -1,9 +1,6 @@
-"""`protect-environments`: the environments that hold identities, deployable from main only.
-
-A job's OIDC subject names its environment whatever branch it runs on, and GitHub creates an
-environment, unprotected, the first time a job names it. So `release`, `retrain` and
-`production` are created here with one deployment-branch policy, `main`, and any other policy
-removed: a branch's workflow that names them then waits for nothing and gets nothing.
+"""`protect-environments`: GitHub creates an environment, unprotected, the first time a job
+names it, and a job's OIDC subject names its environment whatever its branch. So the ones that
+hold identities get one deployment-branch policy, `main`, and lose any other.
 """
 
 from __future__ import annotations

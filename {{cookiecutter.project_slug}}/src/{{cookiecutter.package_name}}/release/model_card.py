@@ -1,14 +1,8 @@
-"""The release's model card, build/release/model_card.md: what the model is, how it scored,
-how fair it is and what it was trained on, from the numbers the gate judged (metrics.json,
-its fairness per sensitive feature, params.yaml, dvc.lock), with the hand-written sections of
-modeling/model_card.md merged in, and what changed since the last release (BASE, by default
-HEAD~1: main before this merge), read with git as the review reads main.
-
-Plain Markdown, not skops' Card: tried, its Card renders without the model, but add_table
-titles a nested section with its whole path ("Model card/Metrics"), add_fairlearn_metric_frame
-needs the live MetricFrame where the gate's numbers are metrics.json's, reading a card back
-needs the pandoc binary, and importing it imports scikit-learn. The check parses the card's
-own tables back, so a hand-edited number fails, named.
+"""The release's model card, build/release/model_card.md: scores, fairness, training params and
+provenance from the numbers the gate judged, your modeling/model_card.md sections, and the
+changes since BASE (default HEAD~1). Plain Markdown, not skops' Card: that titles nested
+sections by path, needs the live MetricFrame, and needs pandoc to read a card back. The check
+parses the card's own tables back, so a hand-edited number fails, named.
 """
 
 from __future__ import annotations
@@ -32,7 +26,6 @@ from ..core.reports import signed
 CARD = Path("build/release/model_card.md")
 HUMAN = Path(f"src/{PACKAGE}/modeling/model_card.md")  # your sections; .dvcignore'd
 DEFAULT_BASE = "HEAD~1"
-TITLE = f"Model card: {PACKAGE}"
 METRICS, CHANGED = "Metrics", "Changed since the last release"
 FAIRNESS, GROUPS = "Fairness by ", "Groups of "
 GENERATED = (METRICS, "Training", "Provenance", "Cost", CHANGED)
@@ -57,11 +50,8 @@ def table(header: list[str], rows: list[list[Any]]) -> str:
 
 def numbers(tree: dict[str, Any]) -> dict[str, Any]:
     """metrics.json's numbers by flat key, as DVC and the review name them."""
-    return {
-        key: value
-        for key, value in flatten(tree).items()
-        if isinstance(value, int | float) and not isinstance(value, bool)
-    }
+    flat = flatten(tree).items()
+    return {k: v for k, v in flat if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
 def judged_metrics() -> dict[str, Any]:
@@ -70,36 +60,35 @@ def judged_metrics() -> dict[str, Any]:
     try:
         return json.loads(METRICS_FILE.read_text())
     except json.JSONDecodeError as error:
-        raise UserError(
-            f"{METRICS_FILE} is not valid JSON ({error}); rerun `make pipeline`"
-        ) from None
+        message = f"{METRICS_FILE} is not valid JSON ({error}); rerun `make pipeline`"
+        raise UserError(message) from None
 
 
 def human_sections(path: Path = HUMAN) -> list[tuple[str, str]]:
     """The `## ` sections of your file, in order; text before the first is a note to you."""
     if not path.exists():
         raise UserError(f"{path} not found: it holds the card's hand-written sections")
-    sections: list[tuple[str, list[str]]] = []
-    for line in path.read_text().splitlines():
-        if line.startswith("## "):
-            sections.append((line[3:].strip(), []))
-        elif sections:
-            sections[-1][1].append(line)
-    clash = [
-        title for title, _ in sections if title in GENERATED or title.startswith((FAIRNESS, GROUPS))
+    parts = re.split(r"^## (.*)$", path.read_text(), flags=re.MULTILINE)
+    titles, bodies = parts[1::2], parts[2::2]  # the text before the first title is dropped
+    sections = [(t.strip(), b.strip()) for t, b in zip(titles, bodies, strict=True)]
+    for title, _ in sections:
+        if title in GENERATED or title.startswith((FAIRNESS, GROUPS)):
+            raise UserError(f"{path}: '{title}' is a generated section's title; rename yours")
+    return sections
+
+
+def judged_sections(metrics: dict[str, Any], min_rows: int) -> list[str]:
+    """The sections of metrics.json's numbers: what the check reads back."""
+    overall = [[k, v] for k, v in numbers(metrics).items() if not k.startswith("fairness.")]
+    sections = [
+        f"## {METRICS}\n\nThe {TASK} model on the held-out test split.\n\n"
+        + table(["Metric", "Value"], overall)
     ]
-    if clash:
-        raise UserError(f"{path}: '{clash[0]}' is a generated section's title; rename yours")
-    return [(title, "\n".join(body).strip()) for title, body in sections]
-
-
-def fairness_sections(fairness: dict[str, Any], min_rows: int) -> list[str]:
-    parts = []
-    for feature, found in fairness.items():
+    for feature, found in (metrics.get("fairness") or {}).items():
         measures = [[k, v] for k, v in found.items() if k != "groups"]
         groups = found.get("groups") or {}
         columns = sorted({name for scores in groups.values() for name in scores} - {"rows"})
-        parts.append(
+        sections.append(
             f"## {FAIRNESS}{feature}\n\nMeasured over the groups of {min_rows} rows or more "
             "(review.fairness.min_rows); smaller groups are listed, not judged.\n\n"
             + (table(["Measure", "Value"], measures) if measures else "No measures: too few.")
@@ -109,17 +98,7 @@ def fairness_sections(fairness: dict[str, Any], min_rows: int) -> list[str]:
                 [[g, s.get("rows"), *(s.get(c) for c in columns)] for g, s in groups.items()],
             )
         )
-    return parts
-
-
-def judged_sections(metrics: dict[str, Any], min_rows: int) -> list[str]:
-    """The sections of metrics.json's numbers: what the check reads back."""
-    overall = [[k, v] for k, v in numbers(metrics).items() if not k.startswith("fairness.")]
-    return [
-        f"## {METRICS}\n\nThe {TASK} model on the held-out test split.\n\n"
-        + table(["Metric", "Value"], overall),
-        *fairness_sections(metrics.get("fairness") or {}, min_rows),
-    ]
+    return sections
 
 
 def changes(base: str | None) -> str:
@@ -160,9 +139,8 @@ def registered_version(md5: str) -> tuple[str, str] | None:
     from ..core.tracking import start_mlflow
 
     client = start_mlflow().MlflowClient()
-    found = [
-        v for v in client.search_model_versions(f"name='{PACKAGE}'") if v.tags.get("dvc_md5") == md5
-    ]
+    versions = client.search_model_versions(f"name='{PACKAGE}'")
+    found = [v for v in versions if v.tags.get("dvc_md5") == md5]
     found.sort(key=lambda v: ("champion" in (v.aliases or []), int(v.version)), reverse=True)
     return (str(found[0].version), str(found[0].run_id)) if found else None
 
@@ -184,7 +162,7 @@ def render(base: str | None = None) -> str:
          else "none (no MLFLOW_TRACKING_URI, or no version holds this model)"],
     ]  # fmt: skip
     sections = [
-        f"# {TITLE}\n\nWritten by `make model-card` from {METRICS_FILE}, "
+        f"# Model card: {PACKAGE}\n\nWritten by `make model-card` from {METRICS_FILE}, "
         f"{PARAMS_FILE} and {LOCK_FILE}; the sections before Metrics are {HUMAN}. Edit that "
         f"file, not this one: `make check-model-card` fails on a number that differs from "
         f"{METRICS_FILE}.",
@@ -194,9 +172,8 @@ def render(base: str | None = None) -> str:
         + table(["Param", "Value"], [[k, as_written(v)] for k, v in trained.items()]),
         "## Provenance\n\n" + table(["Item", "Value"], provenance),
     ]
-    cost = json.loads(COST_RESULT.read_text()) if COST_RESULT.exists() else None
-    figures = (cost or {}).get("pr")
-    if figures:  # the review's cost figures for this model (its "pr" side)
+    cost = (json.loads(COST_RESULT.read_text()) or {}) if COST_RESULT.exists() else {}
+    if figures := cost.get("pr"):  # the review's cost figures for this model (its "pr" side)
         sections.append(
             "## Cost\n\nMeasured by the review on its machine.\n\n"
             + table(["Figure", "Value"], list(numbers(figures).items()))
@@ -205,49 +182,37 @@ def render(base: str | None = None) -> str:
     return "\n\n".join(sections) + "\n"
 
 
-def tables(text: str) -> list[tuple[list[str], list[str], list[list[str]]]]:
-    """Every Markdown table with its heading path, outside code fences: (headings, header, rows)."""
-    found: list[tuple[list[str], list[str], list[list[str]]]] = []
-    headings: list[str] = []
-    fenced, previous = False, ""
+def card_numbers(text: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The numbers of the card's tables (outside code fences) by metrics.json's flat keys:
+    (Metrics and fairness tables, the Changed section's "This release" column)."""
+    judged: dict[str, str] = {}
+    latest: dict[str, str] = {}
+    header: list[str] = []
+    section, fenced = "", False
     for line in text.splitlines():
         fenced ^= line.startswith("```")
         if fenced:
             continue
-        if heading := re.match(r"(#{1,6}) (.*)", line):
-            headings = [*headings[: len(heading[1]) - 1], heading[2].strip()]
-        elif line.startswith("|"):
-            cells = [
-                c.strip().replace(r"\|", "|") for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])
-            ]
-            if not previous.startswith("|"):
-                found.append((headings, cells, []))
-            elif not all(re.fullmatch(":?-+:?", c) for c in cells):
-                found[-1][2].append(cells)
-        previous = line
-    return found
-
-
-def card_numbers(text: str) -> tuple[dict[str, str], dict[str, str]]:
-    """The card's numbers by metrics.json's flat keys: (Metrics and fairness tables, the
-    Changed section's "This release" column)."""
-    judged: dict[str, str] = {}
-    latest: dict[str, str] = {}
-    for headings, header, rows in tables(text):
-        section = headings[-1] if headings else ""
-        for row in rows:
-            if section == METRICS and header[:1] == ["Metric"]:
-                judged[row[0]] = row[1]
-            elif section.startswith(FAIRNESS) and header[:1] == ["Measure"]:
-                judged[f"fairness.{section[len(FAIRNESS) :]}.{row[0]}"] = row[1]
-            elif section.startswith(GROUPS) and header[:1] == ["Group"]:
-                prefix = f"fairness.{section[len(GROUPS) :]}.groups.{row[0]}"
-                judged |= {
-                    f"{prefix}.{name}": value
-                    for name, value in zip(header[1:], row[1:], strict=False)
-                }
-            elif section == CHANGED and header[:1] == ["Number"]:
-                latest[row[0]] = row[header.index("This release")]
+        if not line.startswith("|"):
+            header = []
+            if heading := re.match(r"#{1,6} (.*)", line):
+                section = heading[1].strip()
+            continue
+        row = [c.strip().replace(r"\|", "|") for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
+        if not header:
+            header = row
+        elif all(re.fullmatch(":?-+:?", c) for c in row):
+            continue
+        elif section == METRICS and header[0] == "Metric":
+            judged[row[0]] = row[1]
+        elif section.startswith(FAIRNESS) and header[0] == "Measure":
+            judged[f"fairness.{section.removeprefix(FAIRNESS)}.{row[0]}"] = row[1]
+        elif section.startswith(GROUPS) and header[0] == "Group":
+            prefix = f"fairness.{section.removeprefix(GROUPS)}.groups.{row[0]}"
+            cells = zip(header[1:], row[1:], strict=False)
+            judged |= {f"{prefix}.{name}": value for name, value in cells}
+        elif section == CHANGED and header[0] == "Number":
+            latest[row[0]] = row[header.index("This release")]
     return judged, latest
 
 
@@ -287,9 +252,8 @@ def check_model_card_command(args: Namespace) -> str:
 
 
 def publish_model_card_command(args: Namespace) -> str:
-    """Written, checked, then attached to the MLflow version when a server holds it. One
-    process: mlflow is imported once. The GitHub Release is `make github-release`'s, in a job
-    of its own after the deploy: only that job's token may write to the repository."""
+    """Written, checked, then attached to the MLflow version when a server holds it. The GitHub
+    Release is `make github-release`'s, after the deploy: only that job may write to the repo."""
     done = [model_card_command(args), check_model_card_command(args)]
     if version := registered_version(reviewed_md5()):
         from ..core.tracking import start_mlflow

@@ -1,8 +1,6 @@
-"""Point the MLflow registry's `champion` alias at the model a merge ships (with a tracking
-server only). A tag can be set by anyone who can write to the server, so a version is reused
-(one tagged with this `dvc_md5`, or the train stage's) only when its own artifacts prove it:
-its run's copy of the model file has dvc.lock's md5, and the model is saved as skops, which
-loads data, never code. Otherwise the reviewed file is registered now, from this release.
+"""Point the MLflow registry's `champion` alias at the model a merge ships. Anyone who can
+write to the server can set a tag, so a version is reused only when its own run holds the file
+with dvc.lock's md5, saved as skops (which loads data, never code); else the file is registered.
 """
 
 from __future__ import annotations

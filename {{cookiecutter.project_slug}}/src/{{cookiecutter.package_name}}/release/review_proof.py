@@ -1,9 +1,6 @@
-"""Proof, before anything is built, that a release ships what a pull request's review passed.
-
-`verify-review` asks GitHub itself, since branch rules can be misconfigured or bypassed by an
-admin: a direct push to main with a planted model never ships. `verify-release` checks that
-the retrained workspace (`make reproduce`, `check-lock`) is exactly the reviewed pipeline.
-"""
+"""Proof, before anything is built, that a release ships what a PR's review passed:
+`verify-review` asks GitHub (branch rules can be bypassed by an admin), `verify-release` checks
+the retrained workspace is exactly the reviewed pipeline."""
 
 from __future__ import annotations
 
@@ -47,13 +44,8 @@ def from_review_workflow(repository: str, check_run: dict[str, Any]) -> bool:
 def review_conclusion(repository: str, head_sha: str) -> str | None:
     """The latest conclusion of pr-review.yml's review check on the PR's last commit; None if
     it never ran there. A check of the same name from another app or workflow is ignored."""
-    runs = api(
-        f"repos/{repository}/commits/{head_sha}/check-runs",
-        "-f",
-        f"check_name={REVIEW_CHECK}",
-        "--method",
-        "GET",
-    ).get("check_runs", [])
+    path = f"repos/{repository}/commits/{head_sha}/check-runs"
+    runs = api(path, "-f", f"check_name={REVIEW_CHECK}", "--method", "GET").get("check_runs", [])
     for run in runs:  # newest first
         if run.get("status") == "completed" and from_review_workflow(repository, run):
             return str(run.get("conclusion"))

@@ -1,9 +1,7 @@
 """Continuous batching: one model call at a time, and every request that arrived while it ran
 rides in the next one, up to max_batch_size records. A model call costs about the same for 1
-record as for 20, so throughput comes from merging requests; BentoML's adaptive batching waits on
-a timer tuned from past waits, which keeps batches small under load and makes a lone request
-wait for company that does not come. Here the model runs on the event loop (service.py) while
-requests wait in their sockets; the next call takes them all, and a lone one goes at once.
+record as for 20; BentoML's adaptive batching waits on a timer, which keeps batches small under
+load and makes a lone request wait. Here a lone request goes at once.
 """
 
 from __future__ import annotations
@@ -38,11 +36,8 @@ class Waiting:
 @dataclass
 class ContinuousBatcher:
     """`await batcher(items)` answers `run`'s results for those items, from one call of `run`
-    over them and the items of every request waiting with it (a request is never split).
-
-    An exception `run` raises answers every request of that call; the next call goes on. A
-    request whose client left (its task cancelled) is dropped before the call.
-    """
+    over every request waiting with them (never split). An exception `run` raises answers
+    every request of that call; a request whose client left is dropped before the call."""
 
     run: Callable[[list[Any]], list[Any]]
     max_batch_size: int
@@ -63,8 +58,7 @@ class ContinuousBatcher:
     async def _work(self) -> None:
         while self.queue:
             await self._settle()
-            batch = self._take()
-            if batch:
+            if batch := self._take():
                 self._answer(batch)
 
     async def _settle(self) -> None:

@@ -1,12 +1,9 @@
-"""The service's HTTP contract, as ASGI middleware around BentoML's app.
-
-BentoML answers errors in several shapes (plain text, a JSON list, `detail` a list where its
-OpenAPI says a string), parses any Content-Type it knows (a multipart body without a boundary
-is a 500) and reads any body whole. `HttpGuard` (BentoML's `add_asgi_middleware`) answers 415
-to a POST that is not JSON, before it is parsed; 413 to a body larger than any valid request,
-from its Content-Length or once it grows past the cap (the rest is never read); and rewrites
-every error, an escaped exception included, into `{"error": str, "detail": [{loc, msg,
-type}]}`, with /docs.json documenting exactly that.
+"""The service's HTTP contract, as ASGI middleware around BentoML's app, which answers errors
+in several shapes, parses any Content-Type it knows (a multipart body without a boundary is a
+500) and reads any body whole. `HttpGuard` answers 415 to a POST that is not JSON before it is
+parsed, 413 to a body larger than any valid request (the rest is never read), and rewrites
+every error, an escaped exception included, into `{"error": str, "detail": [{loc, msg, type}]}`,
+as /docs.json then documents.
 """
 
 from __future__ import annotations
@@ -68,8 +65,7 @@ def error_body(message: str, detail: Iterable[dict[str, Any]] = ()) -> bytes:
 
 
 def max_body_bytes(columns: Sequence[ColumnSpec], max_records: int) -> int:
-    """The largest body a valid request can have, whitespace allowed: a valid one never hits
-    the cap."""
+    """The largest body a valid request can have, whitespace allowed."""
     record = sum(
         len(json.dumps(column.name)) * 2
         + 16
@@ -124,13 +120,11 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
                 responses.pop(code, None)
             if method == "post" and "requestBody" in operation:
                 operation["requestBody"]["required"] = True
-                codes = POST_ERRORS
-            elif path == "/metrics":
-                responses["200"] = {"description": "Prometheus text format", "content": TEXT}
-                codes = ()
-            else:  # health endpoints
-                responses["200"] = {"description": "Healthy (or ready)", "content": TEXT}
-                codes = (503,)
+                codes: tuple[int, ...] = POST_ERRORS
+            else:  # /metrics and the health endpoints
+                text = "Prometheus text format" if path == "/metrics" else "Healthy (or ready)"
+                responses["200"] = {"description": text, "content": TEXT}
+                codes = () if path == "/metrics" else (503,)
             for code in (*codes, 500):
                 responses[str(code)] = {"$ref": f"#/components/responses/{code}"}
     return spec
@@ -158,21 +152,19 @@ class HttpGuard:
             refusal = f"POST {path} takes {JSON}, not {media_type!r}"
             await _answer(send, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, error_body(refusal))
             return
-        too_large = f"request body over {self.max_bytes} bytes: send fewer records per request"
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await _answer(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(too_large))
-            return
         body, more = bytearray(), True
-        while more:
+        too_large = declared.isdigit() and int(declared) > self.max_bytes
+        while more and not too_large:
             message = await receive()
             if message["type"] != "http.request":  # the client went away
                 return
             body += message.get("body", b"")
-            if len(body) > self.max_bytes:
-                await _answer(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(too_large))
-                return
-            more = message.get("more_body", False)
+            more, too_large = message.get("more_body", False), len(body) > self.max_bytes
+        if too_large:  # declared, or grown past the cap: the rest is never read
+            refusal = f"request body over {self.max_bytes} bytes: send fewer records per request"
+            await _answer(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(refusal))
+            return
         # The body read, BentoML gets it back in one message, then the client's next ones.
         pending = [{"type": "http.request", "body": bytes(body), "more_body": False}]
 
@@ -182,8 +174,7 @@ class HttpGuard:
         await self._guarded(scope, replay, send)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass 2xx/3xx (and any HEAD) through untouched; buffer an error or /docs.json and
-        send it rewritten."""
+        """Pass 2xx/3xx (and any HEAD) through; buffer an error or /docs.json, send it rewritten."""
         docs = scope["path"] == DOCS_PATH and scope["method"] == "GET"
         started, held, chunks = False, None, []
 
@@ -205,11 +196,8 @@ class HttpGuard:
                         body = reshape(status, body)
                     else:  # /docs.json
                         body = json.dumps(document(json.loads(body))).encode()
-                    headers = [
-                        (name, value)
-                        for name, value in held.get("headers", [])
-                        if name.lower() not in (b"content-type", b"content-length")
-                    ]
+                    own = (b"content-type", b"content-length")  # _answer writes its own
+                    headers = [(k, v) for k, v in held.get("headers", []) if k.lower() not in own]
                     started = True
                     await _answer(send, status, body, headers)
 
@@ -225,12 +213,10 @@ class HttpGuard:
 
 @dataclass
 class RequestTimeout:
-    """HTTP 504, in the one error shape, for a request not answered in time; installed in the
-    place of BentoML's TimeoutMiddleware (same `timeout` keyword, same status). BentoML's (1.4)
-    timer is never cancelled and its copy of the request's context keeps the trace span alive
-    until it fires: under load these fill the oldest GC generation and the p99 climbs run after
-    run. This timer runs in an empty context and is cancelled when the answer starts.
-    """
+    """HTTP 504, in the one error shape, in the place of BentoML's TimeoutMiddleware (same
+    `timeout` keyword and status). BentoML's (1.4) timer is never cancelled and its context keeps
+    the trace span alive until it fires, so the p99 climbs under load: this one runs in an empty
+    context and is cancelled when the answer starts."""
 
     app: ASGIApp
     timeout: float
@@ -264,8 +250,7 @@ class RequestTimeout:
 
 
 def install_request_timeout() -> None:
-    """Make BentoML build `RequestTimeout` where it builds its TimeoutMiddleware: it imports
-    the class from `traffic` each time it assembles a service's middlewares."""
+    """BentoML imports TimeoutMiddleware from `traffic` each time it assembles middlewares."""
     from bentoml._internal.server.http import traffic
 
     traffic.TimeoutMiddleware = RequestTimeout  # type: ignore[misc]

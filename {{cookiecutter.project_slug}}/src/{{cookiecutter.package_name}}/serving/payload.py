@@ -1,9 +1,6 @@
-"""The service's request model, generated from the data contract (core/contract.py).
-
-Requests meet the training data's columns, types, ranges and nullability, so a bad one gets
-HTTP 400 naming the field before it reaches the model. An unknown category is accepted with a
-warning instead: the model's OneHotEncoder ignores it, and refusing it would break every client
-the day a new value appears upstream.
+"""The service's request model, generated from the data contract (core/contract.py): a bad
+record is a 400 naming the field. An unknown category is accepted with a warning (the model's
+OneHotEncoder ignores it): refusing it would break every client the day a new value appears.
 """
 
 from __future__ import annotations
@@ -26,8 +23,8 @@ INT64_BOUNDS = {"ge": -(2**63), "le": 2**63 - 1}
 
 
 def record_model(columns: Sequence[ColumnSpec]) -> type[BaseModel]:
-    """One record: fields get positional names and the column as alias, so any column name
-    works (spaces, keywords, `model_config`); errors and the OpenAPI schema show the column."""
+    """Fields named by position with the column as alias, so any column name works (spaces,
+    keywords, `model_config`); errors and the OpenAPI schema show the column."""
     fields: dict[str, Any] = {}
     for index, column in enumerate(columns):
         bounds: dict[str, Any] = {
@@ -61,8 +58,7 @@ def request_model(record: type[BaseModel], max_records: int) -> type[BaseModel]:
 
 
 class Prediction(BaseModel):
-    """One record's prediction, its id (labels join on it later), and why it may deserve less
-    trust."""
+    """One record's prediction, its id (labels join on it later), and why to trust it less."""
 
     id: str
     prediction: str | bool | int | float
@@ -70,15 +66,14 @@ class Prediction(BaseModel):
 
 
 def prediction_ids(count: int) -> list[str]:
-    """`<uuid4 hex>-<index>`: one uuid per batch keeps the request path cheap, and the ids are
-    unique across batches, workers and restarts, so the inference log can key labels on them."""
+    """`<uuid4 hex>-<index>`: one uuid per batch is cheap, and unique across workers and
+    restarts, so the inference log can key labels on them."""
     prefix = f"{uuid.uuid4().hex}-"
     return [f"{prefix}{index}" for index in range(count)]
 
 
 def to_frame(records: Sequence[BaseModel], columns: Sequence[ColumnSpec]) -> pd.DataFrame:
-    """The records as the DataFrame the model was trained on: same columns, same dtypes, and
-    missing values as NaN, as pandas reads them from the training data."""
+    """The records as pandas read the training data: same columns and dtypes, missing as NaN."""
     data: dict[str, Any] = {}
     for index, column in enumerate(columns):
         values = column_values(records, index)
@@ -99,9 +94,8 @@ def column_values(records: Sequence[BaseModel], index: int) -> list[Any]:
 def unknown_categories(
     records: Sequence[BaseModel], columns: Sequence[ColumnSpec]
 ) -> dict[int, dict[str, str]]:
-    """Per record index, per column, a warning for a category the contract does not know (the
-    model ignores it). One set difference per column and batch: known values cost no
-    per-record work."""
+    """Per record index, per column, a warning for a category the contract does not know; one
+    set difference per column and batch, so known values cost no per-record work."""
     warnings: dict[int, dict[str, str]] = {}
     for index, column in enumerate(columns):
         if not column.categorical or column.categories is None:

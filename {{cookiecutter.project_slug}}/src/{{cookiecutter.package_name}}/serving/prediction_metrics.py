@@ -1,6 +1,5 @@
-"""A Prometheus metric of what the model predicts: a count per class, or a histogram whose
-buckets span the target's range in the data contract. A batch is recorded at once: each
-observation writes to BentoML's multiprocess metric files."""
+"""A Prometheus metric of what the model predicts: a count per class, or a histogram across
+the target's range in the data contract, updated once per batch."""
 
 from __future__ import annotations
 

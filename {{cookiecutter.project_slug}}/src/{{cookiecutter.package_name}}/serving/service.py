@@ -1,11 +1,7 @@
-"""The prediction service: BentoML 1.4, serving exactly the reviewed model.
-
-POST /predict takes `{"records": [...]}`, each record checked against the data contract
-(payload.py): a bad payload gets HTTP 400 naming the field, never a 500. Concurrent requests
-share one `model.predict` call (batching.py) on the event loop, so the model and the HTTP
-handling never contend for the GIL across threads. http_guard.py gives every error one JSON
-shape and makes /docs.json say so (`make fuzz` checks it). With monitoring, records and their
-predictions go to the inference log (core/inference_log.py).
+"""The prediction service: BentoML 1.4, serving exactly the reviewed model. POST /predict
+checks each record against the data contract (payload.py: a bad one is a 400 naming the field),
+merges concurrent requests into one model call on the event loop (batching.py) and answers
+errors in one JSON shape (http_guard.py). With monitoring, predictions go to the inference log.
 """
 
 from __future__ import annotations
@@ -47,18 +43,11 @@ PARAMS = load_params()
 FEATURES, TARGET = serving_columns(PARAMS.data.schema_file, PARAMS.data.target)
 Record = record_model(FEATURES)
 PredictRequest = request_model(Record, PARAMS.serve.max_batch_size)
-# The image installs exactly uv.lock's files: `make bento` exports the `serving` group and what
-# it needs, with uv.lock's hashes, to SERVING_REQUIREMENTS; bentofile.yaml's UV_REQUIRE_HASHES
-# and UV_CONSTRAINT make the image's `uv pip install` refuse a wheel with any other hash.
-# (BentoML's locking would resolve anew and drop the hashes.) For a known `distro` BentoML adds
-# `apt-get install build-essential git ...` (about 640 MB) these wheels never need; the same
-# base under a distro name it does not know skips that layer. (`.system_packages()` then
-# refuses; use `.run("apt-get update && ...")`.)
-#
-# The base is pinned by digest, so a re-pushed tag cannot change what ships: Docker Hub's
-# official python:X.Y-slim, its multi-arch index. To update it, paste the digest
-# `docker buildx imagetools inspect python:X.Y-slim` prints. BASE_IMAGE in the environment of
-# `make bento` overrides it (a mirror, say).
+# The image installs exactly uv.lock's files, hash-checked (`make bento` exports them to
+# SERVING_REQUIREMENTS; BentoML's locking would resolve anew and drop the hashes). An unknown
+# `distro` name skips BentoML's 640 MB `apt-get install build-essential git ...` layer (then use
+# `.run("apt-get ...")`, not `.system_packages()`). The base python:X.Y-slim is pinned by digest
+# (update: `docker buildx imagetools inspect python:X.Y-slim`); BASE_IMAGE overrides it.
 {%- set base_digests = {
     "3.11": "9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7",
     "3.12": "78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea",
@@ -122,19 +111,16 @@ class Predictor:
 
     @bentoml.api(route="/predict", input_spec=PredictRequest)
     async def predict(self, records: list[Any]) -> Annotated[list[Prediction], JSON]:
-        """Predict every record; `id` names the prediction (labels join on it later) and
-        `warnings` lists values the model ignores (unknown categories). BentoML validated the
-        request already, so one bad request never fails the others batched with it."""
+        """`id` names each prediction (labels join on it later); `warnings` lists values the
+        model ignores. Requests are validated before batching: a bad one fails no other."""
         return await self.batcher(records)
 
     def predict_batch(self, records: list[Any]) -> list[Prediction]:
-        """One model call for every request in the batch, on the event loop; the inference
-        log only queues the batch for its own thread."""
+        """One model call for every request in the batch; metrics and log entry per batch."""
         self.batch_records.observe(len(records))
         frame = to_frame(records, FEATURES)
         with self.threads.limit(limits=1, user_api="openmp"), one_warning_filter():
             predictions = self.model.predict(frame).tolist()
-        # Per batch, not per record: metric updates and one inference log entry.
         unknown = unknown_categories(records, FEATURES)
         for column, count in Counter(c for found in unknown.values() for c in found).items():
             self.unknown.labels(column=column).inc(count)

@@ -1,6 +1,5 @@
-"""A smoke test of a running service, for after a deploy: ready, and one valid prediction.
-The record comes from the data contract and HTTP from the standard library, so it runs
-wherever the project is installed, without data files."""
+"""After a deploy: the service is ready and makes one valid prediction, a record from the
+data contract sent with the standard library (no data files needed)."""
 
 from __future__ import annotations
 
