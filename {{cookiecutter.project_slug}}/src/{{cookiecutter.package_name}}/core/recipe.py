@@ -1,8 +1,5 @@
-"""The recipe: dvc.yaml read as data, so review and release can hold a PR's to main's.
-
-The recipe is machinery: a PR that freezes a stage, adds a metrics file or rewires a stage
-changes what CI computes, so it is refused, or shown for a code owner to approve.
-"""
+"""dvc.yaml read as data: a PR that freezes a stage, adds a metrics file or rewires a stage
+changes what CI computes, so it is refused, or shown for a code owner to approve."""
 
 from __future__ import annotations
 
