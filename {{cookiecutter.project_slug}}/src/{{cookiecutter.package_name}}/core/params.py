@@ -243,17 +243,21 @@ def explain(error: ValidationError, path: Path) -> str:
     return f"{path} is invalid:\n" + "\n".join(f"  - {line}" for line in lines)
 
 
+def yaml_mapping(text: str, source: str, expected: str) -> dict[str, Any]:
+    try:
+        tree = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise UserError(f"{source} is not valid YAML: {error}") from error
+    if not isinstance(tree, dict):
+        raise UserError(f"{source} must be {expected}")
+    return tree
+
+
 def read_params_tree(path: Path = PARAMS_FILE) -> dict[str, Any]:
     """params.yaml as plain YAML, for tools that check keys (dvc.yaml's params lists)."""
     if not path.exists():
         raise UserError(f"{path} not found: run commands from the repository root")
-    try:
-        tree = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise UserError(f"{path} is not valid YAML: {error}") from error
-    if not isinstance(tree, dict):
-        raise UserError(f"{path} must be a mapping of sections (data, train, ...)")
-    return tree
+    return yaml_mapping(path.read_text(), str(path), "a mapping of sections (data, train, ...)")
 
 
 def load_params(path: Path = PARAMS_FILE) -> Params:

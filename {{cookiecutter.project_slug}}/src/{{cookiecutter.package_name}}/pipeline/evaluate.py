@@ -1,7 +1,5 @@
-"""The evaluate stage: metrics on the held-out split, fairness per group, data for DVC plots.
-metrics.json, versioned by DVC, is what PR reviews compare. No MLflow here: importing it would
-add seconds to every repro for a copy of that record.
-"""
+"""The evaluate stage: metrics.json (what PR reviews compare), fairness per group, DVC plots.
+No MLflow: importing it would add seconds to every repro for a copy of that record."""
 
 from __future__ import annotations
 
@@ -26,7 +24,6 @@ MAX_PLOT_ROWS = 5000
 
 
 def plotted(frame: pd.DataFrame) -> pd.DataFrame:
-    """At most MAX_PLOT_ROWS rows, evenly spaced: the same rows on every run."""
     if len(frame) <= MAX_PLOT_ROWS:
         return frame
     return frame.iloc[np.linspace(0, len(frame) - 1, MAX_PLOT_ROWS).round().astype(int)]
