@@ -27,10 +27,9 @@ def groups_of(features: pd.DataFrame, column: str) -> pd.Series:
 
 
 def disparities(actual: pd.Series, predicted: np.ndarray, groups: pd.Series) -> dict[str, float]:
-    """Demographic parity and equalized odds. fairlearn's measures are binary, so each class is
-    judged one-vs-rest and the worst value kept; with two classes, only the positive one: the
-    second in text order (10 before 2), so that evaluate (labels as read from the data) and the
-    performance check (labels as text) pick the same class."""
+    """fairlearn's measures are binary: each class is judged one-vs-rest, the worst kept; of two
+    classes only the second in text order (10 before 2), as evaluate and the performance check
+    (labels as text) must pick the same one."""
     from fairlearn import metrics
 
     measures = {  # name: (fairlearn's measure, the worst of its values over the classes)

@@ -143,12 +143,10 @@ def read_frame(path: Path, fields: Callable[[int, Any], dict[str, Any] | None]) 
                 ) from error
             if (values := fields(number, entry)) is None:
                 continue
-            for name, value in values.items():
+            for name in values:
                 if name not in columns:  # first seen here: missing in every line before
                     columns[name] = [None] * rows
-                columns[name].append(value)
+            for name, column in columns.items():
+                column.append(values.get(name))
             rows += 1
-            for column in columns.values():
-                if len(column) < rows:  # a field this line lacks
-                    column.append(None)
     return pd.DataFrame(columns, index=pd.RangeIndex(rows))
