@@ -63,7 +63,8 @@ class InferenceLog:
                 self.on_drop()
 
     def _write(self, pending: queue.Queue[Any]) -> None:
-        """Drain the queue it was started with; append mode keeps workers' lines whole."""
+        """Drain the queue it was started with (bound once: nothing can swap it mid-run); append
+        mode keeps lines from several server workers whole."""
         handle = self.path.open("a")
         try:
             while (batch := pending.get()) is not STOP:

@@ -29,9 +29,10 @@ def plotted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[np.linspace(0, len(frame) - 1, MAX_PLOT_ROWS).round().astype(int)]
 
 
-def write_plots(model: Any, features: pd.DataFrame, actual: pd.Series) -> None:
+def write_plots(
+    model: Any, features: pd.DataFrame, actual: pd.Series, predicted: np.ndarray
+) -> None:
     PLOTS_DIR.mkdir(parents=True, exist_ok=True)
-    predicted = model.predict(features)
     if TASK == "regression":
         frame = plotted(pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted}))
         frame.to_csv(PLOTS_DIR / "predictions.csv", index=False)
@@ -70,11 +71,11 @@ def evaluate_command(args: Namespace) -> str:
     target = params.data.target
     features, actual = split_features(read_table(TEST_SPLIT, target), target)
     metrics: dict[str, Any] = score(model, features, actual)
+    predicted = model.predict(features)
     if columns := params.evaluate.sensitive_features:
         min_rows = (params.review.fairness or FairnessGate()).min_rows
-        predicted = model.predict(features)
         metrics["fairness"] = fairness_metrics(actual, predicted, features, columns, min_rows)
     metrics = finite(metrics)
     METRICS_FILE.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    write_plots(model, features, actual)
+    write_plots(model, features, actual, predicted)
     return json.dumps({k: round(v, 4) for k, v in metrics.items() if not isinstance(v, dict)})
