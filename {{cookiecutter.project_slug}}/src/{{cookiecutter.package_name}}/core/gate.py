@@ -50,12 +50,9 @@ def describe(tolerance: Tolerance | None) -> str:
     if tolerance is None:
         return "-"
     arrow = "↑" if tolerance.better == "higher" else "↓"
-    limits = []
-    if tolerance.max_drop is not None:
-        limits.append(f"≤ {tolerance.max_drop:g}")
-    if tolerance.max_relative_drop is not None:
-        limits.append(f"≤ {tolerance.max_relative_drop:.0%}")
-    return f"{arrow} better; worse by {' and '.join(limits)}"
+    bounds = ((tolerance.max_drop, "≤ {:g}"), (tolerance.max_relative_drop, "≤ {:.0%}"))
+    limits = " and ".join(text.format(value) for value, text in bounds if value is not None)
+    return f"{arrow} better; worse by {limits}"
 
 
 class Compared:
