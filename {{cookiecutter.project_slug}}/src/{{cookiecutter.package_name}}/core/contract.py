@@ -20,6 +20,7 @@ RANGE_CHECKS = {"greater_than_or_equal_to", "greater_than", "less_than_or_equal_
 # A text field's limit unless `str_length` sets one: above any category, yet no request can
 # carry megabytes in one field, nor a warning echo them.
 DEFAULT_MAX_TEXT_LENGTH = 1000
+KINDS = {kind.__name__: kind for kind in (int, float, bool, str)}
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,6 @@ def load_contract(path: Path) -> pa.DataFrameSchema:
         return pa.DataFrameSchema.from_yaml(path)
     except Exception as error:
         raise UserError(f"{path} is not a valid pandera schema: {error}") from error
-
-
-KINDS = {kind.__name__: kind for kind in (int, float, bool, str)}
 
 
 def _spec(name: str, column: Any) -> ColumnSpec:

@@ -15,14 +15,14 @@ from .reports import ICONS, number, signed
 
 FAIRNESS = "fairness."
 GROUPS = "groups."
-
-Groups = dict[str, dict[str, float]]  # {group: {metric: value}}
+BEYOND = "beyond limit"
+FAILING = {"regressed", BEYOND}
 
 
 @dataclass
 class FeatureFairness:
     measures: dict[str, float] = field(default_factory=dict)
-    groups: Groups = field(default_factory=dict)
+    groups: dict[str, dict[str, float]] = field(default_factory=dict)  # {group: {metric: value}}
 
 
 def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], dict[str, FeatureFairness]]:
@@ -42,10 +42,6 @@ def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], dict[str, Fea
         else:
             overall[key] = float(value)
     return overall, fairness
-
-
-BEYOND = "beyond limit"
-FAILING = {"regressed", BEYOND}
 
 
 def measure_status(main: float | None, pr: float | None, limit: FairnessLimit | None) -> str:

@@ -19,6 +19,7 @@ from .paths import MODEL_FILE, RUN_FILE
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 PROBE_TIMEOUT_SECONDS = 3.0
+REVIEWED_ARTIFACT = "reviewed"  # the run's copy of models/model.skops
 
 
 def reachable_tracking_uri() -> str:
@@ -48,9 +49,6 @@ def start_mlflow():
     mlflow.set_tracking_uri(uri)
     mlflow.set_experiment(PACKAGE)
     return mlflow
-
-
-REVIEWED_ARTIFACT = "reviewed"  # the run's copy of models/model.skops
 
 
 def log_training_run(
