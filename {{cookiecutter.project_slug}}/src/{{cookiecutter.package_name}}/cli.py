@@ -1,9 +1,6 @@
-"""The project command: one table of commands for DVC stages, make targets, pre-commit and CI.
-
-A command's handler is `<name>_command` in the module the table names, imported only when it
-runs, so `--help` and the light commands start fast. It takes the parsed arguments and returns
-a message to print (exit 0) or an exit code (it printed its own output).
-"""
+"""The project command, for DVC stages, make targets, pre-commit and CI. `<name>_command` in
+the module COMMANDS names is imported only when it runs, so `--help` starts fast; it returns
+a message to print (exit 0) or an exit code."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""The data contract (data/schema.yaml), read through pandera. Training data is validated
-against the schema itself; the service, the smoke test, drift and the sanity check take its
-columns as plain `ColumnSpec`s. The image carries no pandera: `make bento` writes the columns
-as JSON, stamped with the schema's md5, for the service.
-"""
+"""The data contract (data/schema.yaml), read through pandera, and its columns as plain
+`ColumnSpec`s. The image has no pandera: `make bento` writes them as JSON for the service."""
 
 from __future__ import annotations
 
@@ -18,13 +15,12 @@ from .paths import SERVING_COLUMNS
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
-# pandera's range checks: each holds min_value and/or max_value; only in_range says whether
-# they are inclusive, the others by their names.
+# pandera's range checks: only in_range says whether its bounds are inclusive, the rest by name.
 RANGE_CHECKS = {"greater_than_or_equal_to", "greater_than", "less_than_or_equal_to", "less_than"}
-# A text field's length when the contract sets none (pandera `str_length: {max_value: N}`
-# tightens it): far above any category, low enough that a request cannot carry megabytes in
-# one field, nor a warning echo them.
+# A text field's limit unless `str_length` sets one: above any category, yet no request can
+# carry megabytes in one field, nor a warning echo them.
 DEFAULT_MAX_TEXT_LENGTH = 1000
+KINDS = {kind.__name__: kind for kind in (int, float, bool, str)}
 
 
 @dataclass(frozen=True)
@@ -53,9 +49,6 @@ def load_contract(path: Path) -> pa.DataFrameSchema:
         return pa.DataFrameSchema.from_yaml(path)
     except Exception as error:
         raise UserError(f"{path} is not a valid pandera schema: {error}") from error
-
-
-KINDS = {kind.__name__: kind for kind in (int, float, bool, str)}
 
 
 def _spec(name: str, column: Any) -> ColumnSpec:
@@ -119,8 +112,7 @@ def write_serving_columns(path: Path, target: str, output: Path = SERVING_COLUMN
 
 
 def serving_columns(path: Path, target: str) -> tuple[list[ColumnSpec], ColumnSpec]:
-    """What the service serves: the columns `make bento` wrote for this very schema, else
-    (in-process, without a bento) the contract read through pandera."""
+    """The columns `make bento` wrote for this very schema, else (no bento) the contract's."""
     if SERVING_COLUMNS.exists():
         document = json.loads(SERVING_COLUMNS.read_text())
         if document.get("schema_md5") == hashlib.md5(path.read_bytes()).hexdigest():

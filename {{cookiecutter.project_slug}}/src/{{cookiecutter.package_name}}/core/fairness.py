@@ -1,8 +1,5 @@
-"""Fairness on the held-out split: for each sensitive feature, every group's task metrics and,
-over the groups large enough to judge, the largest gap in each metric between groups;
-classification adds fairlearn's demographic parity and equalized odds. A missing value is a
-group of its own, never dropped.
-"""
+"""Fairness per sensitive feature: every group's metrics, and over groups large enough, each
+metric's largest gap (and fairlearn's disparities for classification)."""
 
 from __future__ import annotations
 
@@ -19,7 +16,7 @@ MISSING_GROUP = "missing"
 
 
 def groups_of(features: pd.DataFrame, column: str) -> pd.Series:
-    """The column's values as group names; a missing value is the group "missing"."""
+    """A missing value is a group of its own, never dropped."""
     if column not in features.columns:
         raise UserError(
             f"params.yaml: evaluate.sensitive_features names '{column}', which is not a "
@@ -30,10 +27,9 @@ def groups_of(features: pd.DataFrame, column: str) -> pd.Series:
 
 
 def disparities(actual: pd.Series, predicted: np.ndarray, groups: pd.Series) -> dict[str, float]:
-    """Demographic parity and equalized odds. fairlearn's measures are binary, so each class is
-    judged one-vs-rest and the worst value kept; with two classes, only the positive one: the
-    second in text order (10 before 2), so that evaluate (labels as read from the data) and the
-    performance check (labels as text) pick the same class."""
+    """fairlearn's measures are binary: each class is judged one-vs-rest, the worst kept; of two
+    classes only the second in text order (10 before 2), as evaluate and the performance check
+    (labels as text) must pick the same one."""
     from fairlearn import metrics
 
     measures = {  # name: (fairlearn's measure, the worst of its values over the classes)
@@ -57,7 +53,6 @@ def disparities(actual: pd.Series, predicted: np.ndarray, groups: pd.Series) -> 
 def feature_fairness(
     actual: pd.Series, predicted: np.ndarray, groups: pd.Series, min_rows: int
 ) -> dict[str, Any]:
-    """Every group's metrics and rows; gaps and disparities over groups of min_rows or more."""
     table = pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted})
     by_group = {
         str(group): score_predictions(part["actual"], part["predicted"].to_numpy())

@@ -1,23 +1,18 @@
-"""The regression gate: compare main's and the PR's metrics under per-metric tolerances.
-
-Pure functions on numbers, so the rules are easy to test and to read: a metric regresses
-when it moves the wrong way by more than any tolerance given for it, or when main has it
-gated and the PR does not (dropped, or not a finite number).
-"""
+"""The regression gate, pure functions on numbers: a metric regresses when it moves the wrong
+way by more than a tolerance given for it, or when main has it gated and the PR does not."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from .params import GroupGate, Tolerance
+from .params import FairnessLimit, GroupGate, Tolerance
 
 EPSILON = 1e-12
 SMALL = "too small to gate"
 
 
 def worsening(main: float, pr: float, better: str) -> float:
-    """How much worse the PR is than main; negative when it is better."""
     return main - pr if better == "higher" else pr - main
 
 
@@ -55,17 +50,12 @@ def describe(tolerance: Tolerance | None) -> str:
     if tolerance is None:
         return "-"
     arrow = "↑" if tolerance.better == "higher" else "↓"
-    limits = []
-    if tolerance.max_drop is not None:
-        limits.append(f"≤ {tolerance.max_drop:g}")
-    if tolerance.max_relative_drop is not None:
-        limits.append(f"≤ {tolerance.max_relative_drop:.0%}")
-    return f"{arrow} better; worse by {' and '.join(limits)}"
+    bounds = ((tolerance.max_drop, "≤ {:g}"), (tolerance.max_relative_drop, "≤ {:.0%}"))
+    limits = " and ".join(text.format(value) for value, text in bounds if value is not None)
+    return f"{arrow} better; worse by {limits}"
 
 
 class Compared:
-    """A row with main's and the PR's value; `delta` is the PR's minus main's."""
-
     main: float | None
     pr: float | None
 
@@ -79,7 +69,7 @@ class MetricRow(Compared):
     name: str
     main: float | None
     pr: float | None
-    tolerance: Tolerance | None
+    tolerance: Tolerance | FairnessLimit | None  # a limit for a fairness measure
     status: str
 
 
@@ -92,26 +82,19 @@ class GroupRow(Compared):
     status: str
 
 
-def in_order(main: dict[str, Any], pr: dict[str, Any], rules: dict[str, Any]) -> list[str]:
-    """Every name on either side: those with a rule first, in params.yaml order."""
-    names = [*rules, *sorted((set(main) | set(pr)) - set(rules))]
-    return [name for name in names if name in main or name in pr]
-
-
 def judge_metrics(
-    main: dict[str, float], pr: dict[str, float], tolerances: dict[str, Tolerance]
+    main: dict[str, float],
+    pr: dict[str, float],
+    tolerances: dict[str, Tolerance] | dict[str, FairnessLimit],
+    status: Callable[..., str] = status_of,
 ) -> list[MetricRow]:
     """One row per metric on either side: gated metrics first, in params.yaml order."""
-    return [
-        MetricRow(
-            name,
-            main.get(name),
-            pr.get(name),
-            tolerances.get(name),
-            status_of(main.get(name), pr.get(name), tolerances.get(name)),
-        )
-        for name in in_order(main, pr, tolerances)
-    ]
+    rows = []
+    for name in [*tolerances, *sorted((set(main) | set(pr)) - set(tolerances))]:
+        if name in main or name in pr:
+            found = (main.get(name), pr.get(name), tolerances.get(name))
+            rows.append(MetricRow(name, *found, status(*found)))
+    return rows
 
 
 def judge_groups(
@@ -134,7 +117,6 @@ def judge_groups(
 
 
 def worst_group(rows: list[GroupRow], better: str) -> GroupRow | None:
-    """The gated group that lost most against main."""
     comparable = [row for row in rows if row.delta is not None and row.status != SMALL]
     if not comparable:
         return None

@@ -16,7 +16,6 @@ def commit_of(rev: str) -> str | None:
 
 
 def resolve_base(requested: str | None) -> tuple[str, str]:
-    """The base revision's name and commit; by default origin/main, else main."""
     if run("git", "rev-parse", "--is-inside-work-tree").returncode != 0:
         raise UserError("not inside a git repository: the review compares git revisions")
     if run("git", "rev-parse", "--is-shallow-repository").stdout.strip() == "true":
@@ -37,7 +36,6 @@ def resolve_base(requested: str | None) -> tuple[str, str]:
 
 
 def file_at(revision: str, path: Path) -> str | None:
-    """A file's text at a revision; None when the revision does not have it."""
     found = run("git", "show", f"{revision}:{path.as_posix()}")
     return found.stdout if found.returncode == 0 else None
 
@@ -57,7 +55,6 @@ def changed_since(base_sha: str) -> list[str]:
 
 
 def uncommitted(paths: list[Path]) -> list[str]:
-    """Which of the paths differ from HEAD or are not tracked at all."""
     names = map(str, paths)
     changed = run("git", "status", "--porcelain", "--untracked-files=all", "--", *names).stdout
     return sorted({line[3:].strip() for line in changed.splitlines() if line.strip()})

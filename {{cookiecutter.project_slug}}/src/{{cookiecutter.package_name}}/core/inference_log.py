@@ -1,11 +1,7 @@
-"""The inference log: each served record's id, time, features and prediction, a JSON line
-each, which `make drift CURRENT=<log>` reads back and `make performance` joins with labels.
-
-The request path only enqueues, once per batch; a background thread writes the lines. The
-queue is bounded (in batches): when the disk falls behind, records are dropped and counted,
-never buffered without limit. The file is bounded too: past serve.inference_log_max_mb it
-becomes `<log>.1` (replacing the one before) and a new file starts, so the log never holds
-more than about twice that. Off unless serve.inference_log or INFERENCE_LOG names a file.
+"""The inference log: a JSON line per served record (id, time, features, prediction), for
+`make drift` and `make performance`. Requests only enqueue; a thread writes. The queue is bounded
+(a full one drops and counts records) and so is the file: past serve.inference_log_max_mb it
+becomes `<log>.1` and a new one starts. Off unless serve.inference_log or INFERENCE_LOG is set.
 """
 
 from __future__ import annotations
@@ -67,8 +63,8 @@ class InferenceLog:
                 self.on_drop()
 
     def _write(self, pending: queue.Queue[Any]) -> None:
-        """Drain the queue it was started with (bound once, so nothing can swap it mid-run)."""
-        # Append mode: lines from several server workers interleave whole, never torn.
+        """Drain the queue it was started with (bound once: nothing can swap it mid-run); append
+        mode keeps lines from several server workers whole."""
         handle = self.path.open("a")
         try:
             while (batch := pending.get()) is not STOP:
@@ -85,9 +81,8 @@ class InferenceLog:
             handle.close()
 
     def _rotate_if_full(self, handle: Any) -> Any:
-        """Past the limit, one writer (under a lock, as server workers share the file) moves
-        the log aside; every writer whose file was moved reopens the path. Below the limit,
-        two stats and nothing else: this runs after every batch."""
+        """Past the limit, one writer (under a lock shared by server workers) moves the log
+        aside; every writer whose file was moved reopens the path."""
 
         def still_mine() -> os.stat_result | None:
             try:
@@ -113,7 +108,6 @@ class InferenceLog:
 
 
 def log_path(params: ServeParams) -> Path | None:
-    """The log the service writes: INFERENCE_LOG, else serve.inference_log; None when off."""
     named = os.environ.get("INFERENCE_LOG") or params.inference_log
     return Path(named) if named else None
 
@@ -127,11 +121,9 @@ def open_log(params: ServeParams, on_drop: Callable[[], None]) -> InferenceLog |
 
 
 def read_frame(path: Path, fields: Callable[[int, Any], dict[str, Any] | None]) -> pd.DataFrame:
-    """A table of what `fields` picks from each line (given its number and JSON value; None
-    skips the line), missing where a line lacks a field. Read a line at a time into a list
-    per column, since each line repeats every feature's name. Blank lines are skipped; a line
-    that is not JSON is an error, unless it is the last and has no newline yet: a running
-    service is still writing it, so it is left for the next read."""
+    """A table of what `fields(number, entry)` picks from each line (None skips it), built a
+    list per column since each line repeats every name. A last line without its newline is
+    still being written: it is left for the next read."""
     if not path.is_file():
         raise UserError(
             f"{path} not found: pass the service's inference log (INFERENCE_LOG=<file>)"
@@ -152,12 +144,10 @@ def read_frame(path: Path, fields: Callable[[int, Any], dict[str, Any] | None]) 
                 ) from error
             if (values := fields(number, entry)) is None:
                 continue
-            for name, value in values.items():
+            for name in values:
                 if name not in columns:  # first seen here: missing in every line before
                     columns[name] = [None] * rows
-                columns[name].append(value)
+            for name, column in columns.items():
+                column.append(values.get(name))
             rows += 1
-            for column in columns.values():
-                if len(column) < rows:  # a field this line lacks
-                    column.append(None)
     return pd.DataFrame(columns, index=pd.RangeIndex(rows))

@@ -1,7 +1,5 @@
-"""Which model ships: the one whose md5 dvc.lock records, the hash the PR review approved.
-The BentoML model is named by it (`<package>:<md5>`), so the model store, the bento and the
-image all say which reviewed model they carry; reading it needs no dvc.
-"""
+"""Which model ships: the one whose md5 dvc.lock records, as the PR review approved. The
+BentoML model is named `<package>:<md5>`, so the store, bento and image say which they carry."""
 
 from __future__ import annotations
 
@@ -16,8 +14,7 @@ from .paths import LOCK_FILE, MODEL_FILE
 
 
 def recorded_outputs(text: str, kind: str = "outs") -> dict[str, str]:
-    """{path: md5} of every stage output (or, with kind="deps", input) a dvc.lock text
-    records."""
+    """{path: md5} of every stage output (or, with kind="deps", input) in a dvc.lock text."""
     stages = (yaml.safe_load(text) or {}).get("stages") or {}
     return {
         str(out["path"]): str(out["md5"])

@@ -20,9 +20,8 @@ def for_serving(model: Pipeline) -> Pipeline:
 
 @contextmanager
 def one_warning_filter() -> Iterator[None]:
-    """A served model call under one warnings filter: sklearn's joblib wrapper re-applies every
-    active filter per task (per tree), and the serving process has a dozen; with none, sklearn
-    warns on every tree. The list is process-wide: keep this around the model call alone."""
+    """sklearn's joblib wrapper re-applies every active warnings filter per tree, and serving
+    has a dozen (none makes it warn per tree). Process-wide: wrap the model call alone."""
     with warnings.catch_warnings():
         warnings.filters[:] = [("default", None, Warning, None, 0)]
         yield

@@ -1,9 +1,6 @@
-"""Save and load the model with skops, a format that does not execute arbitrary code on load.
-Loading trusts skops' safe defaults plus the exact type names in modeling/model.py's
-TRUSTED_TYPES, never a whole namespace: any other type (`builtins.eval`, ...) is refused,
-named. Saving is byte-for-byte deterministic: the same data, params and code give the same DVC
-hash on any machine, so CI can check that the committed dvc.lock is what it reproduces.
-"""
+"""The model file, skops: loading trusts only its safe defaults and the exact names in
+modeling/model.py's TRUSTED_TYPES. Saving is byte-for-byte deterministic, so CI can check that
+the committed dvc.lock is what it reproduces on any machine."""
 
 from __future__ import annotations
 
@@ -18,8 +15,7 @@ from ..modeling.model import TRUSTED_TYPES
 from .errors import UserError
 from .paths import MODEL_FILE
 
-# What loading and calling a model file needs: MLflow logs them with the model, and the
-# service pins them in its image.
+# What loading and calling a model file needs: logged to MLflow, pinned in the image.
 MODEL_PACKAGES = ("scikit-learn", "skops", "pandas", "numpy", "scipy")
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 OBJECT_ID = re.compile(r'"__id__": (\d+)|"(\d+)\.npy"')
@@ -63,9 +59,8 @@ def checked_types(untrusted: list[str], source: object) -> list[str]:
 
 
 def without_thread_counts(model: Pipeline) -> Pipeline:
-    """Forget the OpenMP thread count HistGradientBoosting's bin mapper recorded at fit, so the
-    file does not depend on the machine. None means "all available", what a served model wants;
-    the fitted trees and bins do not depend on it."""
+    """Forget the OpenMP thread count HistGradientBoosting's bin mapper recorded at fit: None
+    ("all available") keeps the file machine-independent; the fitted trees do not use it."""
     for _, step in model.steps:
         mapper = getattr(step, "_bin_mapper", None)
         if mapper is not None and hasattr(mapper, "n_threads"):
@@ -93,7 +88,6 @@ def trusted_types(path: Path = MODEL_FILE) -> list[str]:
 
 
 def load_model(path: Path = MODEL_FILE) -> Pipeline:
-    """The model at `path`, refused before any of it is built when a type is not trusted."""
     import skops.io as sio
 
     return sio.load(path, trusted=trusted_types(path))

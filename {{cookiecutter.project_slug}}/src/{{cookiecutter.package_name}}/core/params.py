@@ -1,8 +1,5 @@
-"""params.yaml as typed settings, read only through `load_params()`.
-
-Every section forbids unknown keys, so a typo fails at load, naming the key path and the valid
-keys, instead of silently turning a gate off or training with defaults.
-"""
+"""params.yaml as typed settings. Every section forbids unknown keys: a typo fails at load,
+naming the key and the valid ones, instead of silently turning a gate off."""
 
 from __future__ import annotations
 
@@ -22,8 +19,6 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 
 
 class Section(BaseModel):
-    """A params.yaml section: unknown keys are errors, values are read-only."""
-
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
@@ -58,8 +53,6 @@ class EvaluateParams(Section):
 
 
 class Tolerance(Section):
-    """How far a metric may move the wrong way before the PR gate fails."""
-
     better: Literal["higher", "lower"]
     max_drop: float | None = Field(default=None, ge=0)
     max_relative_drop: float | None = Field(default=None, ge=0)
@@ -72,9 +65,7 @@ class Tolerance(Section):
 
 
 class GroupGate(Tolerance):
-    """Each group of a sensitive feature is gated on one task metric, like review.metrics."""
-
-    metric: str
+    metric: str  # each group of a sensitive feature is gated on it, like review.metrics
 
     @property
     def tolerance(self) -> Tolerance:
@@ -82,9 +73,8 @@ class GroupGate(Tolerance):
 
 
 class FairnessLimit(Section):
-    """A bound on one fairness measure: how far it may worsen against main, and optionally a
-    ceiling (or floor), the team's policy. Differences are better lower (max_increase,
-    max_relative_increase, max); ratios better higher (max_decrease, min)."""
+    """How far a fairness measure may worsen against main, and a ceiling (or floor).
+    Differences are better lower (max_increase, max_relative_increase, max), ratios higher."""
 
     max_increase: float | None = Field(default=None, ge=0)
     max_relative_increase: float | None = Field(default=None, ge=0)
@@ -108,7 +98,6 @@ class FairnessLimit(Section):
 
     @property
     def tolerance(self) -> Tolerance | None:
-        """The worsening allowed against main, in review.metrics' terms; None when unbounded."""
         if self.better == "higher":
             drop, relative = self.max_decrease, None
         else:
@@ -119,8 +108,6 @@ class FairnessLimit(Section):
 
 
 class FairnessGate(Section):
-    """review.fairness: bounds on the fairness measures and on each group's metric."""
-
     metrics: dict[str, FairnessLimit] = Field(default_factory=dict)
     groups: GroupGate | None = None
     # Smaller groups are shown but not judged, and left out of the fairness measures.
@@ -144,16 +131,14 @@ MEASURED_FIGURES = get_args(CostFigure)[:-2]
 
 
 class CostLimit(Section):
-    """How much worse than main's a cost figure may be: a measured figure fails only beyond
-    both margins, a deterministic one beyond the relative margin."""
+    """A measured cost figure fails only beyond both margins, a deterministic one beyond the
+    relative margin."""
 
     max_relative_increase: float = Field(ge=0)
     max_increase: float | None = Field(default=None, ge=0)  # in the figure's own unit
 
 
 class CostParams(Section):
-    """review.cost: what serving the PR's model costs against main's, and its rules."""
-
     price_per_core_hour: float = Field(default=0.05, gt=0)
     batch_records: int = Field(default=100, ge=1)
     limits: dict[CostFigure, CostLimit] = Field(default_factory=dict)
@@ -210,8 +195,6 @@ class DriftParams(Section):
 
 
 class PerformanceParams(Section):
-    """`performance`: how many labelled predictions make a verdict worth trusting."""
-
     min_rows: int = Field(default=200, ge=1)  # fewer joined rows is an error
 
 
@@ -226,7 +209,7 @@ class Params(Section):
 
 
 def _keys_at(location: tuple[Any, ...]) -> list[str]:
-    """The valid keys of the section at a loc from a ValidationError (aliases, as written)."""
+    """The valid keys (aliases, as written) of the section at a ValidationError's loc."""
     node: Any = Params
     for part in (*location, None):
         if get_origin(node) in (Union, types.UnionType):  # `X | None` is X
@@ -260,21 +243,24 @@ def explain(error: ValidationError, path: Path) -> str:
     return f"{path} is invalid:\n" + "\n".join(f"  - {line}" for line in lines)
 
 
+def yaml_mapping(text: str, source: str, expected: str) -> dict[str, Any]:
+    try:
+        tree = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise UserError(f"{source} is not valid YAML: {error}") from error
+    if not isinstance(tree, dict):
+        raise UserError(f"{source} must be {expected}")
+    return tree
+
+
 def read_params_tree(path: Path = PARAMS_FILE) -> dict[str, Any]:
     """params.yaml as plain YAML, for tools that check keys (dvc.yaml's params lists)."""
     if not path.exists():
         raise UserError(f"{path} not found: run commands from the repository root")
-    try:
-        tree = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise UserError(f"{path} is not valid YAML: {error}") from error
-    if not isinstance(tree, dict):
-        raise UserError(f"{path} must be a mapping of sections (data, train, ...)")
-    return tree
+    return yaml_mapping(path.read_text(), str(path), "a mapping of sections (data, train, ...)")
 
 
 def load_params(path: Path = PARAMS_FILE) -> Params:
-    """Read and validate params.yaml; raise UserError listing every bad key."""
     try:
         return Params.model_validate(read_params_tree(path))
     except ValidationError as error:

@@ -1,30 +1,20 @@
-"""The recipe: dvc.yaml read as data, so review and release can hold a PR's to main's.
-
-The recipe is machinery: a PR that freezes a stage, adds a metrics file or rewires a stage
-changes what CI computes, so it is refused, or shown for a code owner to approve.
-"""
+"""dvc.yaml read as data: a PR that freezes a stage, adds a metrics file or rewires a stage
+changes what CI computes, so it is refused, or shown for a code owner to approve."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import UserError
+from .params import yaml_mapping
 from .paths import PIPELINE_FILE
 
 Recipe = dict[str, Any]  # dvc.yaml as parsed: {"stages": {...}, "metrics": [...], ...}
 
 
 def parse(text: str | None, source: str = str(PIPELINE_FILE)) -> Recipe:
-    try:
-        recipe = yaml.safe_load(text or "") or {}
-    except yaml.YAMLError as error:
-        raise UserError(f"{source} is not valid YAML: {error}") from None
-    if not isinstance(recipe, dict):
-        raise UserError(f"{source} must be a mapping with `stages:`")
-    return recipe
+    return yaml_mapping(text or "", source, "a mapping with `stages:`")
 
 
 def read(path: Path = PIPELINE_FILE) -> Recipe:
@@ -40,20 +30,19 @@ def paths_of(entries: list[Any] | None) -> list[str]:
     return [next(iter(entry)) if isinstance(entry, dict) else str(entry) for entry in entries or []]
 
 
+def stage_paths(recipe: Recipe, *keys: str) -> list[str]:
+    specs = stages(recipe).values()
+    return [path for spec in specs for key in keys for path in paths_of(spec.get(key))]
+
+
 def outputs(recipe: Recipe) -> list[str]:
     """Every file a stage writes: what CI recomputes and must never restore."""
-    return [
-        path
-        for spec in stages(recipe).values()
-        for key in ("outs", "metrics", "plots")
-        for path in paths_of(spec.get(key))
-    ]
+    return stage_paths(recipe, "outs", "metrics", "plots")
 
 
 def metrics_files(recipe: Recipe) -> list[str]:
     """Every metrics file DVC would read: the stages' and the top-level list."""
-    per_stage = [path for spec in stages(recipe).values() for path in paths_of(spec.get("metrics"))]
-    return [*per_stage, *paths_of(recipe.get("metrics"))]
+    return [*stage_paths(recipe, "metrics"), *paths_of(recipe.get("metrics"))]
 
 
 def refuse_frozen(recipe: Recipe) -> None:

@@ -1,6 +1,4 @@
-"""The task's standard metrics: evaluate, fairness per group and the performance check on
-logged predictions all score the same way. Yours (`modeling/metrics.py:score`) join them.
-"""
+"""The task's standard metrics, one way for evaluate, fairness and the performance check."""
 
 from __future__ import annotations
 
@@ -46,14 +44,13 @@ def regression_metrics(actual: pd.Series, predicted: np.ndarray) -> dict[str, fl
 
 
 def score_predictions(actual: pd.Series, predicted: np.ndarray) -> dict[str, float]:
-    """The task's metrics from predictions alone, so logged predictions score like fresh ones."""
     if TASK == "regression":
         return regression_metrics(actual, predicted)
     return classification_metrics(actual, predicted)
 
 
 def score(model: Any, features: pd.DataFrame, actual: pd.Series) -> dict[str, float]:
-    """The task's metrics and yours for a fitted model on one labelled table: metrics.json."""
+    """The task's metrics and yours (modeling/metrics.py) for a fitted model: metrics.json."""
     predicted = model.predict(features)
     if TASK == "regression":
         standard = regression_metrics(actual, predicted)

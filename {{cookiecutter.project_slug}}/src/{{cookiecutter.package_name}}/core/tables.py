@@ -1,7 +1,5 @@
-"""Reading a table: CSV or Parquet, refused up front when it cannot fit in memory. Reading a
-CSV peaks at about 4 times its size and a stage holds a copy or two more: checking first turns a
-MemoryError minutes later, or the kernel killing the process, into one line naming the fix.
-"""
+"""Reading a CSV or Parquet table, refused up front when it cannot fit in memory (a CSV needs
+about 6 times its size): one line naming the fix, not a MemoryError or a kill minutes later."""
 
 from __future__ import annotations
 
@@ -19,7 +17,6 @@ OVERRIDE = "AVAILABLE_MEMORY_MB"  # set it to plan for a smaller machine (CI run
 
 
 def available_mb() -> float | None:
-    """Memory free for this process: $AVAILABLE_MEMORY_MB, else Linux's, else None (unknown)."""
     if OVERRIDE in os.environ:
         try:
             return float(os.environ[OVERRIDE])
@@ -46,8 +43,6 @@ def too_large(path: Path, size_mb: float, free_mb: float) -> UserError:
 
 
 def read_table(path: Path, target: str | None = None) -> pd.DataFrame:
-    """Read a CSV or Parquet table; name the file and the fix when it cannot be used, or
-    when it is too large for the memory available."""
     if not path.exists():
         raise UserError(f"{path} not found: run `make pull-data`, or copy your CSV there")
     size_mb = path.stat().st_size / MB
@@ -76,8 +71,7 @@ def read_table(path: Path, target: str | None = None) -> pd.DataFrame:
 
 
 def labelled_rows(path: Path, target: str) -> tuple[pd.DataFrame, int]:
-    """The rows that have a target value, and how many lack one: real tables often miss a few
-    labels, so every stage drops them the same way, and says how many, instead of failing."""
+    """The rows with a target value, and how many lack one: every stage drops those alike."""
     frame = read_table(path, target)
     missing = frame[target].isna()
     if missing.all():

@@ -1,7 +1,5 @@
-"""MLflow tracking: where runs go (MLFLOW_TRACKING_URI, else the local sqlite store MLflow 3
-prefers over ./mlruns) and what is logged. A remote server is probed with a short timeout
-first, so an unreachable one fails the stage in seconds instead of hanging on retries.
-"""
+"""MLflow tracking: MLFLOW_TRACKING_URI, else a local sqlite store. A server is probed first,
+so an unreachable one fails the stage in seconds instead of hanging on retries."""
 
 from __future__ import annotations
 
@@ -21,10 +19,10 @@ from .paths import MODEL_FILE, RUN_FILE
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 PROBE_TIMEOUT_SECONDS = 3.0
+REVIEWED_ARTIFACT = "reviewed"  # the run's copy of models/model.skops
 
 
 def reachable_tracking_uri() -> str:
-    """The tracking URI; fail fast, naming it and the fix, when an HTTP server does not answer."""
     uri = os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
     if not uri.startswith(("http://", "https://")):
         return uri
@@ -53,13 +51,9 @@ def start_mlflow():
     return mlflow
 
 
-REVIEWED_ARTIFACT = "reviewed"  # the run's copy of models/model.skops
-
-
 def log_training_run(
     params: Params, model: Any, sample: pd.DataFrame, metrics: dict[str, float]
 ) -> dict[str, str]:
-    """Log params, metrics and the saved model file's model; register it as the package."""
     mlflow = start_mlflow()
     from mlflow.models import infer_signature
 
@@ -88,8 +82,8 @@ def log_training_run(
 
 
 def log_to_training_run(metrics: dict[str, float]) -> str:
-    """Add metrics to the run that trained the workspace's model, when MLFLOW_TRACKING_URI
-    names a tracking server; the review's cost figures go there, never into metrics.json."""
+    """Add metrics (the review's cost figures) to the run that trained the workspace's model,
+    when MLFLOW_TRACKING_URI names a server."""
     if not os.environ.get("MLFLOW_TRACKING_URI") or not RUN_FILE.exists():
         return ""
     run_id = json.loads(RUN_FILE.read_text())["run_id"]

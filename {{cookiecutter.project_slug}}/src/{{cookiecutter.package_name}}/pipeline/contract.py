@@ -1,7 +1,5 @@
-"""The data contract: `make schema` infers data/schema.yaml once, for a human to tighten; the
-validate stage holds the raw data to it and stops the pipeline, before any model is touched,
-with a report naming column, check and how many rows fail.
-"""
+"""The data contract: `make schema` infers data/schema.yaml for a human to tighten; the validate
+stage stops the pipeline on data that breaks it, naming column, check and failing rows."""
 
 from __future__ import annotations
 
@@ -31,11 +29,8 @@ SCHEMA_CHECKS = {
 
 
 def infer_contract(frame: pd.DataFrame, target: str) -> pa.DataFrameSchema:
-    """Declare every column's dtype, nullability and observed range or categories.
-
-    The target may never be null. Text columns with at most MAX_CATEGORIES values get an
-    allowed-values check, which the serving input model reuses.
-    """
+    """Every column's dtype, nullability (never the target's) and observed range, or its
+    categories when there are at most MAX_CATEGORIES."""
     import pandera.pandas as pa
 
     columns = {}
@@ -59,7 +54,7 @@ def infer_contract(frame: pd.DataFrame, target: str) -> pa.DataFrameSchema:
 
 
 def describe_failures(failures: pd.DataFrame) -> list[str]:
-    """Turn pandera's failure cases into one line per (column, check), whatever their number."""
+    """One line per (column, check) with a few examples: a million bad rows stay a few lines."""
     schema_level = (failures["schema_context"] == "DataFrameSchema").to_numpy()
     lines = [
         f"column '{row.failure_case}': {SCHEMA_CHECKS.get(row.check, row.check)}"
@@ -73,8 +68,6 @@ def describe_failures(failures: pd.DataFrame) -> list[str]:
     ]
     for (column, check), group in per_row.groupby(["column", "check"], sort=False):
         rows = group["index"].nunique()
-        # The first few distinct failing values, with a row of each: a report on a million
-        # bad rows stays a few lines long.
         firsts = group.drop_duplicates("failure_case").head(MAX_EXAMPLES)
         pairs = zip(firsts["failure_case"], firsts["index"], strict=True)
         examples = ", ".join(f"{case!r} at row {row}" for case, row in pairs)
@@ -86,7 +79,6 @@ def describe_failures(failures: pd.DataFrame) -> list[str]:
 
 
 def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema, source: Path) -> None:
-    """Raise a UserError listing every violation, not just the first."""
     import pandera.pandas as pa
 
     try:

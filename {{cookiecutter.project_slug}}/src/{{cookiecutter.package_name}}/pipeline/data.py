@@ -30,7 +30,6 @@ def split_indices(labels: pd.Series, test_size: float, seed: int) -> tuple[np.nd
 
 
 def prepare_command(args: Namespace) -> str:
-    """Write the train and test splits as Parquet; rows without a target are left out."""
     data = load_params().data
     labelled, unlabelled = labelled_rows(data.raw, data.target)
     frame = labelled.reset_index(drop=True)

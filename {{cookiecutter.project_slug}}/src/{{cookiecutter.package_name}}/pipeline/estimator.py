@@ -21,9 +21,8 @@ def estimator_class(name: str) -> type:
 
 
 def build_model(params: Params, features: pd.DataFrame) -> Pipeline:
-    """One Pipeline from raw columns to prediction: what is trained is what is served. Seeded
-    from data.seed, on every core, unless the hyperparameters say otherwise: a seeded forest
-    is the same whatever n_jobs is."""
+    """One Pipeline from raw columns to prediction, seeded from data.seed and on every core
+    unless the hyperparameters say otherwise (a seeded forest is the same whatever n_jobs)."""
     from sklearn.pipeline import Pipeline
 
     from ..modeling.features import build_preprocessor

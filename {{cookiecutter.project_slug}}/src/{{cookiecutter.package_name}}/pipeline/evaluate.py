@@ -1,7 +1,5 @@
-"""The evaluate stage: metrics on the held-out split, fairness per group, data for DVC plots.
-metrics.json, versioned by DVC, is what PR reviews compare. No MLflow here: importing it would
-add seconds to every repro for a copy of that record.
-"""
+"""The evaluate stage: metrics.json (what PR reviews compare), fairness per group, DVC plots.
+No MLflow: importing it would add seconds to every repro for a copy of that record."""
 
 from __future__ import annotations
 
@@ -26,15 +24,15 @@ MAX_PLOT_ROWS = 5000
 
 
 def plotted(frame: pd.DataFrame) -> pd.DataFrame:
-    """At most MAX_PLOT_ROWS rows, evenly spaced: the same rows on every run."""
     if len(frame) <= MAX_PLOT_ROWS:
         return frame
     return frame.iloc[np.linspace(0, len(frame) - 1, MAX_PLOT_ROWS).round().astype(int)]
 
 
-def write_plots(model: Any, features: pd.DataFrame, actual: pd.Series) -> None:
+def write_plots(
+    model: Any, features: pd.DataFrame, actual: pd.Series, predicted: np.ndarray
+) -> None:
     PLOTS_DIR.mkdir(parents=True, exist_ok=True)
-    predicted = model.predict(features)
     if TASK == "regression":
         frame = plotted(pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted}))
         frame.to_csv(PLOTS_DIR / "predictions.csv", index=False)
@@ -73,11 +71,11 @@ def evaluate_command(args: Namespace) -> str:
     target = params.data.target
     features, actual = split_features(read_table(TEST_SPLIT, target), target)
     metrics: dict[str, Any] = score(model, features, actual)
+    predicted = model.predict(features)
     if columns := params.evaluate.sensitive_features:
         min_rows = (params.review.fairness or FairnessGate()).min_rows
-        predicted = model.predict(features)
         metrics["fairness"] = fairness_metrics(actual, predicted, features, columns, min_rows)
     metrics = finite(metrics)
     METRICS_FILE.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    write_plots(model, features, actual)
+    write_plots(model, features, actual, predicted)
     return json.dumps({k: round(v, 4) for k, v in metrics.items() if not isinstance(v, dict)})

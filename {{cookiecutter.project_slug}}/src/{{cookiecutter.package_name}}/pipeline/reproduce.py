@@ -1,10 +1,5 @@
-"""CI's own run of the pipeline: only the inputs come from the remote, every output is computed.
-
-A stage output pulled from the remote, or left from an earlier run, could be one CI never
-trained (a frozen stage keeps whatever file is there). So CI pulls only what `.dvc` files
-track (the raw data), refuses frozen stages, deletes every stage output, then runs each
-stage with DVC's run-cache off.
-"""
+"""CI's own run of the pipeline: a stage output pulled or left over could be one CI never
+trained, so CI pulls only the raw data, refuses frozen stages and recomputes every output."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Cheap consistency checks of params.yaml and dvc.yaml, run by pre-commit before a commit:
-they catch in seconds the mistakes that otherwise surface minutes later in CI.
-"""
+"""Cheap checks of params.yaml and dvc.yaml, run by pre-commit: mistakes caught in seconds,
+not minutes later in CI."""
 
 from __future__ import annotations
 
