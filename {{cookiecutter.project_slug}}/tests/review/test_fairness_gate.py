@@ -109,3 +109,11 @@ def test_the_default_policy_lets_an_inherent_gap_pass_and_fails_a_wider_one(para
     assert unchanged == []
     _, widened = fairness_section(["feature"], main, {"feature": FeatureFairness(wider, {})}, gate)
     assert sorted(widened) == sorted(f"{name}[feature]" for name in gate.metrics)
+
+
+def test_a_group_whose_metric_neither_side_measured_is_shown_not_failed():
+    gate = FairnessGate(groups=GroupGate(metric="f1_macro", better="higher", max_drop=0.05))
+    unmeasured = {"region": FeatureFairness({}, {"north": {"rows": 60}})}
+    section, regressions = fairness_section(["region"], unmeasured, unmeasured, gate)
+    assert regressions == []
+    assert "| north | 60 | n/a | n/a | n/a | ⚪ measured on neither side |" in section

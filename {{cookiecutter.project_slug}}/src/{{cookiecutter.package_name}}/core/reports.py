@@ -16,6 +16,7 @@ ICONS = {
     "removed": "⚠️ removed",
     "not gated": "⚪ not gated",
     "too small to gate": "⚪ too small to gate",
+    "missing": "⚪ measured on neither side",
 }
 
 
