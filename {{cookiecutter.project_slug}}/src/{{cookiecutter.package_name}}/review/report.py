@@ -1,4 +1,4 @@
-"""Render a review as GitHub-flavoured Markdown: verdict, tables, a mermaid chart, a footer.
+"""The review report's parts in GitHub-flavoured Markdown: verdict, tables, a mermaid chart.
 
 The first line is a hidden marker, so a workflow can find and update its one PR comment.
 """
@@ -86,39 +86,8 @@ def chart(rows: list[MetricRow]) -> str:
     )
 
 
-def render(
-    *,
-    base: str,
-    base_sha: str,
-    head_sha: str,
-    metrics: list[MetricRow],
-    params: list[tuple[str, object, object]],
-    fairness: str,
-    regressions: list[str],
-    cost: str = "",
-    has_baseline: bool,
-    model_hash: str,
-    rules: str = "",
-    machinery: str = "",
-    reproduced: bool = True,
-) -> str:
-    sections = [
-        MARKER,
-        verdict(regressions, has_baseline, reproduced),
-        "" if reproduced else f"> [!WARNING]\n> {NOT_REPRODUCED}",
-        f"Comparing `{base}` ({base_sha[:7]}) with this PR ({head_sha[:7]} and its workspace).",
-        "### Metrics",
-        metrics_table(metrics),
-        chart(metrics) if has_baseline else "",
-        "### Params",
-        params_table(params),
-        fairness,
-        cost,
-        "### Gate rules",
-        rules,
-        machinery,
-        "---",
+def footer(model_hash: str) -> str:
+    return (
         f"<sub>Reviewed model: `models/model.skops`, md5 `{model_hash}` in dvc.lock. "
-        "Tolerances live in `params.yaml` under `review:`; the base's judge each PR.</sub>",
-    ]
-    return "\n\n".join(section for section in sections if section) + "\n"
+        "Tolerances live in `params.yaml` under `review:`; the base's judge each PR.</sub>"
+    )
