@@ -1,9 +1,8 @@
 """The trust boundary, as the review sees it: what a PR changes outside the user's room.
 
 The room (`modeling/`, `params.yaml`, the data) is what main's `.github/CODEOWNERS` leaves
-without an owner; everything else is machinery, which needs a code owner's approval. The
-report lists the machinery a PR touches, and how its dvc.yaml differs from main's, so the
-reviewer sees the judge being changed, not only the model.
+unowned; the rest is machinery, needing a code owner. The report lists the machinery a PR
+touches and its dvc.yaml changes, so the reviewer sees the judge change, not only the model.
 """
 
 from __future__ import annotations
@@ -32,11 +31,8 @@ def owner_rule(text: str) -> Callable[[str], bool]:
     rules = [(Pattern(words[0]), len(words) > 1) for words in lines if words[0][0] != "#"]
 
     def owned(path: str) -> bool:
-        decision = False
-        for pattern, has_owners in rules:
-            if pattern.match_file(path) is not None:
-                decision = has_owners
-        return decision
+        found = [owners for pattern, owners in rules if pattern.match_file(path) is not None]
+        return bool(found) and found[-1]
 
     return owned
 

@@ -41,12 +41,15 @@ def shown(value: object) -> str:
     return "n/a" if value is None else f"`{value}`"
 
 
+def changes_table(header: str, changes: list[tuple[str, object, object]]) -> list[str]:
+    rows = [f"| `{name}` | {shown(old)} | {shown(new)} |" for name, old, new in changes]
+    return [header, "|---|---|---|", *rows]
+
+
 def params_table(changes: list[tuple[str, object, object]]) -> str:
     if not changes:
         return "No parameter changed."
-    lines = ["| param | main | PR |", "|---|---|---|"]
-    lines += [f"| `{name}` | {shown(old)} | {shown(new)} |" for name, old, new in changes]
-    return "\n".join(lines)
+    return "\n".join(changes_table("| param | main | PR |", changes))
 
 
 def rules_section(source: str, changes: list[tuple[str, object, object]]) -> str:
@@ -58,10 +61,8 @@ def rules_section(source: str, changes: list[tuple[str, object, object]]) -> str
             "⚠️ **This PR changes the gate's rules.** They take effect after the merge, "
             "once a reviewer accepts them; this review used the base's:",
             "",
-            "| rule | base (applied) | PR (after merge) |",
-            "|---|---|---|",
+            *changes_table("| rule | base (applied) | PR (after merge) |", changes),
         ]
-        lines += [f"| `{key}` | {shown(old)} | {shown(new)} |" for key, old, new in changes]
     return "\n".join(lines)
 
 
@@ -73,16 +74,9 @@ def chart(rows: list[MetricRow]) -> str:
     names = ", ".join(f'"{row.name}"' for row in both)
     main = ", ".join(f"{row.main:.4f}" for row in both)
     pr = ", ".join(f"{row.pr:.4f}" for row in both)
-    return "\n".join(
-        [
-            "```mermaid",
-            "xychart-beta",
-            '    title "main (bars) vs PR (line)"',
-            f"    x-axis [{names}]",
-            f"    bar [{main}]",
-            f"    line [{pr}]",
-            "```",
-        ]
+    return (
+        '```mermaid\nxychart-beta\n    title "main (bars) vs PR (line)"\n'
+        f"    x-axis [{names}]\n    bar [{main}]\n    line [{pr}]\n```"
     )
 
 
