@@ -1,10 +1,8 @@
 """The `performance` command: does the served model still score as well as the reviewed one?
 
-Labels that arrived after the predictions (monitoring/labels.py) are scored with the evaluate
-stage's own metrics and judged against the reviewed metrics.json under the PR gate's rules:
-a drop the review would have refused (`review.metrics`) is a drop here too, and so is a
-group of a sensitive feature falling as `review.fairness` forbids. The log holds no
-probabilities, so metrics that need them (roc_auc) are left out and the report says so.
+Late labels (monitoring/labels.py) are scored with the evaluate stage's metrics and judged
+against the reviewed metrics.json by the PR gate's rules (`review.metrics`, `review.fairness`).
+The log holds no probabilities, so metrics needing them (roc_auc) are left out, and said so.
 """
 
 from __future__ import annotations

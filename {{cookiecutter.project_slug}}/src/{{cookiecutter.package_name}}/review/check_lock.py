@@ -1,9 +1,7 @@
 """`check-lock`: CI retrained the model; its outputs must be the ones the PR committed.
 
-CI recomputes every stage from the data, code and params (`make reproduce`), never restoring
-an output from the remote or the run-cache. Training is deterministic, so an honest PR
-reproduces its committed dvc.lock byte for byte; anything else means the committed numbers
-are not what the committed code computes.
+CI recomputes every stage (`make reproduce`, no cache) and training is deterministic, so an
+honest PR reproduces its committed dvc.lock byte for byte.
 """
 
 from __future__ import annotations
