@@ -124,8 +124,8 @@ class PerformanceOutcome:
 
 
 def reviewed_metrics(path: Path) -> tuple[dict[str, float], dict[str, FeatureFairness]]:
-    """The reviewed metrics.json's top-level numbers, and per sensitive feature its groups and
-    measures, read as the review reads them (keys joined by dots, as `dvc metrics diff`)."""
+    """The reviewed metrics.json's top-level numbers, and its fairness per sensitive feature,
+    read as the review reads them (keys joined by dots, as `dvc metrics diff`)."""
     if not path.is_file():
         raise UserError(f"{path} not found: run `make pipeline` (or `make pull-data`) first")
     try:
@@ -176,12 +176,9 @@ def assess(
         )
     scored = score_predictions(joined.actual, joined.predicted.to_numpy())
     live = {name: value for name, value in scored.items() if math.isfinite(value)}
-    gated = [name for name in params.review.metrics if name in live]
-    rows = judge_metrics(
-        {name: baseline[name] for name in gated if name in baseline},
-        {name: live[name] for name in gated},
-        {name: params.review.metrics[name] for name in gated},
-    )
+    gated = {name: live[name] for name in params.review.metrics if name in live}
+    reviewed_gated = {name: value for name, value in baseline.items() if name in gated}
+    rows = judge_metrics(reviewed_gated, gated, params.review.metrics)
     gate = params.review.fairness or FairnessGate()
     groups = live_fairness(joined, columns, gate.min_rows)
     section, unfair = fairness_section(

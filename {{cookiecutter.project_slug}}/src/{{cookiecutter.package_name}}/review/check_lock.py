@@ -28,7 +28,7 @@ def differences() -> list[str]:
     return lines
 
 
-def check_lock() -> str:
+def check_lock_command(args: Namespace) -> str:
     changed = uncommitted([LOCK_FILE, METRICS_FILE])
     if not changed:
         return "dvc.lock and metrics.json are exactly what CI reproduced"
@@ -39,7 +39,3 @@ def check_lock() -> str:
         f"PR committed:\n{report}\nFix: run `make pipeline` and commit dvc.lock and "
         "metrics.json, so the review compares, and main ships, the model this code produces."
     )
-
-
-def check_lock_command(args: Namespace) -> str:
-    return check_lock()
