@@ -34,9 +34,8 @@ def read_report(folder: Path) -> tuple[Path, str]:
     report = folder / REPORT
     if not report.is_file():
         raise UserError(f"{report} not found: run `make review` first")
-    raw = report.read_bytes()
     try:
-        text = raw.decode()
+        text = report.read_bytes().decode()
     except UnicodeDecodeError:
         raise UserError(f"{report} is not UTF-8 text: not a review report") from None
     if len(text) > MAX_CHARACTERS or not text.startswith(MARKER):
