@@ -90,7 +90,7 @@ def review(
         costs.markdown,
         "### Gate rules",
         report.rules_section(rules.source, rules.changes),
-        boundary.section(boundary.boundary(base_name, base_sha, pr_recipe)),
+        boundary.section(base_name, base_sha, pr_recipe),
         "---",
         report.footer(model_hash()),
     ]
