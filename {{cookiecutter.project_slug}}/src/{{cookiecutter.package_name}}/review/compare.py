@@ -92,7 +92,8 @@ def review(
         report.rules_section(rules.source, rules.changes),
         boundary.section(base_name, base_sha, pr_recipe),
         "---",
-        report.footer(model_hash()),
+        f"<sub>Reviewed model: `models/model.skops`, md5 `{model_hash()}` in dvc.lock. "
+        "Tolerances live in `params.yaml` under `review:`; the base's judge each PR.</sub>",
     ]
     cost.save(costs, COST_RESULT)
     return "\n\n".join(section for section in sections if section) + "\n", regressions

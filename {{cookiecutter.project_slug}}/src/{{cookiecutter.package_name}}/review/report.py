@@ -78,10 +78,3 @@ def chart(rows: list[MetricRow]) -> str:
         '```mermaid\nxychart-beta\n    title "main (bars) vs PR (line)"\n'
         f"    x-axis [{names}]\n    bar [{main}]\n    line [{pr}]\n```"
     )
-
-
-def footer(model_hash: str) -> str:
-    return (
-        f"<sub>Reviewed model: `models/model.skops`, md5 `{model_hash}` in dvc.lock. "
-        "Tolerances live in `params.yaml` under `review:`; the base's judge each PR.</sub>"
-    )
