@@ -1,9 +1,9 @@
 """What serving the PR's model costs against main's: timed back to back, judged by main's rules.
 
 Both models are timed in this one process on the service's call path, in alternating rounds
-(medians), so machine noise hits both alike. Main's model is read from its DVC output as data.
-The figures never go to metrics.json or dvc.lock: they differ every run, and check-lock needs
-byte-identical outputs.
+(medians), so machine noise hits both alike. Main's model is read as data from its DVC output
+and loaded only by the skops loader that trusts TRUSTED_TYPES alone. The figures never go to
+metrics.json or dvc.lock: they differ every run, and check-lock needs byte-identical outputs.
 """
 
 from __future__ import annotations
