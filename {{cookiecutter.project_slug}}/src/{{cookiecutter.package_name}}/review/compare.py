@@ -70,11 +70,6 @@ def review(
     costs = cost.measure(base_sha, rules.review.cost, params.data.target)
     regressions += costs.regressions
 
-    changes = [
-        (name, values.get("old"), values.get("new"))
-        for name, values in sorted(diffs.dvc_diff("params", base_name).items())
-        if values.get("old") != values.get("new")
-    ]
     sections = [
         report.MARKER,
         report.verdict(regressions, has_baseline, reproduced),
@@ -85,7 +80,7 @@ def review(
         report.metrics_table(rows),
         report.chart(rows) if has_baseline else "",
         "### Params",
-        report.params_table(changes),
+        report.params_table(diffs.changed_params(base_name)),
         fairness,
         costs.markdown,
         "### Gate rules",
