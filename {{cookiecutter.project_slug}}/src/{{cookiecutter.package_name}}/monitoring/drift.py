@@ -1,9 +1,8 @@
 """The `drift` command: is the data the model sees now still like the data it was trained on?
 
-Compares a current window (CSV, Parquet, or a JSON-lines inference log) with the training
-split, per feature and on the model's predictions. The statistics (PSI, KS, chi-square, missing
-shares) are pure functions of the two columns, so each rule is unit-tested on numbers; missing
-values are left out of the distributions and counted by `missing_rate`.
+A current window (CSV, Parquet, or a JSON-lines inference log) against the training split, per
+feature and on the model's predictions. Missing values are left out of the distributions and
+counted by `missing_rate`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""Labels that arrive after the prediction (a churn confirmed, a sale closed), joined with the
-inference log on the prediction id, with the logged values of the sensitive features.
-
-Labels whose id the log does not hold are counted, not fatal: the log may have rotated, or
-another replica served them. Ambiguous input (a repeated id, no label column) is an error.
+"""Late labels (a churn confirmed, a sale closed) joined with the inference log on the
+prediction id. An id the log lacks is counted, not fatal (the log may have rotated, another
+replica served it); ambiguous input (a repeated id, no label column) is an error.
 """
 
 from __future__ import annotations

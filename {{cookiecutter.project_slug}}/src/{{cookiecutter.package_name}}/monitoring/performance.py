@@ -1,10 +1,8 @@
 """The `performance` command: does the served model still score as well as the reviewed one?
 
-Labels that arrived after the predictions (monitoring/labels.py) are scored with the evaluate
-stage's own metrics and judged against the reviewed metrics.json under the PR gate's rules:
-a drop the review would have refused (`review.metrics`) is a drop here too, and so is a
-group of a sensitive feature falling as `review.fairness` forbids. The log holds no
-probabilities, so metrics that need them (roc_auc) are left out and the report says so.
+Late labels (monitoring/labels.py) are scored with the evaluate stage's metrics and judged
+against the reviewed metrics.json by the PR gate's rules (`review.metrics`, `review.fairness`).
+The log holds no probabilities, so metrics needing them (roc_auc) are left out, and said so.
 """
 
 from __future__ import annotations
@@ -126,8 +124,8 @@ class PerformanceOutcome:
 
 
 def reviewed_metrics(path: Path) -> tuple[dict[str, float], dict[str, FeatureFairness]]:
-    """The reviewed metrics.json's top-level numbers, and per sensitive feature its groups and
-    measures, read as the review reads them (keys joined by dots, as `dvc metrics diff`)."""
+    """The reviewed metrics.json's top-level numbers, and its fairness per sensitive feature,
+    read as the review reads them (keys joined by dots, as `dvc metrics diff`)."""
     if not path.is_file():
         raise UserError(f"{path} not found: run `make pipeline` (or `make pull-data`) first")
     try:
@@ -178,12 +176,9 @@ def assess(
         )
     scored = score_predictions(joined.actual, joined.predicted.to_numpy())
     live = {name: value for name, value in scored.items() if math.isfinite(value)}
-    gated = [name for name in params.review.metrics if name in live]
-    rows = judge_metrics(
-        {name: baseline[name] for name in gated if name in baseline},
-        {name: live[name] for name in gated},
-        {name: params.review.metrics[name] for name in gated},
-    )
+    gated = {name: live[name] for name in params.review.metrics if name in live}
+    reviewed_gated = {name: value for name, value in baseline.items() if name in gated}
+    rows = judge_metrics(reviewed_gated, gated, params.review.metrics)
     gate = params.review.fairness or FairnessGate()
     groups = live_fairness(joined, columns, gate.min_rows)
     section, unfair = fairness_section(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..core.errors import UserError
 from ..core.git import uncommitted
-from ..core.params import PACKAGE, Params, load_params
+from ..core.params import PACKAGE, load_params
 from ..core.paths import (
     DRIFT_REPORT,
     DRIFT_RESULT,
@@ -54,21 +54,16 @@ def reason() -> str:
 
 def pr_body(review_markdown: str) -> str:
     drift = DRIFT_REPORT.read_text() if DRIFT_REPORT.exists() else "No drift report: forced run.\n"
-    reports = [drift]
-    if PERFORMANCE_REPORT.exists():
-        reports.append(PERFORMANCE_REPORT.read_text())
+    performance = PERFORMANCE_REPORT.read_text() + "\n" if PERFORMANCE_REPORT.exists() else ""
     return (
         f"Automated retraining. Reason: {reason()}.\n\n"
         "This PR goes through the same review and gate as any other; "
-        "merge it only if you accept the new model.\n\n"
-        + "\n".join(reports)
-        + "\n"
-        + review_markdown
+        f"merge it only if you accept the new model.\n\n{drift}\n{performance}{review_markdown}"
     )
 
 
-def open_pull_request(params: Params, base: str = "main") -> str:
-    outputs = [LOCK_FILE, METRICS_FILE, PLOTS_DIR, Path(f"{params.data.raw}.dvc")]
+def retrain_pr_command(args: Namespace) -> str:
+    outputs = [LOCK_FILE, METRICS_FILE, PLOTS_DIR, Path(f"{load_params().data.raw}.dvc")]
     changed = uncommitted(outputs)
     if not changed:
         return "retraining changed neither dvc.lock nor the data version: no PR to open"
@@ -80,7 +75,7 @@ def open_pull_request(params: Params, base: str = "main") -> str:
         )
     # The review runs as its own command, as in a PR: monitoring does not import the review.
     gate = run(sys.executable, "-m", PACKAGE, "review", "--output", str(REVIEW_REPORT),
-               *(() if base == "main" else ("--base", base)))  # fmt: skip
+               *(() if args.base == "main" else ("--base", args.base)))  # fmt: skip
     if gate.returncode not in (0, 1) or not REVIEW_REPORT.is_file():
         raise UserError(f"the review of the retrained model failed: {gate.stderr.strip()}")
     RETRAIN_PR_BODY.write_text(pr_body(REVIEW_REPORT.read_text()))
@@ -95,11 +90,7 @@ def open_pull_request(params: Params, base: str = "main") -> str:
         call("gh", "auth", "setup-git")  # git push authenticates with GH_TOKEN
     call("git", "push", "-q", "origin", f"HEAD:refs/heads/{branch}")
     call(
-        "gh", "pr", "create", "--base", base, "--head", branch, "--title", title,
+        "gh", "pr", "create", "--base", args.base, "--head", branch, "--title", title,
         "--body-file", str(RETRAIN_PR_BODY),
     )  # fmt: skip
-    return f"pushed {branch} and opened a pull request into {base}: {', '.join(changed)}"
-
-
-def retrain_pr_command(args: Namespace) -> str:
-    return open_pull_request(load_params(), args.base)
+    return f"pushed {branch} and opened a pull request into {args.base}: {', '.join(changed)}"

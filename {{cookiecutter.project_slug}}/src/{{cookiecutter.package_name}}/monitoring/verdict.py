@@ -1,9 +1,6 @@
-"""How a monitoring check ends, for drift and performance alike: a Markdown report, a JSON
-result and Prometheus gauges, and the push of those gauges to a Pushgateway.
-
-Both exit 3 on a bad verdict (2 is for bad input) and tell a workflow through GITHUB_OUTPUT,
-so retrain.yml and the alerts treat them the same way. Prometheus cannot scrape a short CI
-job, so CI pushes the gauge file in a step of its own; monitoring/alerts.yaml reads it there.
+"""How a drift or performance check ends: a Markdown report, a JSON result, Prometheus gauges
+(pushed to a Pushgateway, as Prometheus cannot scrape a short CI job), exit 3 on a bad
+verdict (2 is bad input), and a flag in GITHUB_OUTPUT for retrain.yml.
 """
 
 from __future__ import annotations

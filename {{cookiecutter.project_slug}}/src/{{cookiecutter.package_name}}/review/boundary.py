@@ -1,15 +1,13 @@
 """The trust boundary, as the review sees it: what a PR changes outside the user's room.
 
 The room (`modeling/`, `params.yaml`, the data) is what main's `.github/CODEOWNERS` leaves
-without an owner; everything else is machinery, which needs a code owner's approval. The
-report lists the machinery a PR touches, and how its dvc.yaml differs from main's, so the
-reviewer sees the judge being changed, not only the model.
+unowned; the rest is machinery, needing a code owner. The report lists the machinery a PR
+touches and its dvc.yaml changes, so the reviewer sees the judge change, not only the model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,34 +30,10 @@ def owner_rule(text: str) -> Callable[[str], bool]:
     rules = [(Pattern(words[0]), len(words) > 1) for words in lines if words[0][0] != "#"]
 
     def owned(path: str) -> bool:
-        decision = False
-        for pattern, has_owners in rules:
-            if pattern.match_file(path) is not None:
-                decision = has_owners
-        return decision
+        found = [owners for pattern, owners in rules if pattern.match_file(path) is not None]
+        return bool(found) and found[-1]
 
     return owned
-
-
-@dataclass(frozen=True)
-class Boundary:
-    owners_source: str  # which CODEOWNERS decided, or why none did
-    machinery: list[str]  # changed files a code owner must approve
-    recipe: list[str]  # how dvc.yaml differs from the base's
-
-
-def boundary(base_name: str, base_sha: str, pr_recipe: recipe.Recipe) -> Boundary:
-    text = file_at(base_sha, CODEOWNERS)
-    source = f"`{CODEOWNERS}` on `{base_name}`"
-    if text is None and CODEOWNERS.exists():
-        text, source = CODEOWNERS.read_text(), f"this PR's `{CODEOWNERS}` (none on `{base_name}`)"
-    owned = owner_rule(text or "")
-    machinery = [path for path in changed_since(base_sha) if owned(path)]
-    main_recipe = recipe.parse(file_at(base_sha, PIPELINE_FILE), f"{PIPELINE_FILE} on {base_name}")
-    differences = recipe.differences(main_recipe, pr_recipe)
-    if text is None:
-        source = f"no `{CODEOWNERS}`: machinery is not owned, so any approval merges it"
-    return Boundary(source, machinery, differences)
 
 
 def read_numbers(path: Path) -> dict[str, Any]:
@@ -80,18 +54,22 @@ def shadowed(gated: set[str], pr_recipe: recipe.Recipe) -> list[str]:
     ]
 
 
-def section(found: Boundary) -> str:
-    lines = ["### Machinery changes", ""]
-    if not found.machinery and not found.recipe:
-        lines.append(
-            f"None: this PR changes only the user's room (owners from {found.owners_source})."
-        )
-        return "\n".join(lines)
-    lines += [
-        "⚠️ **A code owner must approve these changes**: they change how the model is "
-        f"trained, judged or shipped (owners from {found.owners_source}).",
-        "",
-    ]
-    lines += [f"- `{path}`" for path in found.machinery]
-    lines += [f"- {PIPELINE_FILE}: {line}" for line in found.recipe]
-    return "\n".join(lines)
+def section(base_name: str, base_sha: str, pr_recipe: recipe.Recipe) -> str:
+    """The changed files a code owner must approve, and how dvc.yaml differs from the base's."""
+    text = file_at(base_sha, CODEOWNERS)
+    source = f"`{CODEOWNERS}` on `{base_name}`"
+    if text is None and CODEOWNERS.exists():
+        text, source = CODEOWNERS.read_text(), f"this PR's `{CODEOWNERS}` (none on `{base_name}`)"
+    owned = owner_rule(text or "")
+    changes = [f"- `{path}`" for path in changed_since(base_sha) if owned(path)]
+    main_recipe = recipe.parse(file_at(base_sha, PIPELINE_FILE), f"{PIPELINE_FILE} on {base_name}")
+    changes += [f"- {PIPELINE_FILE}: {line}" for line in recipe.differences(main_recipe, pr_recipe)]
+    if text is None:
+        source = f"no `{CODEOWNERS}`: machinery is not owned, so any approval merges it"
+    head = "### Machinery changes\n\n"
+    if not changes:
+        return f"{head}None: this PR changes only the user's room (owners from {source})."
+    return (
+        f"{head}⚠️ **A code owner must approve these changes**: they change how the model is "
+        f"trained, judged or shipped (owners from {source}).\n\n" + "\n".join(changes)
+    )

@@ -1,9 +1,7 @@
 """`check-lock`: CI retrained the model; its outputs must be the ones the PR committed.
 
-CI recomputes every stage from the data, code and params (`make reproduce`), never restoring
-an output from the remote or the run-cache. Training is deterministic, so an honest PR
-reproduces its committed dvc.lock byte for byte; anything else means the committed numbers
-are not what the committed code computes.
+CI recomputes every stage (`make reproduce`, no cache) and training is deterministic, so an
+honest PR reproduces its committed dvc.lock byte for byte.
 """
 
 from __future__ import annotations
@@ -30,7 +28,7 @@ def differences() -> list[str]:
     return lines
 
 
-def check_lock() -> str:
+def check_lock_command(args: Namespace) -> str:
     changed = uncommitted([LOCK_FILE, METRICS_FILE])
     if not changed:
         return "dvc.lock and metrics.json are exactly what CI reproduced"
@@ -41,7 +39,3 @@ def check_lock() -> str:
         f"PR committed:\n{report}\nFix: run `make pipeline` and commit dvc.lock and "
         "metrics.json, so the review compares, and main ships, the model this code produces."
     )
-
-
-def check_lock_command(args: Namespace) -> str:
-    return check_lock()

@@ -1,11 +1,10 @@
 """`pr-comment`: one review comment per PR, posted by main's code, the report read as data.
 
-The review job runs the PR's code and holds no write token. `pr-comment.yml` runs main's
-code after it, with the token, and treats what the review left behind as untrusted: the
-report must look like a review (its marker, a size GitHub accepts), and the PR it names must
-be open with the reviewed commit as its head, as GitHub itself says. `gh pr comment
---edit-last` would edit the last comment of the token's user, which may be another bot's; this
-looks for the comment that starts with the review's marker, written by the same bot.
+The review job runs the PR's code without a write token; `pr-comment.yml` runs main's code
+with one, so what the review left is untrusted: it must look like a review, and the PR it
+names must be open at the reviewed commit, as GitHub says. The comment updated is the one
+starting with the review's marker by the same bot (`gh pr comment --edit-last` would take the
+token user's last comment, maybe another bot's).
 """
 
 from __future__ import annotations
@@ -35,9 +34,8 @@ def read_report(folder: Path) -> tuple[Path, str]:
     report = folder / REPORT
     if not report.is_file():
         raise UserError(f"{report} not found: run `make review` first")
-    raw = report.read_bytes()
     try:
-        text = raw.decode()
+        text = report.read_bytes().decode()
     except UnicodeDecodeError:
         raise UserError(f"{report} is not UTF-8 text: not a review report") from None
     if len(text) > MAX_CHARACTERS or not text.startswith(MARKER):
@@ -67,9 +65,8 @@ def review_comment_id(repository: str, number: str, author: str) -> str | None:
     pages = call("gh", "api", "--paginate", f"repos/{repository}/issues/{number}/comments")
     comments = json.loads(pages.replace("][", ",") or "[]")  # --paginate joins JSON arrays
     for comment in comments:
-        if (comment.get("user") or {}).get("login") == author and str(
-            comment.get("body", "")
-        ).startswith(MARKER):
+        login = (comment.get("user") or {}).get("login")
+        if login == author and str(comment.get("body", "")).startswith(MARKER):
             return str(comment["id"])
     return None
 
@@ -79,23 +76,14 @@ def post_review(folder: Path) -> str:
     repository = required("GH_REPO")
     if head_sha := os.environ.get("HEAD_SHA"):
         confirm_pull_request(repository, number, head_sha)
-    author = os.environ.get("COMMENT_AUTHOR", BOT)
-    body = f"body=@{report}"
-    if found := review_comment_id(repository, number, author):
-        call(
-            "gh",
-            "api",
-            "--method",
-            "PATCH",
-            f"repos/{repository}/issues/comments/{found}",
-            "-F",
-            body,
-        )
-        return f"updated the review comment {found} on PR #{number}"
-    call(
-        "gh", "api", "--method", "POST", f"repos/{repository}/issues/{number}/comments", "-F", body
-    )
-    return f"created the review comment on PR #{number}"
+    found = review_comment_id(repository, number, os.environ.get("COMMENT_AUTHOR", BOT))
+    if found:
+        method, url = "PATCH", f"repos/{repository}/issues/comments/{found}"
+    else:
+        method, url = "POST", f"repos/{repository}/issues/{number}/comments"
+    call("gh", "api", "--method", method, url, "-F", f"body=@{report}")
+    done = f"updated the review comment {found}" if found else "created the review comment"
+    return f"{done} on PR #{number}"
 
 
 def pr_comment_command(args: Namespace) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sys
 from argparse import Namespace
-from dataclasses import dataclass
 from typing import Any
 
 from ..core import recipe
@@ -25,13 +24,6 @@ from ..core.paths import COST_RESULT, METRICS_FILE
 from ..core.reports import publish
 from . import boundary, cost, diffs, report
 from .rules import rules_of
-
-
-@dataclass(frozen=True)
-class Outcome:
-    markdown: str
-    regressions: list[str]
-    has_baseline: bool
 
 
 def model_hash() -> str:
@@ -52,8 +44,10 @@ def parse_metrics(text: str | None, source: str) -> dict[str, Any]:
         raise UserError(f"{source} is not valid JSON ({error}); rerun `make pipeline`") from None
 
 
-def review(params: Params, base: str | None = None, reproduced: bool = True) -> Outcome:
-    """Judge the workspace's metrics against the base's, under the base's rules."""
+def review(
+    params: Params, base: str | None = None, reproduced: bool = True
+) -> tuple[str, list[str]]:
+    """The report and its regressions: the workspace's metrics against the base's, by its rules."""
     base_name, base_sha = resolve_base(base)
     pr_recipe = recipe.read()  # dvc.yaml, read once: frozen stages, metrics files, the diff
     recipe.refuse_frozen(pr_recipe)
@@ -67,7 +61,6 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
 
     rows = judge_metrics(main_overall, pr_overall, rules.review.metrics)
     regressions = [row.name for row in rows if row.status == "regressed"]
-
     fairness, unfair = fairness_section(
         rules.sensitive_features, main_fairness, pr_fairness, rules.review.fairness
     )
@@ -77,41 +70,38 @@ def review(params: Params, base: str | None = None, reproduced: bool = True) -> 
     costs = cost.measure(base_sha, rules.review.cost, params.data.target)
     regressions += costs.regressions
 
-    params_diff = diffs.dvc_diff("params", base_name)
-    changes = [
-        (name, values.get("old"), values.get("new"))
-        for name, values in sorted(params_diff.items())
-        if values.get("old") != values.get("new")
+    sections = [
+        report.MARKER,
+        report.verdict(regressions, has_baseline, reproduced),
+        "" if reproduced else f"> [!WARNING]\n> {report.NOT_REPRODUCED}",
+        f"Comparing `{base_name}` ({base_sha[:7]}) with this PR "
+        f"({head_commit()[:7]} and its workspace).",
+        "### Metrics",
+        report.metrics_table(rows),
+        report.chart(rows) if has_baseline else "",
+        "### Params",
+        report.params_table(diffs.changed_params(base_name)),
+        fairness,
+        costs.markdown,
+        "### Gate rules",
+        report.rules_section(rules.source, rules.changes),
+        boundary.section(base_name, base_sha, pr_recipe),
+        "---",
+        f"<sub>Reviewed model: `models/model.skops`, md5 `{model_hash()}` in dvc.lock. "
+        "Tolerances live in `params.yaml` under `review:`; the base's judge each PR.</sub>",
     ]
-    markdown = report.render(
-        base=base_name,
-        base_sha=base_sha,
-        head_sha=head_commit(),
-        metrics=rows,
-        params=changes,
-        fairness=fairness,
-        cost=costs.markdown,
-        regressions=regressions,
-        has_baseline=has_baseline,
-        model_hash=model_hash(),
-        rules=report.rules_section(rules.source, rules.changes),
-        machinery=boundary.section(boundary.boundary(base_name, base_sha, pr_recipe)),
-        reproduced=reproduced,
-    )
     cost.save(costs, COST_RESULT)
-    return Outcome(markdown, regressions, has_baseline)
+    return "\n\n".join(section for section in sections if section) + "\n", regressions
 
 
 def review_command(args: Namespace) -> int:
     """Print and publish the review; the exit code is the gate."""
-    params = load_params()
     reproduced = not args.not_reproduced
-    outcome = review(params, args.base or None, reproduced)
-    publish(outcome.markdown, args.output)
-    print(outcome.markdown)
-    if outcome.regressions:
-        named = ", ".join(outcome.regressions)
-        print(f"error: regressed beyond tolerance: {named}", file=sys.stderr)
+    markdown, regressions = review(load_params(), args.base or None, reproduced)
+    publish(markdown, args.output)
+    print(markdown)
+    if regressions:
+        print(f"error: regressed beyond tolerance: {', '.join(regressions)}", file=sys.stderr)
     if not reproduced:
         print(f"error: {report.NOT_REPRODUCED}", file=sys.stderr)
-    return 1 if outcome.regressions or not reproduced else 0
+    return 1 if regressions or not reproduced else 0

@@ -1,18 +1,16 @@
 """What serving the PR's model costs against main's: timed back to back, judged by main's rules.
 
-Both models are timed in this one process on the service's call path (one thread, one
-warnings filter), in rounds that alternate which goes first; each figure is the median over
-rounds, so the machine's drift hits both alike. Main's model is read as data from main's DVC
-output and loaded only through the skops loader that trusts TRUSTED_TYPES alone. The figures
-go to the report and reports/cost.json, never to metrics.json or dvc.lock: they differ on every
-run, and check-lock needs byte-identical outputs.
+Both models are timed in this one process on the service's call path, in alternating rounds
+(medians), so machine noise hits both alike. Main's model is read as data from its DVC output
+and loaded only by the skops loader that trusts TRUSTED_TYPES alone. The figures never go to
+metrics.json or dvc.lock: they differ every run, and check-lock needs byte-identical outputs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-import statistics
 import tempfile
 import time
 from dataclasses import dataclass
@@ -72,42 +70,29 @@ def timed(model: Pipeline, frame: pd.DataFrame) -> tuple[float, float]:
     return (time.perf_counter() - wall) * 1000, time.process_time() - cpu
 
 
-def round_figures(one: list[float], many: list[float], cpu: float, records: int) -> dict:
-    return {
-        "latency_one_p50_ms": float(np.percentile(one, 50)),
-        "latency_one_p95_ms": float(np.percentile(one, 95)),
-        "latency_batch_p50_ms": float(np.percentile(many, 50)),
-        "latency_batch_p95_ms": float(np.percentile(many, 95)),
-        "cpu_ms_per_record": cpu * 1000 / records,
-    }
-
-
 def latencies(models: dict[str, Pipeline], features: pd.DataFrame, batch: int) -> dict:
     """{side: {figure: median over rounds}}: p50 and p95 of one record and of a batch drawn
-    from `features`, and the CPU milliseconds per record of the batches. The models take
-    turns call by call, each going first every other time, so a burst of load on a shared
-    runner slows both alike."""
+    from `features`, and the batches' CPU milliseconds per record. The models take turns call
+    by call, each first every other time, so a burst of load on a shared runner slows both."""
     rows = np.random.default_rng(0).integers(0, len(features), size=(CALLS, batch))
     frames = [(features.iloc[[row[0]]], features.iloc[row]) for row in rows]
-    rounds: dict[str, list[dict[str, float]]] = {side: [] for side in models}
+    found = []
     with ThreadpoolController().limit(limits=1, user_api="openmp"), one_warning_filter():
         for model in models.values():
             model.predict(frames[0][1])  # warm up: first-call allocations are not serving
-        for index in range(ROUNDS):
-            found = {side: ([], [], 0.0) for side in models}
-            for call, (single, many) in enumerate(frames):
-                order = list(models) if (index + call) % 2 == 0 else list(reversed(models))
-                for side in order:
-                    one_ms, _ = timed(models[side], single)
-                    many_ms, cpu = timed(models[side], many)
-                    ones, manys, total = found[side]
-                    found[side] = ([*ones, one_ms], [*manys, many_ms], total + cpu)
-            for side, (ones, manys, total) in found.items():
-                rounds[side].append(round_figures(ones, manys, total, CALLS * batch))
-    return {
-        side: {key: statistics.median(r[key] for r in found) for key in found[0]}
-        for side, found in rounds.items()
-    }
+        for index, (call, (one, many)) in itertools.product(range(ROUNDS), enumerate(frames)):
+            for side in list(models) if (index + call) % 2 == 0 else reversed(models):
+                one_ms = timed(models[side], one)[0]
+                found.append((side, index, one_ms, *timed(models[side], many)))
+    times = pd.DataFrame(found, columns=["side", "round", "one", "batch", "cpu"])
+    per_round = times.groupby(["side", "round"]).agg(
+        latency_one_p50_ms=("one", "median"),
+        latency_one_p95_ms=("one", lambda ms: ms.quantile(0.95)),
+        latency_batch_p50_ms=("batch", "median"),
+        latency_batch_p95_ms=("batch", lambda ms: ms.quantile(0.95)),
+        cpu_ms_per_record=("cpu", lambda seconds: seconds.sum() * 1000 / (CALLS * batch)),
+    )
+    return {side: dict(per_round.loc[side].median()) for side in models}
 
 
 def main_model_bytes(base_sha: str) -> tuple[bytes | None, str]:
@@ -198,16 +183,12 @@ def rows_of(
     main: dict[str, float | None], pr: dict[str, float | None], limits: dict[str, CostLimit]
 ) -> list[CostRow]:
     """One row per PR figure; without main's figures (no baseline) each is new."""
-    return [
-        CostRow(
-            name,
-            main.get(name),
-            pr.get(name),
-            describe(name, limits.get(name)),
-            judge(name, main.get(name), pr.get(name), limits.get(name)) if main else "new",
-        )
-        for name in pr
-    ]
+    rows = []
+    for name, value in pr.items():
+        limit = limits.get(name)
+        status = judge(name, main.get(name), value, limit) if main else "new"
+        rows.append(CostRow(name, main.get(name), value, describe(name, limit), status))
+    return rows
 
 
 def table(rows: list[CostRow], notes: list[str]) -> str:
@@ -221,15 +202,6 @@ def table(rows: list[CostRow], notes: list[str]) -> str:
     return "\n".join(lines)
 
 
-def how_estimated(params: CostParams) -> str:
-    return (
-        "How estimated: cost_per_million is the CPU hours that a million predictions take, "
-        f"timed in batches of {params.batch_records} on one thread, times "
-        f"review.cost.price_per_core_hour ({params.price_per_core_hour:g}); the service's "
-        "HTTP handling is not counted."
-    )
-
-
 @dataclass(frozen=True)
 class Cost:
     markdown: str
@@ -239,8 +211,7 @@ class Cost:
 
 
 def measure(base_sha: str, params: CostParams, target: str) -> Cost:
-    """Main's and the workspace's model, timed back to back on the test split's records,
-    under `params` (main's rules)."""
+    """Main's and the workspace's model, timed on the test split's records, by main's rules."""
     missing = [path for path in (MODEL_FILE, TEST_SPLIT) if not path.exists()]
     if missing:
         note = f"Not measured: {missing[0]} is not in this workspace (nothing was reproduced)."
@@ -261,7 +232,13 @@ def measure(base_sha: str, params: CostParams, target: str) -> Cost:
     if main_data is not None:
         main = figures(main_data, models["main"], timings["main"], params.price_per_core_hour)
     rows = rows_of(main, pr, params.limits)
-    notes = [note, how_estimated(params)]
+    notes = [
+        note,
+        "How estimated: cost_per_million is the CPU hours that a million predictions take, "
+        f"timed in batches of {params.batch_records} on one thread, times "
+        f"review.cost.price_per_core_hour ({params.price_per_core_hour:g}); the service's "
+        "HTTP handling is not counted.",
+    ]
     if found := complexity(models["pr"]):
         notes.append(f"complexity: the PR's model has {found[1]}.")
     regressions = [row.name for row in rows if row.status == "regressed"]

@@ -8,9 +8,12 @@ from typing import Any
 from ..core.shell import dvc
 
 
-def dvc_diff(kind: str, base: str) -> dict[str, dict[str, Any]]:
-    """{key: {"old": main's value, "new": the workspace's}} over every file of that kind."""
-    merged: dict[str, dict[str, Any]] = {}
-    for entries in (json.loads(dvc(kind, "diff", "--json", "--all", base) or "{}") or {}).values():
-        merged.update(entries)
-    return merged
+def changed_params(base: str) -> list[tuple[str, Any, Any]]:
+    """(key, main's value, the workspace's) of each param that differs, in every params file."""
+    files = json.loads(dvc("params", "diff", "--json", "--all", base) or "{}") or {}
+    merged = {name: values for entries in files.values() for name, values in entries.items()}
+    return [
+        (name, values.get("old"), values.get("new"))
+        for name, values in sorted(merged.items())
+        if values.get("old") != values.get("new")
+    ]

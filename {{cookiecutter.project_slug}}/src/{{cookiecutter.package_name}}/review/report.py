@@ -1,4 +1,4 @@
-"""Render a review as GitHub-flavoured Markdown: verdict, tables, a mermaid chart, a footer.
+"""The review report's parts in GitHub-flavoured Markdown: verdict, tables, a mermaid chart.
 
 The first line is a hidden marker, so a workflow can find and update its one PR comment.
 """
@@ -41,12 +41,15 @@ def shown(value: object) -> str:
     return "n/a" if value is None else f"`{value}`"
 
 
+def changes_table(header: str, changes: list[tuple[str, object, object]]) -> list[str]:
+    rows = [f"| `{name}` | {shown(old)} | {shown(new)} |" for name, old, new in changes]
+    return [header, "|---|---|---|", *rows]
+
+
 def params_table(changes: list[tuple[str, object, object]]) -> str:
     if not changes:
         return "No parameter changed."
-    lines = ["| param | main | PR |", "|---|---|---|"]
-    lines += [f"| `{name}` | {shown(old)} | {shown(new)} |" for name, old, new in changes]
-    return "\n".join(lines)
+    return "\n".join(changes_table("| param | main | PR |", changes))
 
 
 def rules_section(source: str, changes: list[tuple[str, object, object]]) -> str:
@@ -58,10 +61,8 @@ def rules_section(source: str, changes: list[tuple[str, object, object]]) -> str
             "⚠️ **This PR changes the gate's rules.** They take effect after the merge, "
             "once a reviewer accepts them; this review used the base's:",
             "",
-            "| rule | base (applied) | PR (after merge) |",
-            "|---|---|---|",
+            *changes_table("| rule | base (applied) | PR (after merge) |", changes),
         ]
-        lines += [f"| `{key}` | {shown(old)} | {shown(new)} |" for key, old, new in changes]
     return "\n".join(lines)
 
 
@@ -73,52 +74,7 @@ def chart(rows: list[MetricRow]) -> str:
     names = ", ".join(f'"{row.name}"' for row in both)
     main = ", ".join(f"{row.main:.4f}" for row in both)
     pr = ", ".join(f"{row.pr:.4f}" for row in both)
-    return "\n".join(
-        [
-            "```mermaid",
-            "xychart-beta",
-            '    title "main (bars) vs PR (line)"',
-            f"    x-axis [{names}]",
-            f"    bar [{main}]",
-            f"    line [{pr}]",
-            "```",
-        ]
+    return (
+        '```mermaid\nxychart-beta\n    title "main (bars) vs PR (line)"\n'
+        f"    x-axis [{names}]\n    bar [{main}]\n    line [{pr}]\n```"
     )
-
-
-def render(
-    *,
-    base: str,
-    base_sha: str,
-    head_sha: str,
-    metrics: list[MetricRow],
-    params: list[tuple[str, object, object]],
-    fairness: str,
-    regressions: list[str],
-    cost: str = "",
-    has_baseline: bool,
-    model_hash: str,
-    rules: str = "",
-    machinery: str = "",
-    reproduced: bool = True,
-) -> str:
-    sections = [
-        MARKER,
-        verdict(regressions, has_baseline, reproduced),
-        "" if reproduced else f"> [!WARNING]\n> {NOT_REPRODUCED}",
-        f"Comparing `{base}` ({base_sha[:7]}) with this PR ({head_sha[:7]} and its workspace).",
-        "### Metrics",
-        metrics_table(metrics),
-        chart(metrics) if has_baseline else "",
-        "### Params",
-        params_table(params),
-        fairness,
-        cost,
-        "### Gate rules",
-        rules,
-        machinery,
-        "---",
-        f"<sub>Reviewed model: `models/model.skops`, md5 `{model_hash}` in dvc.lock. "
-        "Tolerances live in `params.yaml` under `review:`; the base's judge each PR.</sub>",
-    ]
-    return "\n\n".join(section for section in sections if section) + "\n"
