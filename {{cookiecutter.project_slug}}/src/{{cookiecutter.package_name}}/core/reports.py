@@ -1,11 +1,16 @@
 """Markdown reports of the review, drift and performance checks: written once, shown in
 GitHub's job summary, numbers and statuses formatted alike so their tables read the same.
+And the JSON files the pipeline writes (metrics.json, models/mlflow_run.json), read one way.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
+
+from .errors import UserError
 
 ICONS = {
     "regressed": "❌ regressed",
@@ -36,3 +41,20 @@ def publish(markdown: str, output: Path) -> Path:
         with open(summary, "a") as handle:
             handle.write(markdown)
     return output
+
+
+def parse_json(text: str, source: object) -> Any:
+    """JSON the pipeline wrote: a broken file names the fix rather than a traceback."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(f"{source} is not valid JSON ({error}); rerun `make pipeline`") from None
+
+
+def read_json(path: Path, missing: Any = None) -> Any:
+    """The file's JSON; a missing file is `missing` when given, else an error naming the fix."""
+    if path.is_file():
+        return parse_json(path.read_text(), path)
+    if missing is None:
+        raise UserError(f"{path} not found: run `make pipeline` first")
+    return missing

@@ -3,7 +3,6 @@ so an unreachable one fails the stage in seconds instead of hanging on retries."
 
 from __future__ import annotations
 
-import json
 import os
 import urllib.error
 import urllib.request
@@ -16,6 +15,7 @@ from .errors import UserError
 from .model_file import MODEL_PACKAGES, trusted_types
 from .params import PACKAGE, Params, flatten
 from .paths import MODEL_FILE, RUN_FILE
+from .reports import read_json
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 PROBE_TIMEOUT_SECONDS = 3.0
@@ -86,7 +86,7 @@ def log_to_training_run(metrics: dict[str, float]) -> str:
     when MLFLOW_TRACKING_URI names a server."""
     if not os.environ.get("MLFLOW_TRACKING_URI") or not RUN_FILE.exists():
         return ""
-    run_id = json.loads(RUN_FILE.read_text())["run_id"]
+    run_id = read_json(RUN_FILE)["run_id"]
     mlflow = start_mlflow()
     with mlflow.start_run(run_id=run_id):
         mlflow.log_metrics(metrics)

@@ -7,7 +7,6 @@ The log holds no probabilities, so metrics needing them (roc_auc) are left out, 
 
 from __future__ import annotations
 
-import json
 import math
 from argparse import Namespace
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from ..core.gate import MetricRow, describe, judge_metrics
 from ..core.inference_log import log_path
 from ..core.params import FairnessGate, Params, flatten, load_params
 from ..core.paths import METRICS_FILE, PERFORMANCE_REPORT, PERFORMANCE_RESULT
-from ..core.reports import number, signed
+from ..core.reports import number, read_json, signed
 from ..core.scoring import score_predictions
 from .labels import Joined, join_labels
 from .verdict import conclude, gauge
@@ -126,12 +125,7 @@ class PerformanceOutcome:
 def reviewed_metrics(path: Path) -> tuple[dict[str, float], dict[str, FeatureFairness]]:
     """The reviewed metrics.json's top-level numbers, and its fairness per sensitive feature,
     read as the review reads them (keys joined by dots, as `dvc metrics diff`)."""
-    if not path.is_file():
-        raise UserError(f"{path} not found: run `make pipeline` (or `make pull-data`) first")
-    try:
-        tree = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise UserError(f"{path} is not valid JSON: {error}") from error
+    tree = read_json(path)
     if not isinstance(tree, dict):
         raise UserError(f"{path} holds no metrics object")
     return split_metrics(flatten(tree))

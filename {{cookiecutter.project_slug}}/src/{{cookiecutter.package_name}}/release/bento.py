@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from argparse import Namespace
@@ -14,6 +13,7 @@ from ..core.git import version_of_head
 from ..core.lockfile import check_reviewed_model, model_tag
 from ..core.params import PACKAGE, load_params
 from ..core.paths import METRICS_FILE, MODEL_FILE, RUN_FILE
+from ..core.reports import read_json
 
 
 def stage_bento_command(args: Namespace) -> str:
@@ -32,8 +32,8 @@ def stage_bento_command(args: Namespace) -> str:
     except NotFound:
         labels = {"dvc_md5": md5, "git_sha": version}
         if RUN_FILE.exists():
-            labels["mlflow_run_id"] = str(json.loads(RUN_FILE.read_text()).get("run_id", ""))
-        metrics = json.loads(METRICS_FILE.read_text()) if METRICS_FILE.exists() else {}
+            labels["mlflow_run_id"] = str(read_json(RUN_FILE).get("run_id", ""))
+        metrics = read_json(METRICS_FILE, {})
         metadata = {k: v for k, v in metrics.items() if isinstance(v, int | float)}
         with bentoml.models.create(tag, labels=labels, metadata=metadata) as model:
             shutil.copyfile(MODEL_FILE, model.path_of(MODEL_FILE.name))

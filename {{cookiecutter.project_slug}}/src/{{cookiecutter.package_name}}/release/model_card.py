@@ -21,7 +21,7 @@ from ..core.git import commit_of, file_at, head_commit
 from ..core.lockfile import recorded_outputs, reviewed_md5
 from ..core.params import PACKAGE, TASK, FairnessGate, flatten, load_params
 from ..core.paths import COST_RESULT, LOCK_FILE, METRICS_FILE, MODEL_FILE, PARAMS_FILE
-from ..core.reports import signed
+from ..core.reports import parse_json, read_json, signed
 
 CARD = Path("build/release/model_card.md")
 HUMAN = Path(f"src/{PACKAGE}/modeling/model_card.md")  # your sections; .dvcignore'd
@@ -52,16 +52,6 @@ def numbers(tree: dict[str, Any]) -> dict[str, Any]:
     """metrics.json's numbers by flat key, as DVC and the review name them."""
     flat = flatten(tree).items()
     return {k: v for k, v in flat if isinstance(v, int | float) and not isinstance(v, bool)}
-
-
-def judged_metrics() -> dict[str, Any]:
-    if not METRICS_FILE.exists():
-        raise UserError(f"{METRICS_FILE} not found: run `make pipeline` first")
-    try:
-        return json.loads(METRICS_FILE.read_text())
-    except json.JSONDecodeError as error:
-        message = f"{METRICS_FILE} is not valid JSON ({error}); rerun `make pipeline`"
-        raise UserError(message) from None
 
 
 def human_sections(path: Path = HUMAN) -> list[tuple[str, str]]:
@@ -112,7 +102,8 @@ def changes(base: str | None) -> str:
     old_text = file_at(sha, METRICS_FILE)
     if old_text is None:
         return f"`{name}` ({sha[:12]}) has no {METRICS_FILE}: nothing to compare with."
-    old, new = numbers(json.loads(old_text)), numbers(judged_metrics())
+    old = numbers(parse_json(old_text, f"{METRICS_FILE} at {name}"))
+    new = numbers(read_json(METRICS_FILE))
     moved = [[key, was, now, None if None in (was, now) else signed(now - was)]
              for key, was, now in differing(old, new)]  # fmt: skip
     old_params = flatten(yaml.safe_load(file_at(sha, PARAMS_FILE) or "") or {})
@@ -147,7 +138,7 @@ def registered_version(md5: str) -> tuple[str, str] | None:
 
 def render(base: str | None = None) -> str:
     params = load_params()
-    metrics = judged_metrics()
+    metrics = read_json(METRICS_FILE)
     md5 = reviewed_md5()
     raw = params.data.raw
     data_md5 = recorded_outputs(LOCK_FILE.read_text(), "deps").get(raw.as_posix())
@@ -246,7 +237,7 @@ def model_card_command(args: Namespace) -> str:
 def check_model_card_command(args: Namespace) -> str:
     if not CARD.exists():
         raise UserError(f"{CARD} not found: run `make model-card` first")
-    if problems := check(CARD.read_text(), judged_metrics()):
+    if problems := check(CARD.read_text(), read_json(METRICS_FILE)):
         raise UserError(f"{CARD} disagrees with {METRICS_FILE}:\n  " + "\n  ".join(problems))
     return f"every number in {CARD} is {METRICS_FILE}'s"
 

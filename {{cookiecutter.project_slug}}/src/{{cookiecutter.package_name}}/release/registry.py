@@ -6,7 +6,6 @@ with dvc.lock's md5, saved as skops (which loads data, never code); else the fil
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 from argparse import Namespace
@@ -19,6 +18,7 @@ from ..core.git import version_of_head
 from ..core.lockfile import check_reviewed_model
 from ..core.params import PACKAGE, Params, load_params
 from ..core.paths import METRICS_FILE, MODEL_FILE, RUN_FILE, TEST_SPLIT
+from ..core.reports import read_json
 from ..core.tracking import REVIEWED_ARTIFACT
 
 ALIAS = "champion"
@@ -28,7 +28,7 @@ def _trained_version(client: Any) -> str | None:
     """The version the train stage registered, if its run is on this tracking server."""
     from mlflow.exceptions import MlflowException
 
-    run = json.loads(RUN_FILE.read_text()) if RUN_FILE.exists() else {}
+    run = read_json(RUN_FILE, {})
     if not run.get("registered_version"):
         return None
     try:
@@ -66,7 +66,7 @@ def _register(params: Params) -> str:
     from ..core.tracking import log_training_run
 
     features, _ = split_features(read_table(TEST_SPLIT, params.data.target), params.data.target)
-    metrics = json.loads(METRICS_FILE.read_text()) if METRICS_FILE.exists() else {}
+    metrics = read_json(METRICS_FILE, {})
     test_metrics = {f"test_{k}": v for k, v in metrics.items() if isinstance(v, int | float)}
     run = log_training_run(params, load_model(), features.head(5), test_metrics)
     return run["registered_version"]

@@ -8,10 +8,8 @@ absolute limits (a fairness ceiling) still judge the PR.
 
 from __future__ import annotations
 
-import json
 import sys
 from argparse import Namespace
-from typing import Any
 
 from ..core import recipe
 from ..core.errors import UserError
@@ -21,7 +19,7 @@ from ..core.git import file_at, head_commit, resolve_base
 from ..core.lockfile import reviewed_md5
 from ..core.params import Params, flatten, load_params, read_params_tree
 from ..core.paths import COST_RESULT, METRICS_FILE
-from ..core.reports import publish
+from ..core.reports import parse_json, publish, read_json
 from . import boundary, cost, diffs, report
 from .rules import rules_of
 
@@ -34,16 +32,6 @@ def model_hash() -> str:
         return "(not in dvc.lock: run `make pipeline` and commit dvc.lock)"
 
 
-def parse_metrics(text: str | None, source: str) -> dict[str, Any]:
-    """metrics.json flattened as DVC does; a file that is not JSON is an error, not a side."""
-    if text is None:
-        return {}
-    try:
-        return flatten(json.loads(text))
-    except json.JSONDecodeError as error:
-        raise UserError(f"{source} is not valid JSON ({error}); rerun `make pipeline`") from None
-
-
 def review(
     params: Params, base: str | None = None, reproduced: bool = True
 ) -> tuple[str, list[str]]:
@@ -52,9 +40,9 @@ def review(
     pr_recipe = recipe.read()  # dvc.yaml, read once: frozen stages, metrics files, the diff
     recipe.refuse_frozen(pr_recipe)
     rules = rules_of(base_name, base_sha, params, read_params_tree())
-    main_numbers = parse_metrics(file_at(base_sha, METRICS_FILE), f"{METRICS_FILE} on {base_name}")
-    pr_text = METRICS_FILE.read_text() if METRICS_FILE.exists() else None
-    pr_numbers = parse_metrics(pr_text, str(METRICS_FILE))
+    base_text = file_at(base_sha, METRICS_FILE)  # flattened as DVC does, both sides
+    base_tree = {} if base_text is None else parse_json(base_text, f"{METRICS_FILE} on {base_name}")
+    main_numbers, pr_numbers = flatten(base_tree), flatten(read_json(METRICS_FILE, {}))
     main_overall, main_fairness = split_metrics(main_numbers)
     pr_overall, pr_fairness = split_metrics(pr_numbers)
     has_baseline = bool(main_overall)
