@@ -39,6 +39,11 @@ class ColumnSpec:
         """Text and bool columns: one-hot encoded by the sample features, unknown values warned."""
         return self.kind in (str, bool)
 
+    def span(self, width: float) -> tuple[float, float]:
+        """Its low and high bounds, inclusive or not; an open low is 0, an open high low + width."""
+        low = self.bounds.get("ge", self.bounds.get("gt", 0.0))
+        return low, self.bounds.get("le", self.bounds.get("lt", low + width))
+
 
 def load_contract(path: Path) -> pa.DataFrameSchema:
     import pandera.pandas as pa

@@ -124,8 +124,6 @@ def example_record(columns: Sequence[ColumnSpec]) -> dict[str, Any]:
         elif column.kind is str:
             record[column.name] = "example"
         else:
-            low = column.bounds.get("ge", column.bounds.get("gt", 0.0))
-            high = column.bounds.get("le", column.bounds.get("lt", low + 2))
-            middle = (low + high) / 2
+            middle = sum(column.span(2)) / 2
             record[column.name] = round(middle) if column.kind is int else middle
     return record

@@ -22,8 +22,7 @@ def prediction_metric(target: ColumnSpec) -> Any:
         return prometheus_client.Counter(
             f"{PACKAGE}_predictions", "Predictions served, by predicted class", ["value"]
         )
-    low = target.bounds.get("ge", target.bounds.get("gt", 0.0))
-    high = target.bounds.get("le", target.bounds.get("lt", low + 1.0))
+    low, high = target.span(1.0)
     return prometheus_client.Histogram(
         f"{PACKAGE}_prediction",
         "Predicted values, in buckets across the target's range in the data contract",
