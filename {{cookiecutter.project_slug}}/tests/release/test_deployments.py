@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from {{ cookiecutter.package_name }}.core import (
+    shell,
+)
 from {{ cookiecutter.package_name }}.core.errors import (
     UserError,
 )
@@ -74,7 +77,7 @@ def test_a_record_is_a_production_deployment_of_the_commit_then_in_progress(monk
         sent.append((command, body))
         return json.dumps({"id": 41})
 
-    monkeypatch.setattr(deployments, "call", call)
+    monkeypatch.setattr(shell, "call", call)
     monkeypatch.delenv("GITHUB_RUN_ID", raising=False)
     assert deployments.create(record(0, SHA_A).payload, "release of aaaa") == 41
     (post, body), (status, _) = sent

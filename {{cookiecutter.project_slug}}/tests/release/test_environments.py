@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from {{ cookiecutter.package_name }}.core import (
+    shell,
+)
 from {{ cookiecutter.package_name }}.release import (
     environments,
 )
@@ -29,7 +32,7 @@ def github(monkeypatch):
             return json.dumps({"branch_policies": policies[name]})
         return "{}"
 
-    monkeypatch.setattr(environments, "call", call)
+    monkeypatch.setattr(shell, "call", call)
     return calls
 
 

@@ -7,6 +7,9 @@ import json
 
 import pytest
 
+from {{ cookiecutter.package_name }}.core import (
+    shell,
+)
 from {{ cookiecutter.package_name }}.core.errors import (
     UserError,
 )
@@ -35,7 +38,8 @@ def github(monkeypatch, tmp_path):
             return json.dumps(pulls.get(command[-1].rsplit("/", 1)[1], {}))
         return "{}"
 
-    monkeypatch.setattr(comment, "call", call)
+    monkeypatch.setattr(comment, "call", call)  # the paginated read of the comments
+    monkeypatch.setattr(shell, "call", call)
     monkeypatch.setenv("GH_REPO", "acme/model")
     monkeypatch.setenv("HEAD_SHA", HEAD)
     monkeypatch.delenv("PR_NUMBER", raising=False)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from typing import Any
 
 from .errors import UserError
 
@@ -19,6 +21,11 @@ def call(*command: str) -> str:
         message = (done.stderr or done.stdout).strip()
         raise UserError(f"`{' '.join(command)}` failed: {message}")
     return done.stdout.strip()
+
+
+def gh_api(*args: str) -> Any:
+    """`gh api`, its JSON decoded: None when GitHub answers nothing (a DELETE, a 204)."""
+    return json.loads(call("gh", "api", *args) or "null")
 
 
 def dvc(*args: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from ..core.errors import UserError
 from ..core.git import commit_of
 from ..core.lockfile import reviewed_md5
-from ..core.shell import call, run
+from ..core.shell import gh_api, run
 from .review_proof import merged_pull_request
 
 ENVIRONMENT = "production"
@@ -36,10 +36,6 @@ class Record:
     state: str  # the latest status: in_progress, success, failure...
     description: str
     payload: dict[str, Any]
-
-
-def api(*args: str) -> Any:
-    return json.loads(call("gh", "api", *args) or "null")
 
 
 def run_url() -> str:
@@ -80,7 +76,7 @@ def create(payload: dict[str, Any], description: str) -> int:
     with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
         json.dump(body, file)
         file.flush()
-        deployment = api("--method", "POST", DEPLOYMENTS, "--input", file.name)
+        deployment = gh_api("--method", "POST", DEPLOYMENTS, "--input", file.name)
     set_status(int(deployment["id"]), "in_progress", description)
     return int(deployment["id"])
 
@@ -88,19 +84,19 @@ def create(payload: dict[str, Any], description: str) -> int:
 def set_status(deployment: int, state: str, description: str) -> None:
     fields = {"state": state, "description": description[:140], "log_url": run_url()}
     flags = [f"{key}={value}" for key, value in fields.items() if value]
-    api("--method", "POST", f"{DEPLOYMENTS}/{deployment}/statuses",
+    gh_api("--method", "POST", f"{DEPLOYMENTS}/{deployment}/statuses",
         *(arg for flag in flags for arg in ("-f", flag)))  # fmt: skip
 
 
 def history() -> list[Record]:
     """The last HISTORY deployments of production, newest first, each with its latest status."""
     records = []
-    for found in api(f"{DEPLOYMENTS}?environment={ENVIRONMENT}&per_page={HISTORY}") or []:
+    for found in gh_api(f"{DEPLOYMENTS}?environment={ENVIRONMENT}&per_page={HISTORY}") or []:
         payload = found.get("payload") or {}
         payload = json.loads(payload) if isinstance(payload, str) else payload
         if not payload.get("digest"):  # one GitHub made for a job naming the environment
             continue
-        latest = (api(f"{DEPLOYMENTS}/{found['id']}/statuses?per_page=1") or [{}])[0]
+        latest = (gh_api(f"{DEPLOYMENTS}/{found['id']}/statuses?per_page=1") or [{}])[0]
         records.append(Record(int(found["id"]), str(found.get("created_at", "")),
                               str(latest.get("state", "pending")),
                               str(latest.get("description") or ""), payload))  # fmt: skip

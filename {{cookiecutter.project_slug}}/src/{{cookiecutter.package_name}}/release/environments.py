@@ -5,10 +5,9 @@ hold identities get one deployment-branch policy, `main`, and lose any other.
 
 from __future__ import annotations
 
-import json
 from argparse import Namespace
 
-from ..core.shell import call
+from ..core.shell import gh_api
 
 ENVIRONMENTS = ("release", "retrain", "production")
 REPOSITORY = "repos/{owner}/{repo}"  # gh fills it in from the git remote, or GH_REPO
@@ -16,20 +15,19 @@ REPOSITORY = "repos/{owner}/{repo}"  # gh fills it in from the git remote, or GH
 
 def protect(name: str) -> str:
     environment = f"{REPOSITORY}/environments/{name}"
-    call(
-        "gh", "api", "--method", "PUT", environment,
+    gh_api(
+        "--method", "PUT", environment,
         "-F", "deployment_branch_policy[protected_branches]=false",
         "-F", "deployment_branch_policy[custom_branch_policies]=true",
     )  # fmt: skip
-    policies = json.loads(call("gh", "api", f"{environment}/deployment-branch-policies") or "{}")
+    policies = gh_api(f"{environment}/deployment-branch-policies") or {}
     found = policies.get("branch_policies") or []
     for policy in found:
         if (policy.get("name"), policy.get("type", "branch")) != ("main", "branch"):
-            call("gh", "api", "--method", "DELETE",
-                 f"{environment}/deployment-branch-policies/{policy['id']}")  # fmt: skip
+            gh_api("--method", "DELETE", f"{environment}/deployment-branch-policies/{policy['id']}")
     if not any(policy.get("name") == "main" for policy in found):
-        call("gh", "api", "--method", "POST", f"{environment}/deployment-branch-policies",
-             "-f", "name=main", "-f", "type=branch")  # fmt: skip
+        gh_api("--method", "POST", f"{environment}/deployment-branch-policies",
+               "-f", "name=main", "-f", "type=branch")  # fmt: skip
     return f"{name}: deployable from main only"
 
 

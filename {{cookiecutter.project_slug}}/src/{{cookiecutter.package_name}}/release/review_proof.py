@@ -13,20 +13,16 @@ from ..core import recipe
 from ..core.errors import UserError
 from ..core.lockfile import check_reviewed_model
 from ..core.paths import MODEL_FILE
-from ..core.shell import call, dvc
+from ..core.shell import dvc, gh_api
 
 REVIEW_CHECK = "Reproduce and review the model"  # the review job's name in pr-review.yml
 REVIEW_WORKFLOW = ".github/workflows/pr-review.yml"
 ACTIONS_APP = "github-actions"  # any app or token can post a check run; only this one counts
 
 
-def api(*path: str) -> dict[str, Any]:
-    return json.loads(call("gh", "api", *path) or "{}")
-
-
 def merged_pull_request(repository: str, sha: str) -> dict[str, Any] | None:
     """The PR whose merge produced this commit (squash, merge or rebase), if any."""
-    pulls = json.loads(call("gh", "api", f"repos/{repository}/commits/{sha}/pulls") or "[]")
+    pulls = gh_api(f"repos/{repository}/commits/{sha}/pulls") or []
     merged = (p for p in pulls if p.get("merged_at") and p.get("merge_commit_sha") == sha)
     return next(merged, None)
 
@@ -36,8 +32,8 @@ def from_review_workflow(repository: str, check_run: dict[str, Any]) -> bool:
     run's, and the job's workflow run names the file it ran."""
     if (check_run.get("app") or {}).get("slug") != ACTIONS_APP:
         return False
-    job = api(f"repos/{repository}/actions/jobs/{check_run['id']}")
-    workflow_run = api(f"repos/{repository}/actions/runs/{job.get('run_id')}")
+    job = gh_api(f"repos/{repository}/actions/jobs/{check_run['id']}") or {}
+    workflow_run = gh_api(f"repos/{repository}/actions/runs/{job.get('run_id')}") or {}
     return str(workflow_run.get("path", "")).split("@")[0] == REVIEW_WORKFLOW
 
 
@@ -45,7 +41,8 @@ def review_conclusion(repository: str, head_sha: str) -> str | None:
     """The latest conclusion of pr-review.yml's review check on the PR's last commit; None if
     it never ran there. A check of the same name from another app or workflow is ignored."""
     path = f"repos/{repository}/commits/{head_sha}/check-runs"
-    runs = api(path, "-f", f"check_name={REVIEW_CHECK}", "--method", "GET").get("check_runs", [])
+    found = gh_api(path, "-f", f"check_name={REVIEW_CHECK}", "--method", "GET") or {}
+    runs = found.get("check_runs", [])
     for run in runs:  # newest first
         if run.get("status") == "completed" and from_review_workflow(repository, run):
             return str(run.get("conclusion"))

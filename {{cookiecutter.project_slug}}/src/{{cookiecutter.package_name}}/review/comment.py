@@ -15,7 +15,7 @@ from argparse import Namespace
 from pathlib import Path
 
 from ..core.errors import UserError
-from ..core.shell import call
+from ..core.shell import call, gh_api
 from .report import MARKER
 
 BOT = "github-actions[bot]"  # the author of comments made with GITHUB_TOKEN
@@ -52,7 +52,7 @@ def read_report(folder: Path) -> tuple[Path, str]:
 
 def confirm_pull_request(repository: str, number: str, head_sha: str) -> None:
     """GitHub, not the artifact, says which commit the PR is at: it must be the reviewed one."""
-    pull = json.loads(call("gh", "api", f"repos/{repository}/pulls/{number}") or "{}")
+    pull = gh_api(f"repos/{repository}/pulls/{number}") or {}
     head = (pull.get("head") or {}).get("sha")
     if pull.get("state") != "open" or head != head_sha:
         raise UserError(
@@ -81,7 +81,7 @@ def post_review(folder: Path) -> str:
         method, url = "PATCH", f"repos/{repository}/issues/comments/{found}"
     else:
         method, url = "POST", f"repos/{repository}/issues/{number}/comments"
-    call("gh", "api", "--method", method, url, "-F", f"body=@{report}")
+    gh_api("--method", method, url, "-F", f"body=@{report}")
     done = f"updated the review comment {found}" if found else "created the review comment"
     return f"{done} on PR #{number}"
 
