@@ -9,9 +9,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .gate import EPSILON, judge_groups, judge_metrics, status_of, worst_group
+from .gate import EPSILON, judge_groups, judge_metrics, metric_table, status_of, worst_group
 from .params import FairnessGate, FairnessLimit, Tolerance
-from .reports import ICONS, number, signed
+from .reports import ICONS, number, signed, table
 
 FAIRNESS = "fairness."
 GROUPS = "groups."
@@ -84,33 +84,19 @@ def feature_table(
     old, new = sides
     icons = ICONS | {BEYOND: "❌ beyond limit"}
     measures = judge_metrics(main.measures, pr.measures, gate.metrics, measure_status)
-    lines = [
-        f"#### `{column}`",
-        "",
-        f"| measure | {old} | {new} | Δ | limit | status |",
-        "|---|---:|---:|---:|---|---|",
-    ]
-    lines += [
-        f"| {row.name} | {number(row.main)} | {number(row.pr)} | {signed(row.delta)} "
-        f"| {describe_limit(row.tolerance)} | {icons[row.status]} |"
-        for row in measures
-    ]
+    header = ["measure", old, new, "Δ", "limit", "status"]
+    measures_table = metric_table(measures, header, describe_limit, icons.__getitem__)
+    lines = [f"#### `{column}`", "", measures_table]
     failed = [f"{row.name}[{column}]" for row in measures if row.status in FAILING]
     if gate.groups is None:
         return "\n".join(lines), failed
     metric = gate.groups.metric
     groups = judge_groups(main.groups, pr.groups, gate.groups, gate.min_rows)
     if groups:
-        lines += [
-            "",
-            f"| {column} | rows | {old} {metric} | {new} {metric} | Δ | status |",
-            "|---|---:|---:|---:|---:|---|",
-        ]
-        lines += [
-            f"| {row.group} | {row.rows} | {number(row.main)} | {number(row.pr)} "
-            f"| {signed(row.delta)} | {icons[row.status]} |"
-            for row in groups
-        ]
+        cells = ([row.group, row.rows, number(row.main), number(row.pr), signed(row.delta),
+                  icons[row.status]] for row in groups)  # fmt: skip
+        header = [column, "rows", f"{old} {metric}", f"{new} {metric}", "Δ", "status"]
+        lines += ["", table(header, cells, "lrrrr")]
     if (worst := worst_group(groups, gate.groups.better)) is not None:
         lines += ["", f"Worst gated group: **{worst.group}** ({signed(worst.delta)})."]
     failed += [f"{metric}[{column}={row.group}]" for row in groups if row.status in FAILING]

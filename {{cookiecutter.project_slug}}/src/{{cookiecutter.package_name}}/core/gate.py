@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .params import FairnessLimit, GroupGate, Tolerance
+from .reports import ICONS, number, signed, table
 
 EPSILON = 1e-12
 SMALL = "too small to gate"
@@ -80,6 +82,18 @@ class GroupRow(Compared):
     main: float | None
     pr: float | None
     status: str
+
+
+def metric_table(
+    rows: list[MetricRow],
+    header: list[str],
+    rule: Callable[[Any], str] = describe,
+    mark: Callable[[str], str] = ICONS.__getitem__,
+) -> str:
+    """Judged metrics: both sides, the change, the rule and the status."""
+    cells = ([r.name, number(r.main), number(r.pr), signed(r.delta), rule(r.tolerance),
+              mark(r.status)] for r in rows)  # fmt: skip
+    return table(header, cells, "lrrr")
 
 
 def judge_metrics(

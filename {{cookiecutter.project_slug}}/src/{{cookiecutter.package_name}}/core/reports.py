@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,14 @@ def number(value: float | None) -> str:
 
 def signed(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.4f}"
+
+
+def table(header: list[str], rows: Iterable[Iterable[object]], align: str = "") -> str:
+    """A Markdown table; `align` has an `r` per right-aligned (numeric) column, from the left.
+    Cells are written as given: escape a `|` in one before."""
+    rule = "|" + "|".join("---:" if a == "r" else "---" for a in align.ljust(len(header))) + "|"
+    lines = ["| " + " | ".join(map(str, row)) + " |" for row in (header, *rows)]
+    return "\n".join([lines[0], rule, *lines[1:]])
 
 
 def publish(markdown: str, output: Path) -> Path:

@@ -22,6 +22,7 @@ from ..core.errors import UserError
 from ..core.inference_log import read_frame
 from ..core.params import TASK, DriftParams, Params, load_params
 from ..core.paths import DRIFT_REPORT, DRIFT_RESULT, TRAIN_SPLIT
+from ..core.reports import table
 from ..core.tables import read_table
 from .verdict import conclude, gauge
 
@@ -141,20 +142,20 @@ class DriftOutcome:
             f"`{self.current}` ({self.current_rows} rows) against the training data "
             f"`{TRAIN_SPLIT}` ({self.reference_rows} rows).",
             "",
-            "| column | kind | PSI | KS | KS p | χ² p | unseen | missing (train → now) | verdict |",
-            "|---|---|---:|---:|---:|---:|---:|---|---|",
         ]
+        cells = []
         for column in self.columns:
             found = column.comparison or Comparison(psi=None)
             now = "-" if column.missing_current is None else f"{column.missing_current:.1%}"
             verdict = "⚠️ " + "; ".join(column.reasons) if column.reasons else "✅"
-            lines.append(
-                f"| `{column.column}` | {column.kind} | {number(found.psi)} "
-                f"| {number(found.ks_statistic)} | {number(found.ks_pvalue, 4)} "
-                f"| {number(found.chi2_pvalue, 4)} | {found.unseen_share:.1%} "
-                f"| {column.missing_reference:.1%} → {now} | {verdict} |"
-            )
-        lines += ["", *[f"- {note}" for note in self.notes]]
+            cells.append([
+                f"`{column.column}`", column.kind, number(found.psi), number(found.ks_statistic),
+                number(found.ks_pvalue, 4), number(found.chi2_pvalue, 4),
+                f"{found.unseen_share:.1%}", f"{column.missing_reference:.1%} → {now}", verdict,
+            ])  # fmt: skip
+        header = ["column", "kind", "PSI", "KS", "KS p", "χ² p", "unseen", "missing (train → now)"]
+        lines += [table([*header, "verdict"], cells, "llrrrrr"), ""]
+        lines += [f"- {note}" for note in self.notes]
         lines.append(
             f"Drift: PSI ≥ {limits.psi_threshold}; or KS p < {limits.pvalue} with distance "
             f"≥ {limits.ks_statistic}; or chi-square p < {limits.pvalue} with PSI "

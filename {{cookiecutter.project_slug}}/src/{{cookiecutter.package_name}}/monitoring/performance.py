@@ -17,11 +17,11 @@ from prometheus_client import Metric
 from ..core.errors import UserError
 from ..core.fairness import fairness_metrics
 from ..core.fairness_gate import FeatureFairness, fairness_section, split_metrics
-from ..core.gate import MetricRow, describe, judge_metrics
+from ..core.gate import MetricRow, judge_metrics, metric_table
 from ..core.inference_log import log_path
 from ..core.params import FairnessGate, Params, flatten, load_params
 from ..core.paths import METRICS_FILE, PERFORMANCE_REPORT, PERFORMANCE_RESULT
-from ..core.reports import number, read_json, signed
+from ..core.reports import read_json
 from ..core.scoring import score_predictions
 from .labels import Joined, join_labels
 from .verdict import conclude, gauge
@@ -81,16 +81,13 @@ class PerformanceOutcome:
             f"id with {joined.labels} labels of `{self.labels}`; {joined.unknown_ids} labels "
             "had an id the log does not hold.",
             "",
-            "| metric | reviewed (metrics.json) | live | Δ | rule | status |",
-            "|---|---:|---:|---:|---|---|",
+            metric_table(
+                self.rows,
+                ["metric", "reviewed (metrics.json)", "live", "Δ", "rule", "status"],
+                mark=lambda status: "⚠️ dropped" if status == DROPPED else status,
+            ),
+            "",
         ]
-        for row in self.rows:
-            mark = "⚠️ dropped" if row.status == DROPPED else row.status
-            lines.append(
-                f"| {row.name} | {number(row.main)} | {number(row.pr)} | {signed(row.delta)} "
-                f"| {describe(row.tolerance)} | {mark} |"
-            )
-        lines.append("")
         if self.not_monitored:
             lines.append(
                 f"Not monitored: {', '.join(self.not_monitored)} (needs probabilities; the "

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core import reports
 from ..core.errors import UserError
 from ..core.git import commit_of
 from ..core.lockfile import reviewed_md5
@@ -138,20 +139,18 @@ def short(value: Any, length: int) -> str:
 
 
 def table(records: list[Record]) -> str:
-    lines = ["| when | image digest | commit | model md5 | MLflow | PR | status |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    cells = []
     for r in records:
         p = r.payload
         pull = f"#{p['pull_request']}" if p.get("pull_request") else "-"
         status = r.state + (f" ({r.description})" if r.description else "")
         if "rollback_of" in p:
             status += f", rollback of {p['rollback_of']}: {p.get('reason')}"
-        lines.append(
-            f"| {r.created_at} | {short(p.get('digest'), 12)} | {short(p.get('git_sha'), 7)} "
-            f"| {short(p.get('model_md5'), 8)} | {p.get('mlflow_model_version') or '-'} "
-            f"| {pull} | {status} |"
-        )
-    return "\n".join(lines)
+        cells.append([r.created_at, short(p.get("digest"), 12), short(p.get("git_sha"), 7),
+                      short(p.get("model_md5"), 8), p.get("mlflow_model_version") or "-",
+                      pull, status])  # fmt: skip
+    header = ["when", "image digest", "commit", "model md5", "MLflow", "PR", "status"]
+    return reports.table(header, cells)
 
 
 def deployments_command(args: Namespace) -> str:

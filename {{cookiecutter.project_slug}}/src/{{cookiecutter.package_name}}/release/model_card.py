@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ..core import reports
 from ..core.errors import UserError
 from ..core.git import commit_of, file_at, head_commit
 from ..core.lockfile import recorded_outputs, reviewed_md5
@@ -44,8 +45,7 @@ def as_written(value: Any) -> str:
 
 
 def table(header: list[str], rows: list[list[Any]]) -> str:
-    lines = [header, ["---"] * len(header), *([cell(v) for v in row] for row in rows)]
-    return "\n".join("| " + " | ".join(map(str, line)) + " |" for line in lines)
+    return reports.table(header, ([cell(v) for v in row] for row in rows))
 
 
 def numbers(tree: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 from threadpoolctl import ThreadpoolController
 
+from ..core import reports
 from ..core.git import file_at
 from ..core.lockfile import recorded_outputs
 from ..core.model_call import for_serving, one_warning_filter
@@ -193,13 +194,10 @@ def rows_of(
 
 def table(rows: list[CostRow], notes: list[str]) -> str:
     lines = ["### Cost", ""] + [f"{note}\n" for note in notes if note]
-    lines += ["| figure | main | PR | change | rule | status |", "|---|---:|---:|---:|---|---|"]
-    lines += [
-        f"| {row.name} | {shown(row.name, row.main)} | {shown(row.name, row.pr)} "
-        f"| {change(row.main, row.pr)} | {row.rule} | {ICONS[row.status]} |"
-        for row in rows
-    ]
-    return "\n".join(lines)
+    cells = ([row.name, shown(row.name, row.main), shown(row.name, row.pr),
+              change(row.main, row.pr), row.rule, ICONS[row.status]] for row in rows)  # fmt: skip
+    header = ["figure", "main", "PR", "change", "rule", "status"]
+    return "\n".join([*lines, reports.table(header, cells, "lrrr")])
 
 
 @dataclass(frozen=True)

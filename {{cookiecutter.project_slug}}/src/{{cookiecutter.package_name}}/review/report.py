@@ -5,8 +5,8 @@ The first line is a hidden marker, so a workflow can find and update its one PR 
 
 from __future__ import annotations
 
-from ..core.gate import MetricRow, describe
-from ..core.reports import ICONS, number, signed
+from ..core.gate import MetricRow, metric_table
+from ..core.reports import table
 
 MARKER = "<!-- mergeship-review -->"
 NOT_REPRODUCED = (
@@ -28,28 +28,21 @@ def verdict(regressions: list[str], has_baseline: bool, reproduced: bool = True)
 
 
 def metrics_table(rows: list[MetricRow]) -> str:
-    lines = ["| metric | main | PR | Δ | tolerance | status |", "|---|---:|---:|---:|---|---|"]
-    lines += [
-        f"| {row.name} | {number(row.main)} | {number(row.pr)} | {signed(row.delta)} "
-        f"| {describe(row.tolerance)} | {ICONS[row.status]} |"
-        for row in rows
-    ]
-    return "\n".join(lines)
+    return metric_table(rows, ["metric", "main", "PR", "Δ", "tolerance", "status"])
 
 
 def shown(value: object) -> str:
     return "n/a" if value is None else f"`{value}`"
 
 
-def changes_table(header: str, changes: list[tuple[str, object, object]]) -> list[str]:
-    rows = [f"| `{name}` | {shown(old)} | {shown(new)} |" for name, old, new in changes]
-    return [header, "|---|---|---|", *rows]
+def changes_table(header: list[str], changes: list[tuple[str, object, object]]) -> str:
+    return table(header, ([f"`{name}`", shown(old), shown(new)] for name, old, new in changes))
 
 
 def params_table(changes: list[tuple[str, object, object]]) -> str:
     if not changes:
         return "No parameter changed."
-    return "\n".join(changes_table("| param | main | PR |", changes))
+    return changes_table(["param", "main", "PR"], changes)
 
 
 def rules_section(source: str, changes: list[tuple[str, object, object]]) -> str:
@@ -61,7 +54,7 @@ def rules_section(source: str, changes: list[tuple[str, object, object]]) -> str
             "⚠️ **This PR changes the gate's rules.** They take effect after the merge, "
             "once a reviewer accepts them; this review used the base's:",
             "",
-            *changes_table("| rule | base (applied) | PR (after merge) |", changes),
+            changes_table(["rule", "base (applied)", "PR (after merge)"], changes),
         ]
     return "\n".join(lines)
 
