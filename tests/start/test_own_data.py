@@ -14,6 +14,7 @@ scope), so the two tasks run side by side.
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import json
 import sys
@@ -58,7 +59,8 @@ def readme_path_on(table: str, shared_main, real_table_files: Path, tmp_path: Pa
     sensitive = spec["sensitive"]
     project = working_copy(shared_main(spec["task"]), tmp_path / table)
     env = {**project_env(), "BENTOML_HOME": str(tmp_path / "bentoml")}
-    (project / "data/raw/data.csv").write_bytes((real_table_files / f"{table}.csv").read_bytes())
+    csv_text = (real_table_files / f"{table}.csv").read_text()
+    (project / "data/raw/data.csv").write_text(csv_text)
     sh(["uv", "run", "--locked", "dvc", "add", "data/raw/data.csv"], project)
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["data"]["target"] = spec["target"]
@@ -66,6 +68,8 @@ def readme_path_on(table: str, shared_main, real_table_files: Path, tmp_path: Pa
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     sh(["make", "schema"], project, env=env)
+    if all(all(cells) for cells in csv.reader(csv_text.splitlines())):  # not one gap
+        assert "nullable: true" not in (project / "data/schema.yaml").read_text()
     sh(["make", "pipeline"], project, env=env)
     tests = sh(["make", "test"], project, env=env)
     assert " passed" in tests.stdout and " failed" not in tests.stdout
