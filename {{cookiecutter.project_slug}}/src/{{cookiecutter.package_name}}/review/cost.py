@@ -96,14 +96,14 @@ def latencies(models: dict[str, Pipeline], features: pd.DataFrame, batch: int) -
     return {side: dict(per_round.loc[side].median()) for side in models}
 
 
-def main_model_bytes(base_sha: str) -> tuple[bytes | None, str]:
+def main_model_bytes(base_sha: str, workspace: bytes) -> tuple[bytes | None, str]:
     """Main's model file as data, or None and why: the workspace's own file when main's
     dvc.lock records the same md5, else main's DVC output from the cache or the remote."""
     main_md5 = recorded_outputs(file_at(base_sha, LOCK_FILE) or "").get(MODEL_FILE.as_posix())
     if main_md5 is None:
         return None, "main records no model in dvc.lock: the PR's figures alone"
-    if MODEL_FILE.exists() and hashlib.md5(MODEL_FILE.read_bytes()).hexdigest() == main_md5:
-        return MODEL_FILE.read_bytes(), ""
+    if hashlib.md5(workspace).hexdigest() == main_md5:
+        return workspace, ""
     import dvc.api
 
     try:
@@ -216,9 +216,11 @@ def measure(base_sha: str, params: CostParams, target: str) -> Cost:
         return Cost(f"### Cost\n\n{note}", [], {}, {})
     features, _ = split_features(read_table(TEST_SPLIT, target), target)
     pr_data = MODEL_FILE.read_bytes()
-    main_data, note = main_model_bytes(base_sha)
+    main_data, note = main_model_bytes(base_sha, pr_data)
     models = {"pr": for_serving(load_model(MODEL_FILE))}
-    if main_data is not None:
+    if main_data is pr_data:
+        models["main"] = models["pr"]  # the same file: loaded once, timed as both sides
+    elif main_data is not None:
         with tempfile.TemporaryDirectory() as folder:
             copy = Path(folder) / MODEL_FILE.name
             copy.write_bytes(main_data)
