@@ -128,11 +128,10 @@ def registered_version(md5: str) -> tuple[str, str] | None:
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         return None
     from ..core.tracking import start_mlflow
+    from .registry import ALIAS, tagged_versions  # with mlflow: only when a server is set
 
-    client = start_mlflow().MlflowClient()
-    versions = client.search_model_versions(f"name='{PACKAGE}'")
-    found = [v for v in versions if v.tags.get("dvc_md5") == md5]
-    found.sort(key=lambda v: ("champion" in (v.aliases or []), int(v.version)), reverse=True)
+    found = tagged_versions(start_mlflow().MlflowClient(), md5)
+    found.sort(key=lambda v: (ALIAS in (v.aliases or []), int(v.version)), reverse=True)
     return (str(found[0].version), str(found[0].run_id)) if found else None
 
 

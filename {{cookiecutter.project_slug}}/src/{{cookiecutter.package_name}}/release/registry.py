@@ -22,6 +22,13 @@ from ..core.reports import read_json
 from ..core.tracking import REVIEWED_ARTIFACT
 
 ALIAS = "champion"
+MD5_TAG = "dvc_md5"  # on a version: the md5 dvc.lock records for the model file it holds
+
+
+def tagged_versions(client: Any, md5: str) -> list[Any]:
+    """The registered versions tagged with this model file's md5 (a claim, not a proof)."""
+    versions = client.search_model_versions(f"name='{PACKAGE}'")
+    return [version for version in versions if version.tags.get(MD5_TAG) == md5]
 
 
 def _trained_version(client: Any) -> str | None:
@@ -79,12 +86,11 @@ def promote_command(args: Namespace) -> str:
 
     md5 = check_reviewed_model()
     client = start_mlflow().MlflowClient()
-    versions = client.search_model_versions(f"name='{PACKAGE}'")
-    tagged = [str(v.version) for v in versions if v.tags.get("dvc_md5") == md5]
+    tagged = [str(version.version) for version in tagged_versions(client, md5)]
     candidates = [*tagged, _trained_version(client)]
     proven = (version for version in candidates if version and proves(client, version, md5))
     version = next(proven, None) or _register(load_params())
-    client.set_model_version_tag(PACKAGE, version, "dvc_md5", md5)
+    client.set_model_version_tag(PACKAGE, version, MD5_TAG, md5)
     client.set_model_version_tag(PACKAGE, version, "git_sha", version_of_head())
     client.set_registered_model_alias(PACKAGE, ALIAS, version)
     if output := os.environ.get("GITHUB_OUTPUT"):  # the deploy job records the version
