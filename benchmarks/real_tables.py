@@ -7,16 +7,15 @@ purpose: they are kept for independent checks. Tables under 300 rows are left ou
 20% test split moves a score by several hundredths per row.
 
 `python benchmarks/real_tables.py DIR` (in the `bench-models` group) writes each table as the
-project would receive it, `DIR/<name>.csv`, and `DIR/tables.json`: task, target and the
-sensitive feature a user would name in params.yaml (a group column such as sex or ethnicity
-where the table has one; none where it has not).
+project would receive it, `DIR/<name>.csv`. Each `Table` also names the sensitive feature a
+user would set in params.yaml: a group column such as sex or ethnicity where the table has
+one, none where it has not.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,22 +146,14 @@ def load_table(table: Table) -> pd.DataFrame:
     return as_csv_reads_it(frame).dropna(subset=[table.target]).reset_index(drop=True)
 
 
-def write_tables(directory: Path) -> dict[str, dict[str, str | None]]:
-    """Each table as `<name>.csv`, and what a user would set in params.yaml, in tables.json."""
+def write_tables(directory: Path) -> None:
+    """Each table as `<name>.csv`, as a user would copy it to data/raw/data.csv."""
     directory.mkdir(parents=True, exist_ok=True)
-    manifest = {}
     for table in TABLES:
         load_table(table).to_csv(directory / f"{table.name}.csv", index=False)
-        manifest[table.name] = {
-            "task": table.task,
-            "target": table.target,
-            "sensitive": table.sensitive,
-        }
-    (directory / "tables.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return manifest
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("directory", type=Path, help="where to write the CSVs and tables.json")
+    parser.add_argument("directory", type=Path, help="where to write the CSVs")
     write_tables(parser.parse_args().directory)

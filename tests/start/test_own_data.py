@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import json
 import sys
 from pathlib import Path
 
@@ -37,13 +36,16 @@ sys.modules["real_tables"] = real_tables  # dataclasses looks its module up by n
 _spec.loader.exec_module(real_tables)
 
 
+TABLES = {table.name: table for table in real_tables.TABLES}
+
+
 def names(task: str) -> list[str]:
-    return [table.name for table in real_tables.TABLES if table.task == task]
+    return [name for name, table in TABLES.items() if table.task == task]
 
 
 @pytest.fixture(scope="session")
 def real_table_files(shared_dir: Path) -> Path:
-    """Every table as a CSV, and tables.json, written once for all workers."""
+    """Every table as a CSV, written once for all workers."""
 
     def write(root: Path) -> Path:
         script = TEMPLATE / "benchmarks" / "real_tables.py"
@@ -55,15 +57,15 @@ def real_table_files(shared_dir: Path) -> Path:
 
 
 def readme_path_on(table: str, shared_main, real_table_files: Path, tmp_path: Path) -> None:
-    spec = json.loads((real_table_files / "tables.json").read_text())[table]
-    sensitive = spec["sensitive"]
-    project = working_copy(shared_main(spec["task"]), tmp_path / table)
+    spec = TABLES[table]
+    sensitive = spec.sensitive
+    project = working_copy(shared_main(spec.task), tmp_path / table)
     env = {**project_env(), "BENTOML_HOME": str(tmp_path / "bentoml")}
     csv_text = (real_table_files / f"{table}.csv").read_text()
     (project / "data/raw/data.csv").write_text(csv_text)
     sh(["uv", "run", "--locked", "dvc", "add", "data/raw/data.csv"], project)
     params = yaml.safe_load((project / "params.yaml").read_text())
-    params["data"]["target"] = spec["target"]
+    params["data"]["target"] = spec.target
     params["evaluate"]["sensitive_features"] = [sensitive] if sensitive else []
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
