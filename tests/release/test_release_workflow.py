@@ -10,11 +10,8 @@ by the first forward, for the release and the runs that deploy after it).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -34,7 +31,7 @@ from support.projects import (
     sh,
     working_copy,
 )
-from support.servers import free_port, start_server, stop, wait_ready
+from support.servers import free_port, start_server, stop, stop_group, wait_ready
 from support.stand_ins import Artifacts, checkout, setup
 from support.workflow_runner import StepContext, WorkflowRun
 
@@ -208,8 +205,7 @@ def calls(log: Path, tool: str) -> list[dict[str, Any]]:
 def stop_servers(pids: Path) -> None:
     """The bento servers the fake port-forward started: stop their process groups."""
     for pid in pids.read_text().split() if pids.exists() else []:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(int(pid), signal.SIGKILL)
+        stop_group(int(pid))
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,15 +90,21 @@ def wait_ready(
 
 
 def stop(server: subprocess.Popen) -> None:
-    """Stop make, uv, bentoml and its workers: the whole process group started for them.
-    SIGTERM first; SIGKILL for whatever of the group still runs after a grace period."""
+    """Stop make, uv, bentoml and its workers: the whole process group started for them."""
+    stop_group(server.pid, server.poll)  # poll reaps the leader: its zombie keeps the group
+
+
+def stop_group(leader: int, reap: Callable[[], object] = lambda: None) -> None:
+    """SIGTERM to the process group first, so bentoml stops its workers itself (they run in
+    sessions of their own: a SIGKILL to the group would leave them running, orphaned);
+    SIGKILL for whatever of the group still runs after a grace period."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         try:
-            os.killpg(server.pid, sig)
+            os.killpg(leader, sig)
             while time.monotonic() < deadline:
-                server.poll()  # reap the group's leader, or its zombie keeps the group alive
-                os.killpg(server.pid, 0)  # raises once no process of the group is left
+                reap()
+                os.killpg(leader, 0)  # raises once no process of the group is left
                 time.sleep(0.2)
         except ProcessLookupError:
             return
