@@ -8,6 +8,9 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(BOOTSTRAP_UV))
 RUN := $(UV) run --locked
 DEMO_DIR := build/demo
 WORKERS ?= 2
+# The template commit package_size.py compares the generated package with: the layout before
+# the one-way layers (the simplification's starting point).
+SIZE_BASE ?= 4f5fa08
 
 .PHONY: help setup test test-fast lint demo bench sample-data clean
 
@@ -35,7 +38,7 @@ lint: setup ## Ruff over the template's own code (the generated code is linted p
 demo: setup ## The whole loop in build/demo: generate, pipeline, tests, a PR review, bento, serve
 	$(RUN) python scripts/demo.py --output $(DEMO_DIR)
 
-bench: setup ## Measure and write benchmarks/results.md: pipeline, scale to 1M rows, serving vs MLflow, log read-back, review cost noise, fresh clone, image (needs Docker)
+bench: setup ## Measure and write benchmarks/results.md: pipeline, scale to 1M rows, serving vs MLflow, log read-back, review cost noise, fresh clone, image (needs Docker), package size
 	$(RUN) python benchmarks/pipeline_times.py --repeat 3
 	$(RUN) python benchmarks/scale.py
 	$(RUN) python benchmarks/serving.py
@@ -45,6 +48,7 @@ bench: setup ## Measure and write benchmarks/results.md: pipeline, scale to 1M r
 	$(RUN) --group bench-models python benchmarks/model_defaults.py
 	$(RUN) python benchmarks/fresh_clone_to_green.py --repeat 3
 	$(RUN) python benchmarks/image.py --starts 3
+	$(RUN) python benchmarks/package_size.py --base $(SIZE_BASE)
 
 sample-data: ## Regenerate the bundled sample CSVs (committed; same seed, same bytes)
 	$(UV) run --group sample-data python scripts/make_sample_data.py

@@ -41,12 +41,12 @@ def project_env(scratch: Path) -> dict[str, str]:
     return {**env, **GIT_IDENTITY}
 
 
-def generate(scratch: Path, remote: Path, **options: str) -> Path:
-    """Render the template with its defaults, or `options`, and a local-directory DVC remote
-    at `remote`."""
+def generate(scratch: Path, remote: Path, template: Path = TEMPLATE, **options: str) -> Path:
+    """Render the template (or a copy of it at another commit) with its defaults, or
+    `options`, and a local-directory DVC remote at `remote`."""
     return Path(
         cookiecutter(
-            str(TEMPLATE),
+            str(template),
             no_input=True,
             output_dir=str(scratch),
             extra_context={"dvc_remote_url": str(remote), **options},
