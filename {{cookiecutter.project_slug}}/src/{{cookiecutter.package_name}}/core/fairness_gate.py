@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .gate import EPSILON, judge_groups, judge_metrics, metric_table, status_of, worst_group
-from .params import FairnessGate, FairnessLimit, Tolerance
+from .params import FairnessGate, FairnessLimit
 from .reports import ICONS, number, signed, table
 
 FAIRNESS = "fairness."
@@ -53,8 +53,7 @@ def measure_status(main: float | None, pr: float | None, limit: FairnessLimit | 
         or (limit.min is not None and pr < limit.min - EPSILON)
     ):
         return BEYOND
-    unbounded = Tolerance(better=limit.better, max_drop=math.inf)
-    return status_of(main, pr, limit.tolerance or unbounded)
+    return status_of(main, pr, limit.tolerance)
 
 
 LIMIT_TEXT = {
@@ -82,11 +81,9 @@ def feature_table(
 ) -> tuple[str, list[str]]:
     """One feature's measures, then the gated metric per group; and the regressions found."""
     old, new = sides
-    icons = ICONS | {BEYOND: "❌ beyond limit"}
     measures = judge_metrics(main.measures, pr.measures, gate.metrics, measure_status)
     header = ["measure", old, new, "Δ", "limit", "status"]
-    measures_table = metric_table(measures, header, describe_limit, icons.__getitem__)
-    lines = [f"#### `{column}`", "", measures_table]
+    lines = [f"#### `{column}`", "", metric_table(measures, header, describe_limit)]
     failed = [f"{row.name}[{column}]" for row in measures if row.status in FAILING]
     if gate.groups is None:
         return "\n".join(lines), failed
@@ -94,7 +91,7 @@ def feature_table(
     groups = judge_groups(main.groups, pr.groups, gate.groups, gate.min_rows)
     if groups:
         cells = ([row.group, row.rows, number(row.main), number(row.pr), signed(row.delta),
-                  icons[row.status]] for row in groups)  # fmt: skip
+                  ICONS[row.status]] for row in groups)  # fmt: skip
         header = [column, "rows", f"{old} {metric}", f"{new} {metric}", "Δ", "status"]
         lines += ["", table(header, cells, "lrrrr")]
     if (worst := worst_group(groups, gate.groups.better)) is not None:

@@ -123,10 +123,8 @@ def judge_groups(
         before, after = main.get(group, {}), pr.get(group, {})
         size = int(after.get("rows", before.get("rows", 0)))
         old, new = before.get(gate.metric), after.get(gate.metric)
-        status = status_of(old, new, gate.tolerance if size >= min_rows else None)
-        if status == "not gated":
-            status = SMALL
-        rows.append(GroupRow(group, size, old, new, status))
+        status = status_of(old, new, gate if size >= min_rows else None)
+        rows.append(GroupRow(group, size, old, new, SMALL if status == "not gated" else status))
     return rows
 
 

@@ -6,6 +6,7 @@ becomes `<log>.1` and a new one starts. Off unless serve.inference_log or INFERE
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -83,24 +84,20 @@ class InferenceLog:
     def _rotate_if_full(self, handle: Any) -> Any:
         """Past the limit, one writer (under a lock shared by server workers) moves the log
         aside; every writer whose file was moved reopens the path."""
-
-        def still_mine() -> os.stat_result | None:
-            try:
-                current = os.stat(self.path)
-            except FileNotFoundError:
-                return None
-            return current if current.st_ino == os.fstat(handle.fileno()).st_ino else None
-
-        current = still_mine()
-        if current is not None and current.st_size < self.max_bytes:
-            return handle
-        if current is not None:
+        if self._writes_the_path(handle):
+            if os.fstat(handle.fileno()).st_size < self.max_bytes:
+                return handle
             with open(rotated(self.path).with_suffix(".lock"), "a") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                if still_mine() is not None:  # no other worker moved it meanwhile
+                if self._writes_the_path(handle):  # no other worker moved it meanwhile
                     os.replace(self.path, rotated(self.path))
         handle.close()
         return self.path.open("a")
+
+    def _writes_the_path(self, handle: Any) -> bool:
+        with contextlib.suppress(FileNotFoundError):
+            return os.path.samestat(os.stat(self.path), os.fstat(handle.fileno()))
+        return False
 
     def close(self, timeout: float = 5.0) -> None:
         self.pending.put(STOP, timeout=timeout)

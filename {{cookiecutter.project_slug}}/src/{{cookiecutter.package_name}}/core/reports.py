@@ -22,6 +22,7 @@ ICONS = {
     "removed": "⚠️ removed",
     "not gated": "⚪ not gated",
     "too small to gate": "⚪ too small to gate",
+    "beyond limit": "❌ beyond limit",  # a fairness measure's ceiling or floor
     "missing": "⚪ measured on neither side",
 }
 
