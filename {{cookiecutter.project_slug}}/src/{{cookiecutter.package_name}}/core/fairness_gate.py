@@ -46,14 +46,12 @@ def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], dict[str, Fea
 
 def measure_status(main: float | None, pr: float | None, limit: FairnessLimit | None) -> str:
     """Like a metric's status; a PR value beyond the bound fails whatever main had."""
-    if limit is None:
-        return status_of(main, pr, None)
-    if pr is not None and (
+    if limit is not None and pr is not None and (
         (limit.max is not None and pr > limit.max + EPSILON)
         or (limit.min is not None and pr < limit.min - EPSILON)
     ):
         return BEYOND
-    return status_of(main, pr, limit.tolerance)
+    return status_of(main, pr, None if limit is None else limit.tolerance)
 
 
 LIMIT_TEXT = {
@@ -90,13 +88,13 @@ def feature_table(
     metric = gate.groups.metric
     groups = judge_groups(main.groups, pr.groups, gate.groups, gate.min_rows)
     if groups:
-        cells = ([row.group, row.rows, number(row.main), number(row.pr), signed(row.delta),
+        cells = ([row.name, row.rows, number(row.main), number(row.pr), signed(row.delta),
                   ICONS[row.status]] for row in groups)  # fmt: skip
         header = [column, "rows", f"{old} {metric}", f"{new} {metric}", "Δ", "status"]
         lines += ["", table(header, cells, "lrrrr")]
     if (worst := worst_group(groups, gate.groups.better)) is not None:
-        lines += ["", f"Worst gated group: **{worst.group}** ({signed(worst.delta)})."]
-    failed += [f"{metric}[{column}={row.group}]" for row in groups if row.status in FAILING]
+        lines += ["", f"Worst gated group: **{worst.name}** ({signed(worst.delta)})."]
+    failed += [f"{metric}[{column}={row.name}]" for row in groups if row.status in FAILING]
     return "\n".join(lines), failed
 
 

@@ -57,9 +57,13 @@ def describe(tolerance: Tolerance | None) -> str:
     return f"{arrow} better; worse by {limits}"
 
 
-class Compared:
+@dataclass(frozen=True)
+class MetricRow:
+    name: str
     main: float | None
     pr: float | None
+    tolerance: Tolerance | FairnessLimit | None  # a limit for a fairness measure
+    status: str
 
     @property
     def delta(self) -> float | None:
@@ -67,21 +71,8 @@ class Compared:
 
 
 @dataclass(frozen=True)
-class MetricRow(Compared):
-    name: str
-    main: float | None
-    pr: float | None
-    tolerance: Tolerance | FairnessLimit | None  # a limit for a fairness measure
-    status: str
-
-
-@dataclass(frozen=True)
-class GroupRow(Compared):
-    group: str
-    rows: int
-    main: float | None
-    pr: float | None
-    status: str
+class GroupRow(MetricRow):  # named by its group, judged like review.metrics when large enough
+    rows: int = 0
 
 
 def metric_table(
@@ -124,7 +115,7 @@ def judge_groups(
         size = int(after.get("rows", before.get("rows", 0)))
         old, new = before.get(gate.metric), after.get(gate.metric)
         status = status_of(old, new, gate if size >= min_rows else None)
-        rows.append(GroupRow(group, size, old, new, SMALL if status == "not gated" else status))
+        rows.append(GroupRow(group, old, new, gate, SMALL if status == "not gated" else status, size))
     return rows
 
 
