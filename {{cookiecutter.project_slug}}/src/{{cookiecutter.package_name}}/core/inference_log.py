@@ -1,8 +1,6 @@
 """The inference log: a JSON line per served record (id, time, features, prediction), for
 `make drift` and `make performance`. Requests only enqueue; a thread writes. The queue is bounded
-(a full one drops and counts records) and so is the file: past serve.inference_log_max_mb it
-becomes `<log>.1` and a new one starts. Off unless serve.inference_log or INFERENCE_LOG is set.
-"""
+(a full one drops and counts records) and so is the file: past its size it becomes `<log>.1`."""
 
 from __future__ import annotations
 
@@ -118,9 +116,8 @@ def open_log(params: ServeParams, on_drop: Callable[[], None]) -> InferenceLog |
 
 
 def read_frame(path: Path, fields: Callable[[int, Any], dict[str, Any] | None]) -> pd.DataFrame:
-    """A table of what `fields(number, entry)` picks from each line (None skips it), built a
-    list per column since each line repeats every name. A last line without its newline is
-    still being written: it is left for the next read."""
+    """What `fields(number, entry)` picks from each line (None skips it), a list per column as
+    each line repeats every name; a last line without its newline is left for the next read."""
     if not path.is_file():
         raise UserError(
             f"{path} not found: pass the service's inference log (INFERENCE_LOG=<file>)"

@@ -28,14 +28,11 @@ def canonical_skops(raw: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(raw)) as source:
         files = {name: source.read(name) for name in source.namelist()}
     schema = files.pop("schema.json").decode()
-    ids: dict[str, str] = {}
-    for match in OBJECT_ID.finditer(schema):
-        ids.setdefault(match.group(1) or match.group(2), str(len(ids) + 1))
+    found = dict.fromkeys(match[1] or match[2] for match in OBJECT_ID.finditer(schema))
+    ids = {old: str(new) for new, old in enumerate(found, start=1)}
 
-    def renumber(match: re.Match[str]) -> str:
-        if match.group(1):
-            return f'"__id__": {ids[match.group(1)]}'
-        return f'"{ids[match.group(2)]}.npy"'
+    def renumber(match: re.Match[str]) -> str:  # the match's only digits are its id
+        return match[0].replace(match[1] or match[2], ids[match[1] or match[2]])
 
     # The array files are named "N.npy" as schema.json refers to them.
     files = {OBJECT_ID.sub(renumber, f'"{name}"')[1:-1]: data for name, data in files.items()}

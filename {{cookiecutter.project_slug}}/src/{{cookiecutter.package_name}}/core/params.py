@@ -14,8 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from .errors import UserError
 from .paths import PARAMS_FILE
 
-Task = Literal["classification", "regression"]
-TASK: Task = "{{ cookiecutter.task }}"
+TASK: Literal["classification", "regression"] = "{{ cookiecutter.task }}"
 PACKAGE = "{{ cookiecutter.package_name }}"
 
 
