@@ -46,12 +46,14 @@ def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], dict[str, Fea
 
 def measure_status(main: float | None, pr: float | None, limit: FairnessLimit | None) -> str:
     """Like a metric's status; a PR value beyond the bound fails whatever main had."""
-    if limit is not None and pr is not None and (
+    if limit is None:
+        return status_of(main, pr, None)
+    if pr is not None and (
         (limit.max is not None and pr > limit.max + EPSILON)
         or (limit.min is not None and pr < limit.min - EPSILON)
     ):
         return BEYOND
-    return status_of(main, pr, None if limit is None else limit.tolerance)
+    return status_of(main, pr, limit.tolerance)
 
 
 LIMIT_TEXT = {

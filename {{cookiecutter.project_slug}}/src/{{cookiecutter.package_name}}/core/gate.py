@@ -12,6 +12,7 @@ from .reports import ICONS, number, signed, table
 
 EPSILON = 1e-12
 SMALL = "too small to gate"
+Groups = dict[str, dict[str, float]]  # {group: {metric: value}}, one sensitive feature's
 
 
 def worsening(main: float, pr: float, better: str) -> float:
@@ -102,12 +103,7 @@ def judge_metrics(
     return rows
 
 
-def judge_groups(
-    main: dict[str, dict[str, float]],
-    pr: dict[str, dict[str, float]],
-    gate: GroupGate,
-    min_rows: int,
-) -> list[GroupRow]:
+def judge_groups(main: Groups, pr: Groups, gate: GroupGate, min_rows: int) -> list[GroupRow]:
     """Per group of a sensitive feature; groups below min_rows are shown, not gated."""
     rows = []
     for group in sorted(set(main) | set(pr)):
@@ -115,12 +111,11 @@ def judge_groups(
         size = int(after.get("rows", before.get("rows", 0)))
         old, new = before.get(gate.metric), after.get(gate.metric)
         status = status_of(old, new, gate if size >= min_rows else None)
-        rows.append(GroupRow(group, old, new, gate, SMALL if status == "not gated" else status, size))
+        status = SMALL if status == "not gated" else status
+        rows.append(GroupRow(group, old, new, gate, status, size))
     return rows
 
 
 def worst_group(rows: list[GroupRow], better: str) -> GroupRow | None:
     comparable = [row for row in rows if row.delta is not None and row.status != SMALL]
-    if not comparable:
-        return None
-    return max(comparable, key=lambda row: worsening(row.main, row.pr, better))
+    return max(comparable, key=lambda row: worsening(row.main, row.pr, better), default=None)
