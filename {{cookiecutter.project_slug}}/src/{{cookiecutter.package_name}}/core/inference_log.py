@@ -12,6 +12,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +30,16 @@ def rotated(path: Path) -> Path:
     return path.with_name(path.name + ".1")
 
 
+@dataclass
 class InferenceLog:
-    def __init__(
-        self,
-        path: Path,
-        capacity: int,
-        on_drop: Callable[[], None],
-        max_bytes: int = 100 * 2**20,
-    ) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.max_bytes = max_bytes
-        self.on_drop = on_drop
-        self.pending: queue.Queue[Any] = queue.Queue(maxsize=capacity)
+    path: Path
+    capacity: int  # entries waiting for the writer; a full queue drops
+    on_drop: Callable[[], None]
+    max_bytes: int = 100 * 2**20
+
+    def __post_init__(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.pending: queue.Queue[Any] = queue.Queue(maxsize=self.capacity)
         self.writer = threading.Thread(
             target=self._write, args=(self.pending,), name="inference-log", daemon=True
         )
@@ -108,11 +106,8 @@ def log_path(params: ServeParams) -> Path | None:
 
 
 def open_log(params: ServeParams, on_drop: Callable[[], None]) -> InferenceLog | None:
-    path = log_path(params)
-    if path is None:
-        return None
-    limit = int(params.inference_log_max_mb * 2**20)
-    return InferenceLog(path, params.inference_log_queue, on_drop, limit)
+    path, limit = log_path(params), int(params.inference_log_max_mb * 2**20)
+    return None if path is None else InferenceLog(path, params.inference_log_queue, on_drop, limit)
 
 
 def read_frame(path: Path, fields: Callable[[int, Any], dict[str, Any] | None]) -> pd.DataFrame:
