@@ -28,8 +28,9 @@ def resolve_base(requested: str | None) -> tuple[str, str]:
     for name in candidates:
         if sha := commit_of(name):
             return name, sha
+    tried = " or ".join(candidates)
     raise UserError(
-        f"base revision {' or '.join(candidates)} does not exist here. Fetch it (`git fetch origin main`), "
+        f"base revision {tried} does not exist here. Fetch it (`git fetch origin main`), "
         "or name an existing one: `make review BASE=<branch, tag or commit>`"
     )
 
