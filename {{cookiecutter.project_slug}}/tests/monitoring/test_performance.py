@@ -18,9 +18,6 @@ import pytest
 from {{ cookiecutter.package_name }}.core.errors import (
     UserError,
 )
-from {{ cookiecutter.package_name }}.core.fairness import (
-    fairness_metrics,
-)
 from {{ cookiecutter.package_name }}.core.params import (
     TASK,
     FairnessLimit,
@@ -29,6 +26,7 @@ from {{ cookiecutter.package_name }}.core.params import (
     Tolerance,
 )
 from {{ cookiecutter.package_name }}.core.scoring import (
+    fairness_metrics,
     score_predictions,
 )
 from {{ cookiecutter.package_name }}.core.tables import (

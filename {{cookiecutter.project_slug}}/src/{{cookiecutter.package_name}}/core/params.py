@@ -45,7 +45,7 @@ class QualityFloor(Section):
 
 class EvaluateParams(Section):
     quality_floor: QualityFloor
-    # Columns whose groups get their own metrics and fairness measures (core/fairness.py);
+    # Columns whose groups get their own metrics and fairness measures (core/scoring.py);
     # null means none, a lone column name is a list of one.
     sensitive_features: Annotated[
         list[str], BeforeValidator(lambda v: [] if v is None else [v] if isinstance(v, str) else v)
