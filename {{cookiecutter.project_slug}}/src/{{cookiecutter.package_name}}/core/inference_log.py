@@ -26,10 +26,6 @@ from .params import ServeParams
 STOP = object()
 
 
-def rotated(path: Path) -> Path:
-    return path.with_name(path.name + ".1")
-
-
 @dataclass
 class InferenceLog:
     path: Path
@@ -83,10 +79,11 @@ class InferenceLog:
         if self._writes_the_path(handle):
             if os.fstat(handle.fileno()).st_size < self.max_bytes:
                 return handle
-            with open(rotated(self.path).with_suffix(".lock"), "a") as lock:
+            older = self.path.with_name(self.path.name + ".1")
+            with open(older.with_suffix(".lock"), "a") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 if self._writes_the_path(handle):  # no other worker moved it meanwhile
-                    os.replace(self.path, rotated(self.path))
+                    os.replace(self.path, older)
         handle.close()
         return self.path.open("a")
 

@@ -59,8 +59,7 @@ def without_thread_counts(model: Pipeline) -> Pipeline:
     """Forget the OpenMP thread count HistGradientBoosting's bin mapper recorded at fit: None
     ("all available") keeps the file machine-independent; the fitted trees do not use it."""
     for _, step in model.steps:
-        mapper = getattr(step, "_bin_mapper", None)
-        if mapper is not None and hasattr(mapper, "n_threads"):
+        if hasattr(mapper := getattr(step, "_bin_mapper", None), "n_threads"):
             mapper.n_threads = None
     return model
 

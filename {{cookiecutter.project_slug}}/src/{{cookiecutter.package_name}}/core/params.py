@@ -127,8 +127,7 @@ MEASURED_FIGURES = get_args(CostFigure)[:-2]
 
 
 class CostLimit(Section):
-    """A measured cost figure fails only beyond both margins, a deterministic one beyond the
-    relative margin."""
+    """Measured figures fail only beyond both margins, deterministic ones beyond the relative."""
 
     max_relative_increase: float = Field(ge=0)
     max_increase: float | None = Field(default=None, ge=0)  # in the figure's own unit
