@@ -13,8 +13,6 @@ from .gate import EPSILON, judge_groups, judge_metrics, metric_table, status_of,
 from .params import FairnessGate, FairnessLimit
 from .reports import ICONS, number, signed, table
 
-FAIRNESS = "fairness."
-GROUPS = "groups."
 BEYOND = "beyond limit"
 FAILING = {"regressed", BEYOND}
 
@@ -31,11 +29,11 @@ def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], dict[str, Fea
     for key, value in flat.items():
         if type(value) not in (int, float) or not math.isfinite(value):
             continue  # a non-finite metric counts as missing: gated, that is a regression
-        if key.startswith(FAIRNESS):
-            column, rest = key[len(FAIRNESS) :].split(".", 1)
+        if key.startswith("fairness."):
+            column, rest = key.removeprefix("fairness.").split(".", 1)
             feature = fairness.setdefault(column, FeatureFairness())
-            if rest.startswith(GROUPS):
-                group, metric = rest[len(GROUPS) :].rsplit(".", 1)
+            if rest.startswith("groups."):
+                group, metric = rest.removeprefix("groups.").rsplit(".", 1)
                 feature.groups.setdefault(group, {})[metric] = float(value)
             else:
                 feature.measures[rest] = float(value)

@@ -17,7 +17,6 @@ from .paths import MODEL_FILE
 
 # What loading and calling a model file needs: logged to MLflow, pinned in the image.
 MODEL_PACKAGES = ("scikit-learn", "skops", "pandas", "numpy", "scipy")
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 OBJECT_ID = re.compile(r'"__id__": (\d+)|"(\d+)\.npy"')
 
 
@@ -40,7 +39,7 @@ def canonical_skops(raw: bytes) -> bytes:
     target = io.BytesIO()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
         for name in sorted(files):
-            archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_EPOCH), files[name])
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), files[name])
     return target.getvalue()
 
 
