@@ -209,7 +209,7 @@ def _keys_at(location: tuple[Any, ...]) -> list[str]:
     for part in location:
         if get_origin(node) is dict:  # the part is a key of the mapping
             node = get_args(node)[1]
-        else:  # beyond Params' tree (a section validated alone, in review/rules.py): no keys
+        else:  # a part Params lacks (a section validated alone, as in review/rules.py): none
             fields = {f.alias or name: f.annotation for name, f in node.model_fields.items()}
             node = fields.get(part, Section)
         if get_origin(node) in (Union, types.UnionType):  # `X | None` is X
