@@ -58,7 +58,6 @@ PACKAGE_TREE = {
         "__init__",
         "contract",
         "errors",
-        "fairness",
         "fairness_gate",
         "gate",
         "git",

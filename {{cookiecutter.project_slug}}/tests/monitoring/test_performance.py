@@ -18,9 +18,6 @@ import pytest
 from {{ cookiecutter.package_name }}.core.errors import (
     UserError,
 )
-from {{ cookiecutter.package_name }}.core.fairness import (
-    fairness_metrics,
-)
 from {{ cookiecutter.package_name }}.core.params import (
     TASK,
     FairnessLimit,
@@ -29,6 +26,7 @@ from {{ cookiecutter.package_name }}.core.params import (
     Tolerance,
 )
 from {{ cookiecutter.package_name }}.core.scoring import (
+    fairness_metrics,
     score_predictions,
 )
 from {{ cookiecutter.package_name }}.core.tables import (
@@ -267,7 +265,7 @@ def test_one_groups_labels_going_wrong_is_named_by_its_group(raw, params, model,
         labelled[~in_group].to_csv(others, index=False)
         assert assess(params, log, str(others), reviewed).failed == []
 
-    metric, tolerance = gate.groups.metric, gate.groups.tolerance
+    metric, tolerance = gate.groups.metric, gate.groups  # a GroupGate is its Tolerance
     wrong = corrupted(actual, predicted, share=1.0, within=in_group)
     before = score_predictions(truth[in_group], guess[in_group].to_numpy())[metric]
     after = score_predictions(wrong[in_group], guess[in_group].to_numpy())[metric]

@@ -9,13 +9,13 @@ import pytest
 from {{ cookiecutter.package_name }}.core.errors import (
     UserError,
 )
-from {{ cookiecutter.package_name }}.core.fairness import (
+from {{ cookiecutter.package_name }}.core.params import (
+    TASK,
+)
+from {{ cookiecutter.package_name }}.core.scoring import (
     MISSING_GROUP,
     disparities,
     fairness_metrics,
-)
-from {{ cookiecutter.package_name }}.core.params import (
-    TASK,
 )
 
 

@@ -15,13 +15,11 @@ import yaml
 from {{ cookiecutter.package_name }}.core.errors import (
     UserError,
 )
-from {{ cookiecutter.package_name }}.core.fairness import (
-    fairness_metrics,
-)
 from {{ cookiecutter.package_name }}.core.params import (
     FairnessGate,
 )
 from {{ cookiecutter.package_name }}.core.scoring import (
+    fairness_metrics,
     score,
 )
 from {{ cookiecutter.package_name }}.pipeline.evaluate import (

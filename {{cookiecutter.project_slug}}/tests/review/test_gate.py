@@ -61,11 +61,11 @@ def test_small_groups_are_shown_but_not_gated_and_the_worst_is_found():
     main = {"big": {"f1": 0.8, "rows": 100}, "tiny": {"f1": 0.9, "rows": 5}}
     pr = {"big": {"f1": 0.7, "rows": 100}, "tiny": {"f1": 0.1, "rows": 5}}
     rows = judge_groups(main, pr, gate, min_rows=30)
-    assert [(row.group, row.status) for row in rows] == [
+    assert [(row.name, row.status) for row in rows] == [
         ("big", "regressed"),
         ("tiny", "too small to gate"),
     ]
-    assert worst_group(rows, "higher").group == "big"
+    assert worst_group(rows, "higher").name == "big"
 
 
 def test_a_gated_metric_the_pr_drops_is_a_regression():

@@ -99,8 +99,7 @@ def as_plain(spec: ColumnSpec) -> dict[str, Any]:
 
 
 def from_plain(fields: dict[str, Any]) -> ColumnSpec:
-    known = fields["categories"]
-    categories = None if known is None else frozenset(known)
+    categories = None if fields["categories"] is None else frozenset(fields["categories"])
     return ColumnSpec(**fields | {"kind": KINDS[fields["kind"]], "categories": categories})
 
 

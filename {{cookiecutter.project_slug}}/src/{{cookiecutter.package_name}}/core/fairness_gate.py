@@ -10,11 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .gate import EPSILON, judge_groups, judge_metrics, metric_table, status_of, worst_group
-from .params import FairnessGate, FairnessLimit, Tolerance
+from .params import FairnessGate, FairnessLimit
 from .reports import ICONS, number, signed, table
 
-FAIRNESS = "fairness."
-GROUPS = "groups."
 BEYOND = "beyond limit"
 FAILING = {"regressed", BEYOND}
 
@@ -31,11 +29,11 @@ def split_metrics(flat: dict[str, Any]) -> tuple[dict[str, float], dict[str, Fea
     for key, value in flat.items():
         if type(value) not in (int, float) or not math.isfinite(value):
             continue  # a non-finite metric counts as missing: gated, that is a regression
-        if key.startswith(FAIRNESS):
-            column, rest = key[len(FAIRNESS) :].split(".", 1)
+        if key.startswith("fairness."):
+            column, rest = key.removeprefix("fairness.").split(".", 1)
             feature = fairness.setdefault(column, FeatureFairness())
-            if rest.startswith(GROUPS):
-                group, metric = rest[len(GROUPS) :].rsplit(".", 1)
+            if rest.startswith("groups."):
+                group, metric = rest.removeprefix("groups.").rsplit(".", 1)
                 feature.groups.setdefault(group, {})[metric] = float(value)
             else:
                 feature.measures[rest] = float(value)
@@ -53,8 +51,7 @@ def measure_status(main: float | None, pr: float | None, limit: FairnessLimit | 
         or (limit.min is not None and pr < limit.min - EPSILON)
     ):
         return BEYOND
-    unbounded = Tolerance(better=limit.better, max_drop=math.inf)
-    return status_of(main, pr, limit.tolerance or unbounded)
+    return status_of(main, pr, limit.tolerance)
 
 
 LIMIT_TEXT = {
@@ -82,24 +79,22 @@ def feature_table(
 ) -> tuple[str, list[str]]:
     """One feature's measures, then the gated metric per group; and the regressions found."""
     old, new = sides
-    icons = ICONS | {BEYOND: "❌ beyond limit"}
     measures = judge_metrics(main.measures, pr.measures, gate.metrics, measure_status)
     header = ["measure", old, new, "Δ", "limit", "status"]
-    measures_table = metric_table(measures, header, describe_limit, icons.__getitem__)
-    lines = [f"#### `{column}`", "", measures_table]
+    lines = [f"#### `{column}`", "", metric_table(measures, header, describe_limit)]
     failed = [f"{row.name}[{column}]" for row in measures if row.status in FAILING]
     if gate.groups is None:
         return "\n".join(lines), failed
     metric = gate.groups.metric
     groups = judge_groups(main.groups, pr.groups, gate.groups, gate.min_rows)
     if groups:
-        cells = ([row.group, row.rows, number(row.main), number(row.pr), signed(row.delta),
-                  icons[row.status]] for row in groups)  # fmt: skip
+        cells = ([row.name, row.rows, number(row.main), number(row.pr), signed(row.delta),
+                  ICONS[row.status]] for row in groups)  # fmt: skip
         header = [column, "rows", f"{old} {metric}", f"{new} {metric}", "Δ", "status"]
         lines += ["", table(header, cells, "lrrrr")]
     if (worst := worst_group(groups, gate.groups.better)) is not None:
-        lines += ["", f"Worst gated group: **{worst.group}** ({signed(worst.delta)})."]
-    failed += [f"{metric}[{column}={row.group}]" for row in groups if row.status in FAILING]
+        lines += ["", f"Worst gated group: **{worst.name}** ({signed(worst.delta)})."]
+    failed += [f"{metric}[{column}={row.name}]" for row in groups if row.status in FAILING]
     return "\n".join(lines), failed
 
 

@@ -12,6 +12,7 @@ from .reports import ICONS, number, signed, table
 
 EPSILON = 1e-12
 SMALL = "too small to gate"
+Groups = dict[str, dict[str, float]]  # {group: {metric: value}}, one sensitive feature's
 
 
 def worsening(main: float, pr: float, better: str) -> float:
@@ -57,9 +58,13 @@ def describe(tolerance: Tolerance | None) -> str:
     return f"{arrow} better; worse by {limits}"
 
 
-class Compared:
+@dataclass(frozen=True)
+class MetricRow:
+    name: str
     main: float | None
     pr: float | None
+    tolerance: Tolerance | FairnessLimit | None  # a limit for a fairness measure
+    status: str
 
     @property
     def delta(self) -> float | None:
@@ -67,21 +72,8 @@ class Compared:
 
 
 @dataclass(frozen=True)
-class MetricRow(Compared):
-    name: str
-    main: float | None
-    pr: float | None
-    tolerance: Tolerance | FairnessLimit | None  # a limit for a fairness measure
-    status: str
-
-
-@dataclass(frozen=True)
-class GroupRow(Compared):
-    group: str
-    rows: int
-    main: float | None
-    pr: float | None
-    status: str
+class GroupRow(MetricRow):  # named by its group, judged like review.metrics when large enough
+    rows: int = 0
 
 
 def metric_table(
@@ -111,27 +103,19 @@ def judge_metrics(
     return rows
 
 
-def judge_groups(
-    main: dict[str, dict[str, float]],
-    pr: dict[str, dict[str, float]],
-    gate: GroupGate,
-    min_rows: int,
-) -> list[GroupRow]:
+def judge_groups(main: Groups, pr: Groups, gate: GroupGate, min_rows: int) -> list[GroupRow]:
     """Per group of a sensitive feature; groups below min_rows are shown, not gated."""
     rows = []
     for group in sorted(set(main) | set(pr)):
         before, after = main.get(group, {}), pr.get(group, {})
         size = int(after.get("rows", before.get("rows", 0)))
         old, new = before.get(gate.metric), after.get(gate.metric)
-        status = status_of(old, new, gate.tolerance if size >= min_rows else None)
-        if status == "not gated":
-            status = SMALL
-        rows.append(GroupRow(group, size, old, new, status))
+        status = status_of(old, new, gate if size >= min_rows else None)
+        status = SMALL if status == "not gated" else status
+        rows.append(GroupRow(group, old, new, gate, status, size))
     return rows
 
 
 def worst_group(rows: list[GroupRow], better: str) -> GroupRow | None:
     comparable = [row for row in rows if row.delta is not None and row.status != SMALL]
-    if not comparable:
-        return None
-    return max(comparable, key=lambda row: worsening(row.main, row.pr, better))
+    return max(comparable, key=lambda row: worsening(row.main, row.pr, better), default=None)

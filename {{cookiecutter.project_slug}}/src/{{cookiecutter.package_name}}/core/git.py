@@ -7,8 +7,6 @@ from pathlib import Path
 from .errors import UserError
 from .shell import run
 
-DEFAULT_BASES = ("origin/main", "main")
-
 
 def commit_of(rev: str) -> str | None:
     found = run("git", "rev-parse", "--verify", "--quiet", rev + "^{commit}")  # not a tree
@@ -24,7 +22,7 @@ def resolve_base(requested: str | None) -> tuple[str, str]:
             "In GitHub Actions use actions/checkout with `fetch-depth: 0`; "
             "locally run `git fetch --unshallow`"
         )
-    candidates = (requested,) if requested else DEFAULT_BASES
+    candidates = (requested,) if requested else ("origin/main", "main")
     for name in candidates:
         if sha := commit_of(name):
             return name, sha

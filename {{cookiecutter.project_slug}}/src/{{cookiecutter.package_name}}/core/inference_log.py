@@ -1,11 +1,10 @@
 """The inference log: a JSON line per served record (id, time, features, prediction), for
 `make drift` and `make performance`. Requests only enqueue; a thread writes. The queue is bounded
-(a full one drops and counts records) and so is the file: past serve.inference_log_max_mb it
-becomes `<log>.1` and a new one starts. Off unless serve.inference_log or INFERENCE_LOG is set.
-"""
+(a full one drops and counts records) and so is the file: past its size it becomes `<log>.1`."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -13,6 +12,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,23 +26,16 @@ from .params import ServeParams
 STOP = object()
 
 
-def rotated(path: Path) -> Path:
-    return path.with_name(path.name + ".1")
-
-
+@dataclass
 class InferenceLog:
-    def __init__(
-        self,
-        path: Path,
-        capacity: int,
-        on_drop: Callable[[], None],
-        max_bytes: int = 100 * 2**20,
-    ) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.max_bytes = max_bytes
-        self.on_drop = on_drop
-        self.pending: queue.Queue[Any] = queue.Queue(maxsize=capacity)
+    path: Path
+    capacity: int  # entries waiting for the writer; a full queue drops
+    on_drop: Callable[[], None]
+    max_bytes: int = 100 * 2**20
+
+    def __post_init__(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.pending: queue.Queue[Any] = queue.Queue(maxsize=self.capacity)
         self.writer = threading.Thread(
             target=self._write, args=(self.pending,), name="inference-log", daemon=True
         )
@@ -83,24 +76,21 @@ class InferenceLog:
     def _rotate_if_full(self, handle: Any) -> Any:
         """Past the limit, one writer (under a lock shared by server workers) moves the log
         aside; every writer whose file was moved reopens the path."""
-
-        def still_mine() -> os.stat_result | None:
-            try:
-                current = os.stat(self.path)
-            except FileNotFoundError:
-                return None
-            return current if current.st_ino == os.fstat(handle.fileno()).st_ino else None
-
-        current = still_mine()
-        if current is not None and current.st_size < self.max_bytes:
-            return handle
-        if current is not None:
-            with open(rotated(self.path).with_suffix(".lock"), "a") as lock:
+        if self._writes_the_path(handle):
+            if os.fstat(handle.fileno()).st_size < self.max_bytes:
+                return handle
+            older = self.path.with_name(self.path.name + ".1")
+            with open(older.with_suffix(".lock"), "a") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                if still_mine() is not None:  # no other worker moved it meanwhile
-                    os.replace(self.path, rotated(self.path))
+                if self._writes_the_path(handle):  # no other worker moved it meanwhile
+                    os.replace(self.path, older)
         handle.close()
         return self.path.open("a")
+
+    def _writes_the_path(self, handle: Any) -> bool:
+        with contextlib.suppress(FileNotFoundError):
+            return os.path.samestat(os.stat(self.path), os.fstat(handle.fileno()))
+        return False
 
     def close(self, timeout: float = 5.0) -> None:
         self.pending.put(STOP, timeout=timeout)
@@ -113,17 +103,13 @@ def log_path(params: ServeParams) -> Path | None:
 
 
 def open_log(params: ServeParams, on_drop: Callable[[], None]) -> InferenceLog | None:
-    path = log_path(params)
-    if path is None:
-        return None
-    limit = int(params.inference_log_max_mb * 2**20)
-    return InferenceLog(path, params.inference_log_queue, on_drop, limit)
+    path, limit = log_path(params), int(params.inference_log_max_mb * 2**20)
+    return None if path is None else InferenceLog(path, params.inference_log_queue, on_drop, limit)
 
 
 def read_frame(path: Path, fields: Callable[[int, Any], dict[str, Any] | None]) -> pd.DataFrame:
-    """A table of what `fields(number, entry)` picks from each line (None skips it), built a
-    list per column since each line repeats every name. A last line without its newline is
-    still being written: it is left for the next read."""
+    """What `fields(number, entry)` picks from each line (None skips it), a list per column as
+    each line repeats every name; a last line without its newline is left for the next read."""
     if not path.is_file():
         raise UserError(
             f"{path} not found: pass the service's inference log (INFERENCE_LOG=<file>)"

@@ -17,7 +17,6 @@ from .paths import MODEL_FILE
 
 # What loading and calling a model file needs: logged to MLflow, pinned in the image.
 MODEL_PACKAGES = ("scikit-learn", "skops", "pandas", "numpy", "scipy")
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 OBJECT_ID = re.compile(r'"__id__": (\d+)|"(\d+)\.npy"')
 
 
@@ -28,14 +27,11 @@ def canonical_skops(raw: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(raw)) as source:
         files = {name: source.read(name) for name in source.namelist()}
     schema = files.pop("schema.json").decode()
-    ids: dict[str, str] = {}
-    for match in OBJECT_ID.finditer(schema):
-        ids.setdefault(match.group(1) or match.group(2), str(len(ids) + 1))
+    found = dict.fromkeys(match[1] or match[2] for match in OBJECT_ID.finditer(schema))
+    ids = {old: str(new) for new, old in enumerate(found, start=1)}
 
-    def renumber(match: re.Match[str]) -> str:
-        if match.group(1):
-            return f'"__id__": {ids[match.group(1)]}'
-        return f'"{ids[match.group(2)]}.npy"'
+    def renumber(match: re.Match[str]) -> str:  # the match's only digits are its id
+        return match[0].replace(match[1] or match[2], ids[match[1] or match[2]])
 
     # The array files are named "N.npy" as schema.json refers to them.
     files = {OBJECT_ID.sub(renumber, f'"{name}"')[1:-1]: data for name, data in files.items()}
@@ -43,7 +39,7 @@ def canonical_skops(raw: bytes) -> bytes:
     target = io.BytesIO()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
         for name in sorted(files):
-            archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_EPOCH), files[name])
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), files[name])
     return target.getvalue()
 
 
@@ -62,8 +58,7 @@ def without_thread_counts(model: Pipeline) -> Pipeline:
     """Forget the OpenMP thread count HistGradientBoosting's bin mapper recorded at fit: None
     ("all available") keeps the file machine-independent; the fitted trees do not use it."""
     for _, step in model.steps:
-        mapper = getattr(step, "_bin_mapper", None)
-        if mapper is not None and hasattr(mapper, "n_threads"):
+        if hasattr(mapper := getattr(step, "_bin_mapper", None), "n_threads"):
             mapper.n_threads = None
     return model
 

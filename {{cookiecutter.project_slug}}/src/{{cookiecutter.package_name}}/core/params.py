@@ -3,6 +3,7 @@ naming the key and the valid ones, instead of silently turning a gate off."""
 
 from __future__ import annotations
 
+import math
 import types
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, Union, get_args, get_origin
@@ -13,8 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from .errors import UserError
 from .paths import PARAMS_FILE
 
-Task = Literal["classification", "regression"]
-TASK: Task = "{{ cookiecutter.task }}"
+TASK: Literal["classification", "regression"] = "{{ cookiecutter.task }}"
 PACKAGE = "{{ cookiecutter.package_name }}"
 
 
@@ -45,7 +45,7 @@ class QualityFloor(Section):
 
 class EvaluateParams(Section):
     quality_floor: QualityFloor
-    # Columns whose groups get their own metrics and fairness measures (core/fairness.py);
+    # Columns whose groups get their own metrics and fairness measures (core/scoring.py);
     # null means none, a lone column name is a list of one.
     sensitive_features: Annotated[
         list[str], BeforeValidator(lambda v: [] if v is None else [v] if isinstance(v, str) else v)
@@ -66,10 +66,6 @@ class Tolerance(Section):
 
 class GroupGate(Tolerance):
     metric: str  # each group of a sensitive feature is gated on it, like review.metrics
-
-    @property
-    def tolerance(self) -> Tolerance:
-        return Tolerance(**self.model_dump(exclude={"metric"}))
 
 
 class FairnessLimit(Section):
@@ -97,14 +93,14 @@ class FairnessLimit(Section):
         return "higher" if self.min is not None or self.max_decrease is not None else "lower"
 
     @property
-    def tolerance(self) -> Tolerance | None:
-        if self.better == "higher":
-            drop, relative = self.max_decrease, None
-        else:
-            drop, relative = self.max_increase, self.max_relative_increase
-        if drop is None and relative is None:
-            return None
-        return Tolerance(better=self.better, max_drop=drop, max_relative_drop=relative)
+    def tolerance(self) -> Tolerance:
+        """How far it may worsen: _one_direction leaves only one kind set; none is unbounded."""
+        drop = self.max_increase if self.max_decrease is None else self.max_decrease
+        return Tolerance(
+            better=self.better,
+            max_drop=math.inf if drop is None else drop,
+            max_relative_drop=self.max_relative_increase,
+        )
 
 
 class FairnessGate(Section):
@@ -131,8 +127,7 @@ MEASURED_FIGURES = get_args(CostFigure)[:-2]
 
 
 class CostLimit(Section):
-    """A measured cost figure fails only beyond both margins, a deterministic one beyond the
-    relative margin."""
+    """Measured figures fail only beyond both margins, deterministic ones beyond the relative."""
 
     max_relative_increase: float = Field(ge=0)
     max_increase: float | None = Field(default=None, ge=0)  # in the figure's own unit
@@ -209,21 +204,17 @@ class Params(Section):
 
 
 def _keys_at(location: tuple[Any, ...]) -> list[str]:
-    """The valid keys (aliases, as written) of the section at a ValidationError's loc."""
+    """The valid keys (aliases, as written) of the section at an extra key's parent loc."""
     node: Any = Params
-    for part in (*location, None):
+    for part in location:
+        if get_origin(node) is dict:  # the part is a key of the mapping
+            node = get_args(node)[1]
+        else:  # a part Params lacks (a section validated alone, as in review/rules.py): none
+            fields = {f.alias or name: f.annotation for name, f in node.model_fields.items()}
+            node = fields.get(part, Section)
         if get_origin(node) in (Union, types.UnionType):  # `X | None` is X
             node = get_args(node)[0]
-        if get_origin(node) is dict:
-            node = get_args(node)[1]
-        elif isinstance(node, type) and issubclass(node, BaseModel):
-            fields = {field.alias or name: field for name, field in node.model_fields.items()}
-            if part is None:
-                return list(fields)
-            node = fields[part].annotation if part in fields else None
-        else:
-            return []
-    return []
+    return [field.alias or name for name, field in node.model_fields.items()]
 
 
 def explain(error: ValidationError, path: Path) -> str:

@@ -47,8 +47,7 @@ def metrics_files(recipe: Recipe) -> list[str]:
 
 def refuse_frozen(recipe: Recipe) -> None:
     """DVC never re-runs a frozen stage, so its output would ship untrained by CI."""
-    frozen = [name for name, spec in stages(recipe).items() if spec.get("frozen")]
-    if frozen:
+    if frozen := [name for name, spec in stages(recipe).items() if spec.get("frozen")]:
         raise UserError(
             f"{PIPELINE_FILE} freezes stage(s) {', '.join(frozen)}: CI must recompute every "
             "output it reviews and ships, so `frozen: true` is refused. Remove it."
@@ -64,8 +63,7 @@ def differences(main: Recipe, pr: Recipe) -> list[str]:
         if old is None or new is None:
             lines.append(f"stage `{name}` {'added' if old is None else 'removed'}")
             continue
-        changed = sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
-        if changed:
+        if changed := sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key)):
             lines.append(f"stage `{name}`: {', '.join(f'`{key}`' for key in changed)} changed")
     top = sorted(key for key in (set(main) | set(pr)) - {"stages"} if main.get(key) != pr.get(key))
     lines += [f"top-level `{key}` changed" for key in top]

@@ -1,7 +1,5 @@
-"""Markdown reports of the review, drift and performance checks: written once, shown in
-GitHub's job summary, numbers and statuses formatted alike so their tables read the same.
-And the JSON files the pipeline writes (metrics.json, models/mlflow_run.json), read one way.
-"""
+"""Markdown reports of the review, drift and performance checks, formatted alike and shown in
+GitHub's job summary; and the JSON files the pipeline writes, read one way."""
 
 from __future__ import annotations
 
@@ -22,6 +20,7 @@ ICONS = {
     "removed": "⚠️ removed",
     "not gated": "⚪ not gated",
     "too small to gate": "⚪ too small to gate",
+    "beyond limit": "❌ beyond limit",  # a fairness measure's ceiling or floor
     "missing": "⚪ measured on neither side",
 }
 

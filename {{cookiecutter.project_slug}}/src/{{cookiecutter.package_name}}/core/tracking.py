@@ -17,17 +17,15 @@ from .params import PACKAGE, Params, flatten
 from .paths import MODEL_FILE, RUN_FILE
 from .reports import read_json
 
-DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
-PROBE_TIMEOUT_SECONDS = 3.0
 REVIEWED_ARTIFACT = "reviewed"  # the run's copy of models/model.skops
 
 
 def reachable_tracking_uri() -> str:
-    uri = os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
     if not uri.startswith(("http://", "https://")):
         return uri
     try:
-        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=PROBE_TIMEOUT_SECONDS):
+        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=3):
             return uri
     except urllib.error.HTTPError:
         return uri  # the server answered; auth or routing is MLflow's business from here
@@ -57,7 +55,6 @@ def log_training_run(
     mlflow = start_mlflow()
     from mlflow.models import infer_signature
 
-    requirements = [f"{name}=={version(name)}" for name in MODEL_PACKAGES]
     # Integer columns in a signature reject missing values at serving time; floats accept them.
     sample = sample.astype({name: "float64" for name in sample.select_dtypes("integer").columns})
     with mlflow.start_run() as run:
@@ -68,7 +65,7 @@ def log_training_run(
             model,
             name="model",
             signature=infer_signature(sample, model.predict(sample)),
-            pip_requirements=requirements,
+            pip_requirements=[f"{name}=={version(name)}" for name in MODEL_PACKAGES],
             skops_trusted_types=trusted_types(),
             registered_model_name=PACKAGE,
         )

@@ -15,14 +15,13 @@ from pathlib import Path
 from prometheus_client import Metric
 
 from ..core.errors import UserError
-from ..core.fairness import fairness_metrics
 from ..core.fairness_gate import FeatureFairness, fairness_section, split_metrics
 from ..core.gate import MetricRow, judge_metrics, metric_table
 from ..core.inference_log import log_path
 from ..core.params import FairnessGate, Params, flatten, load_params
 from ..core.paths import METRICS_FILE, PERFORMANCE_REPORT, PERFORMANCE_RESULT
 from ..core.reports import read_json
-from ..core.scoring import score_predictions
+from ..core.scoring import fairness_metrics, score_predictions
 from .labels import Joined, join_labels
 from .verdict import conclude, gauge
 

@@ -11,11 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.fairness import fairness_metrics
 from ..core.model_file import load_model
 from ..core.params import TASK, FairnessGate, load_params
 from ..core.paths import METRICS_FILE, PLOTS_DIR, TEST_SPLIT
-from ..core.scoring import score
+from ..core.scoring import fairness_metrics, score
 from ..core.tables import read_table, split_features
 
 # Plot data beyond this many test rows is an evenly spaced subset: a scatter of 200k points
