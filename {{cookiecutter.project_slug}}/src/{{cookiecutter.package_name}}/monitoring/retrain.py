@@ -1,9 +1,7 @@
 """The `retrain-pr` command: put a retrained model on a branch and open a pull request.
-
-Nothing is merged here: the PR runs the same review and regression gate as a human change.
-GitHub starts no workflows for a PR opened with GITHUB_TOKEN, so GH_TOKEN must be a GitHub
-App token or a fine-grained PAT (see the README).
-"""
+Nothing is merged here: the PR runs the same review and gate as a human change. GitHub starts
+no workflows for a PR opened with GITHUB_TOKEN, so GH_TOKEN must be a GitHub App token or a
+fine-grained PAT (see the README)."""
 
 from __future__ import annotations
 
@@ -32,13 +30,6 @@ from ..core.shell import call, run
 
 BOT = "retrain-bot"
 BOT_IDENTITY = ["-c", f"user.name={BOT}", "-c", f"user.email={BOT}@users.noreply.github.com"]
-
-
-def commit_identity() -> list[str]:
-    """A bot identity when the runner has none configured (CI checkouts set none)."""
-    configured = run("git", "config", "user.email")
-    has_env = "GIT_AUTHOR_EMAIL" in os.environ
-    return [] if configured.returncode == 0 or has_env else BOT_IDENTITY
 
 
 def reason() -> str:
@@ -85,7 +76,10 @@ def retrain_pr_command(args: Namespace) -> str:
     call("git", "add", "--", *changed)
     verdict = "gate would fail" if gate.returncode else "gate passes"
     title = f"Retrain the model on the latest data ({verdict})"
-    call("git", *commit_identity(), "commit", "-q", "--no-verify", "-m", title)
+    # A bot identity when the runner has none configured (CI checkouts set none).
+    configured = run("git", "config", "user.email").returncode == 0
+    identity = [] if configured or "GIT_AUTHOR_EMAIL" in os.environ else BOT_IDENTITY
+    call("git", *identity, "commit", "-q", "--no-verify", "-m", title)
     if os.environ.get("GH_TOKEN"):
         call("gh", "auth", "setup-git")  # git push authenticates with GH_TOKEN
     call("git", "push", "-q", "origin", f"HEAD:refs/heads/{branch}")

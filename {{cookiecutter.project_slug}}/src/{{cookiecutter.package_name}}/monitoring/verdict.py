@@ -1,7 +1,6 @@
 """How a drift or performance check ends: a Markdown report, a JSON result, Prometheus gauges
 (pushed to a Pushgateway, as Prometheus cannot scrape a short CI job), exit 3 on a bad
-verdict (2 is bad input), and a flag in GITHUB_OUTPUT for retrain.yml.
-"""
+verdict (2 is bad input), and a flag in GITHUB_OUTPUT for retrain.yml."""
 
 from __future__ import annotations
 
@@ -59,9 +58,8 @@ def conclude(
     text = outcome.markdown()
     publish(text, args.output or report)
     result = args.json or result
-    result.parent.mkdir(parents=True, exist_ok=True)
+    write_gauges(result.with_suffix(".prom"), outcome)  # and the folder they share
     result.write_text(json.dumps(outcome.as_json(), indent=2) + "\n")
-    write_gauges(result.with_suffix(".prom"), outcome)
     if github_output := os.environ.get("GITHUB_OUTPUT"):
         with open(github_output, "a") as handle:
             handle.write(f"{flag}={'true' if outcome.failed else 'false'}\n")
@@ -97,8 +95,7 @@ def push_metrics(path: Path, check: str) -> str:
         raise UserError(f"{url} refused the metrics ({error.code}): {detail}") from error
     except OSError as error:  # URLError is one
         reason = getattr(error, "reason", error)
-        problem = f"Pushgateway {gateway} is unreachable ({reason}); is it running?"
-        raise UserError(problem) from error
+        raise UserError(f"Pushgateway {gateway} is unreachable ({reason}): is it up?") from error
     series = sum(len(family.samples) for family in families)
     return f"pushed {series} series of {path} to {url}"
 
