@@ -25,8 +25,7 @@ from .verdict import conclude, gauge
 
 JSON_LINES = {".jsonl", ".ndjson", ".json"}
 PREDICTION = "(prediction)"
-# Empty bins get this share instead of 0, so PSI stays finite; small enough not to matter.
-EPSILON = 1e-4
+EPSILON = 1e-4  # the share of an empty bin, so PSI stays finite; too small to matter
 UNSEEN = "(unseen)"
 
 
@@ -157,9 +156,8 @@ class DriftOutcome:
             for column in self.columns
             if column.comparison is not None and column.comparison.psi is not None
         }
-        drifted = int(bool(self.failed))
         return [
-            gauge("drift_detected", "1 when the last drift check found a shift", drifted),
+            gauge("drift_detected", "1 when the last drift check found a shift", bool(self.failed)),
             gauge("drift_psi", "PSI of each column against the training data", psi, "column"),
         ]
 
@@ -169,16 +167,14 @@ def number(value: float | None, digits: int = 3) -> str:
 
 
 def read_current(path: Path) -> pd.DataFrame:
-    """A table, or an inference log: one JSON object a line, flat or with a `features` object.
-    A line of the log still being written is left out; another bad line is named by number."""
+    """A table, or an inference log: one JSON object a line, flat or with a `features` object."""
     if path.suffix not in JSON_LINES:
         return read_table(path)
 
     def features(number: int, entry: object) -> dict:
         if not isinstance(entry, dict):
             raise UserError(f"{path}: line {number} is not a JSON object: {entry!r:.80}")
-        values = entry["features"] if isinstance(entry.get("features"), dict) else entry
-        return {str(name): value for name, value in values.items()}
+        return entry["features"] if isinstance(entry.get("features"), dict) else entry
 
     return read_frame(path, features)
 

@@ -45,18 +45,13 @@ class PerformanceOutcome:
         return [row.name for row in self.rows if row.status == DROPPED] + self.unfair
 
     def as_json(self) -> dict:
-        joined = self.joined
         return {
             "drop": bool(self.failed),
             "dropped_metrics": self.failed,
             "log": self.log,
             "labels": self.labels,
-            "rows": {
-                "labelled": joined.rows,
-                "labels": joined.labels,
-                "logged": joined.logged,
-                "unknown_ids": joined.unknown_ids,
-            },
+            "rows": {"labelled": self.joined.rows}
+            | {count: getattr(self.joined, count) for count in ("labels", "logged", "unknown_ids")},
             "metrics": {
                 row.name: {"reviewed": row.main, "live": row.pr, "status": row.status}
                 for row in self.rows
@@ -114,19 +109,13 @@ class PerformanceOutcome:
         ]
 
 
-def as_reviewed(
-    reviewed: dict[str, FeatureFairness], live: dict[str, FeatureFairness]
-) -> dict[str, FeatureFairness]:
+def as_reviewed(reviewed: FeatureFairness, live: FeatureFairness) -> FeatureFairness:
     """The reviewed numbers of what the labels could score: a group no label arrived for,
     or a measure too few rows allow, is not a drop (the review would call it missing)."""
-    return {
-        column: FeatureFairness(
-            measures={k: v for k, v in reviewed[column].measures.items() if k in scored.measures},
-            groups={k: v for k, v in reviewed[column].groups.items() if k in scored.groups},
-        )
-        for column, scored in live.items()
-        if column in reviewed
-    }
+    return FeatureFairness(
+        measures={k: v for k, v in reviewed.measures.items() if k in live.measures},
+        groups={k: v for k, v in reviewed.groups.items() if k in live.groups},
+    )
 
 
 def assess(
@@ -157,9 +146,12 @@ def assess(
     present = [column for column in columns if column in logged and logged[column].notna().any()]
     live_tree = fairness_metrics(joined.actual, predicted, logged, present, gate.min_rows)
     groups = split_metrics(flatten({"fairness": live_tree}))[1]
-    section, unfair = fairness_section(
-        list(groups), as_reviewed(reviewed_groups, groups), groups, gate, sides=("reviewed", "live")
-    )
+    scorable = {
+        column: as_reviewed(feature, groups[column])
+        for column, feature in reviewed_groups.items()
+        if column in groups
+    }
+    section, unfair = fairness_section(list(groups), scorable, groups, gate, ("reviewed", "live"))
     not_monitored = [name for name in params.review.metrics if name not in live]
     return PerformanceOutcome(
         str(log), labels_source, joined, rows, not_monitored, section, unfair, groups

@@ -53,8 +53,7 @@ def write_gauges(path: Path, collector: Collector) -> Path:
 def conclude(
     outcome: Outcome, args: Namespace, report: Path, result: Path, flag: str, failure: str
 ) -> int:
-    """Write the outputs (--output, --json override `report`, `result`), set `flag` for the
-    workflow, print the report, and return the exit code (0 under --report-only)."""
+    """Write the report, JSON and gauges, set `flag`; exit 3 on a failure, unless --report-only."""
     text = outcome.markdown()
     publish(text, args.output or report)
     result = args.json or result
@@ -96,8 +95,7 @@ def push_metrics(path: Path, check: str) -> str:
     except OSError as error:  # URLError is one
         reason = getattr(error, "reason", error)
         raise UserError(f"Pushgateway {gateway} is unreachable ({reason}): is it up?") from error
-    series = sum(len(family.samples) for family in families)
-    return f"pushed {series} series of {path} to {url}"
+    return f"pushed {sum(len(family.samples) for family in families)} series of {path} to {url}"
 
 
 def push_drift_metrics_command(args: Namespace) -> str:
