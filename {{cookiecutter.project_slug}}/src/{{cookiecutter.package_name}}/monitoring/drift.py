@@ -1,9 +1,6 @@
 """The `drift` command: is the data the model sees now still like the data it was trained on?
-
-A current window (CSV, Parquet, or a JSON-lines inference log) against the training split, per
-feature and on the model's predictions. Missing values are left out of the distributions and
-counted by `missing_rate`.
-"""
+A current window (a table or an inference log) against the training split, per feature and on
+the model's predictions; missing values are counted by `missing_rate`, not in distributions."""
 
 from __future__ import annotations
 
@@ -28,8 +25,7 @@ from .verdict import conclude, gauge
 
 JSON_LINES = {".jsonl", ".ndjson", ".json"}
 PREDICTION = "(prediction)"
-# Empty bins get this share instead of 0, so PSI stays finite; small enough not to matter.
-EPSILON = 1e-4
+EPSILON = 1e-4  # the share of an empty bin, so PSI stays finite; too small to matter
 UNSEEN = "(unseen)"
 
 
@@ -65,11 +61,8 @@ def compare_numeric(reference: pd.Series, current: pd.Series, bins: int) -> Comp
     inner = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)[1:-1]))
     edges = np.concatenate([[-np.inf], inner, [np.inf]])
     ks = stats.ks_2samp(ref, cur)
-    return Comparison(
-        psi=psi(np.histogram(ref, edges)[0], np.histogram(cur, edges)[0]),
-        ks_statistic=float(ks.statistic),
-        ks_pvalue=float(ks.pvalue),
-    )
+    counts = [np.histogram(values, edges)[0] for values in (ref, cur)]
+    return Comparison(psi(*counts), float(ks.statistic), float(ks.pvalue))
 
 
 def category_counts(reference: pd.Series, current: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -88,11 +81,8 @@ def compare_categorical(reference: pd.Series, current: pd.Series) -> Comparison:
     observed = np.vstack([ref_counts, cur_counts])
     observed = observed[:, observed.sum(axis=0) > 0]  # a category neither side has tells nothing
     chi2 = stats.chi2_contingency(observed).pvalue if observed.shape[1] > 1 else 1.0
-    return Comparison(
-        psi=psi(ref_counts, cur_counts),
-        chi2_pvalue=float(chi2),
-        unseen_share=float(cur_counts[-1] / cur_counts.sum()),
-    )
+    unseen = float(cur_counts[-1] / cur_counts.sum())
+    return Comparison(psi(ref_counts, cur_counts), chi2_pvalue=float(chi2), unseen_share=unseen)
 
 
 @dataclass(frozen=True)
@@ -130,19 +120,8 @@ class DriftOutcome:
         }
 
     def markdown(self) -> str:
-        limits = self.params
-        if self.failed:
-            title = f"## ⚠️ Drift in {len(self.failed)} of {len(self.columns)} columns"
-        else:
-            title = f"## ✅ No drift in {len(self.columns)} columns"
-        lines = [
-            "<!-- mergeship-drift -->",
-            title,
-            "",
-            f"`{self.current}` ({self.current_rows} rows) against the training data "
-            f"`{TRAIN_SPLIT}` ({self.reference_rows} rows).",
-            "",
-        ]
+        limits, failed, count = self.params, self.failed, len(self.columns)
+        title = f"⚠️ Drift in {len(failed)} of {count}" if failed else f"✅ No drift in {count}"
         cells = []
         for column in self.columns:
             found = column.comparison or Comparison(psi=None)
@@ -154,14 +133,21 @@ class DriftOutcome:
                 f"{found.unseen_share:.1%}", f"{column.missing_reference:.1%} → {now}", verdict,
             ])  # fmt: skip
         header = ["column", "kind", "PSI", "KS", "KS p", "χ² p", "unseen", "missing (train → now)"]
-        lines += [table([*header, "verdict"], cells, "llrrrrr"), ""]
-        lines += [f"- {note}" for note in self.notes]
-        lines.append(
+        lines = [
+            "<!-- mergeship-drift -->",
+            f"## {title} columns",
+            "",
+            f"`{self.current}` ({self.current_rows} rows) against the training data "
+            f"`{TRAIN_SPLIT}` ({self.reference_rows} rows).",
+            "",
+            table([*header, "verdict"], cells, "llrrrrr"),
+            "",
+            *(f"- {note}" for note in self.notes),
             f"Drift: PSI ≥ {limits.psi_threshold}; or KS p < {limits.pvalue} with distance "
             f"≥ {limits.ks_statistic}; or chi-square p < {limits.pvalue} with PSI "
             f"≥ {limits.psi_moderate}; or a missing share up by more than "
-            f"{limits.missing_rate_increase:.0%} (params.yaml `drift:`)."
-        )
+            f"{limits.missing_rate_increase:.0%} (params.yaml `drift:`).",
+        ]
         return "\n".join(lines) + "\n"
 
     def collect(self) -> list[Metric]:
@@ -170,9 +156,8 @@ class DriftOutcome:
             for column in self.columns
             if column.comparison is not None and column.comparison.psi is not None
         }
-        drifted = int(bool(self.failed))
         return [
-            gauge("drift_detected", "1 when the last drift check found a shift", drifted),
+            gauge("drift_detected", "1 when the last drift check found a shift", bool(self.failed)),
             gauge("drift_psi", "PSI of each column against the training data", psi, "column"),
         ]
 
@@ -182,16 +167,14 @@ def number(value: float | None, digits: int = 3) -> str:
 
 
 def read_current(path: Path) -> pd.DataFrame:
-    """A table, or an inference log: one JSON object a line, flat or with a `features` object.
-    A line of the log still being written is left out; another bad line is named by number."""
+    """A table, or an inference log: one JSON object a line, flat or with a `features` object."""
     if path.suffix not in JSON_LINES:
         return read_table(path)
 
     def features(number: int, entry: object) -> dict:
         if not isinstance(entry, dict):
             raise UserError(f"{path}: line {number} is not a JSON object: {entry!r:.80}")
-        values = entry["features"] if isinstance(entry.get("features"), dict) else entry
-        return {str(name): value for name, value in values.items()}
+        return entry["features"] if isinstance(entry.get("features"), dict) else entry
 
     return read_frame(path, features)
 
@@ -231,20 +214,6 @@ def compare_column(
     return column
 
 
-def predictions(
-    reference: pd.DataFrame, current: pd.DataFrame, numeric: set[str]
-) -> tuple[pd.Series, pd.Series]:
-    """The saved model's predictions on both, with current columns cast to training types."""
-    from ..core.model_file import load_model
-
-    model = load_model()
-    aligned = current[list(reference.columns)].astype(
-        {name: dtype for name, dtype in reference.dtypes.items() if name not in numeric}
-    )
-    aligned[list(numeric)] = aligned[list(numeric)].apply(pd.to_numeric, errors="coerce")
-    return pd.Series(model.predict(reference)), pd.Series(model.predict(aligned))
-
-
 def detect(params: Params, current_path: Path) -> DriftOutcome:
     if not TRAIN_SPLIT.exists():
         raise UserError(f"{TRAIN_SPLIT} not found: run `make pipeline` (or `make pull-data`)")
@@ -252,9 +221,8 @@ def detect(params: Params, current_path: Path) -> DriftOutcome:
     current = read_current(current_path)
     if len(current) < params.drift.min_rows:
         raise UserError(
-            f"{current_path} has {len(current)} rows; drift needs at least "
-            f"drift.min_rows={params.drift.min_rows} to tell a shift from noise. "
-            "Use a longer window."
+            f"{current_path} has {len(current)} rows; drift needs at least drift.min_rows="
+            f"{params.drift.min_rows} to tell a shift from noise: use a longer window."
         )
     features, _ = read_columns(params.data.schema_file, params.data.target)
     numeric = {spec.name for spec in features if spec.kind in (int, float)}
@@ -266,8 +234,15 @@ def detect(params: Params, current_path: Path) -> DriftOutcome:
     notes = []
     if absent := [column.column for column in columns if column.comparison is None]:
         notes.append(f"predictions not compared: the current data lacks {', '.join(absent)}")
-    else:
-        predicted = predictions(reference, current, numeric)
+    else:  # the saved model's predictions on both, current columns cast to training types
+        from ..core.model_file import load_model
+
+        model = load_model()
+        aligned = current[list(reference.columns)].astype(
+            {name: dtype for name, dtype in reference.dtypes.items() if name not in numeric}
+        )
+        aligned[list(numeric)] = aligned[list(numeric)].apply(pd.to_numeric, errors="coerce")
+        predicted = [pd.Series(model.predict(frame)) for frame in (reference, aligned)]
         columns.append(compare_column(PREDICTION, "prediction", *predicted, params.drift))
     return DriftOutcome(
         str(current_path), len(reference), len(current), columns, notes, params.drift

@@ -1,7 +1,6 @@
 """Late labels (a churn confirmed, a sale closed) joined with the inference log on the
 prediction id. An id the log lacks is counted, not fatal (the log may have rotated, another
-replica served it); ambiguous input (a repeated id, no label column) is an error.
-"""
+replica served it); ambiguous input (a repeated id, no label column) is an error."""
 
 from __future__ import annotations
 
@@ -50,8 +49,7 @@ def read_labels(source: str, target: str) -> pd.DataFrame:
             f"it has: {', '.join(map(str, frame.columns)) or 'none'}"
         )
     labels = frame[[ID, column]].rename(columns={column: LABEL})
-    missing = labels[ID].isna() | labels[LABEL].isna()
-    if missing.any():
+    if (missing := labels.isna().any(axis=1)).any():
         first = int(missing.to_numpy().argmax()) + 2  # 1-based, after the header line
         raise UserError(
             f"{source}: {int(missing.sum())} rows lack an id or a label (first at line {first})"
@@ -89,19 +87,6 @@ def refuse_repeated(ids: pd.Series, source: object, what: str, hint: str) -> Non
         raise UserError(f"{source}: {len(repeated)} {what} (e.g. {repeated[0]}); {hint}")
 
 
-def as_targets(values: pd.Series, source: str) -> pd.Series:
-    """Labels as the task compares them: numbers for regression, text for classification."""
-    if TASK != "regression":
-        return values.astype(str)
-    numbers = pd.to_numeric(values, errors="coerce")
-    if len(bad := values[numbers.isna()]):
-        raise UserError(
-            f"{source}: {len(bad)} labels are not numbers (e.g. {bad.iloc[0]!r}); "
-            "a regression label is the target's value"
-        )
-    return numbers.astype(float)
-
-
 def join_labels(
     log_path: Path, labels_source: str, target: str, columns: Sequence[str] = ()
 ) -> Joined:
@@ -109,11 +94,14 @@ def join_labels(
     kept = [column for column in columns if column not in (ID, LABEL, "prediction")]
     logged = read_logged_predictions(log_path, kept)
     joined = labels.merge(logged, on=ID, how="inner", validate="one_to_one")  # a new 0..n index
-    return Joined(
-        actual=as_targets(joined[LABEL], labels_source),
-        predicted=joined["prediction"].astype(float if TASK == "regression" else str),
-        features=joined[kept],
-        labels=len(labels),
-        logged=len(logged),
-        unknown_ids=len(labels) - len(joined),
-    )
+    # As the task compares them: numbers for regression, text for classification.
+    kind = float if TASK == "regression" else str
+    numbers = pd.to_numeric(joined[LABEL], errors="coerce").astype(float)
+    if kind is float and len(bad := joined[LABEL][numbers.isna()]):
+        raise UserError(
+            f"{labels_source}: {len(bad)} labels are not numbers (e.g. {bad.iloc[0]!r}); "
+            "a regression label is the target's value"
+        )
+    actual = numbers if kind is float else joined[LABEL].astype(str)
+    predicted, unknown_ids = joined["prediction"].astype(kind), len(labels) - len(joined)
+    return Joined(actual, predicted, joined[kept], len(labels), len(logged), unknown_ids)

@@ -1,9 +1,7 @@
 """The `performance` command: does the served model still score as well as the reviewed one?
-
-Late labels (monitoring/labels.py) are scored with the evaluate stage's metrics and judged
-against the reviewed metrics.json by the PR gate's rules (`review.metrics`, `review.fairness`).
-The log holds no probabilities, so metrics needing them (roc_auc) are left out, and said so.
-"""
+Late labels (labels.py) are scored with the evaluate stage's metrics and judged against the
+reviewed metrics.json by the PR gate's rules (`review.metrics`, `review.fairness`). The log
+holds no probabilities, so metrics needing them (roc_auc) are left out, and said so."""
 
 from __future__ import annotations
 
@@ -46,18 +44,13 @@ class PerformanceOutcome:
         return [row.name for row in self.rows if row.status == DROPPED] + self.unfair
 
     def as_json(self) -> dict:
-        joined = self.joined
         return {
             "drop": bool(self.failed),
             "dropped_metrics": self.failed,
             "log": self.log,
             "labels": self.labels,
-            "rows": {
-                "labelled": joined.rows,
-                "labels": joined.labels,
-                "logged": joined.logged,
-                "unknown_ids": joined.unknown_ids,
-            },
+            "rows": {"labelled": self.joined.rows}
+            | {count: getattr(self.joined, count) for count in ("labels", "logged", "unknown_ids")},
             "metrics": {
                 row.name: {"reviewed": row.main, "live": row.pr, "status": row.status}
                 for row in self.rows
@@ -67,14 +60,11 @@ class PerformanceOutcome:
         }
 
     def markdown(self) -> str:
-        joined = self.joined
-        if self.failed:
-            title = f"## ⚠️ Performance drop in {', '.join(self.failed)}"
-        else:
-            title = f"## ✅ Performance holds on {len(self.rows)} metrics"
+        joined, held = self.joined, f"✅ Performance holds on {len(self.rows)} metrics"
+        title = f"⚠️ Performance drop in {', '.join(self.failed)}" if self.failed else held
         lines = [
             "<!-- mergeship-performance -->",
-            title,
+            f"## {title}",
             "",
             f"{joined.rows} predictions of `{self.log}` ({joined.logged} logged) joined on their "
             f"id with {joined.labels} labels of `{self.labels}`; {joined.unknown_ids} labels "
@@ -118,43 +108,23 @@ class PerformanceOutcome:
         ]
 
 
-def reviewed_metrics(path: Path) -> tuple[dict[str, float], dict[str, FeatureFairness]]:
-    """The reviewed metrics.json's top-level numbers, and its fairness per sensitive feature,
-    read as the review reads them (keys joined by dots, as `dvc metrics diff`)."""
-    tree = read_json(path)
-    if not isinstance(tree, dict):
-        raise UserError(f"{path} holds no metrics object")
-    return split_metrics(flatten(tree))
-
-
-def live_fairness(joined: Joined, columns: list[str], min_rows: int) -> dict[str, FeatureFairness]:
-    """Each sensitive feature's groups and measures on the labelled predictions, for the
-    features the log holds values of (a log from before they were logged holds none)."""
-    logged = joined.features
-    present = [column for column in columns if column in logged and logged[column].notna().any()]
-    tree = fairness_metrics(joined.actual, joined.predicted.to_numpy(), logged, present, min_rows)
-    return split_metrics(flatten({"fairness": tree}))[1]
-
-
-def as_reviewed(
-    reviewed: dict[str, FeatureFairness], live: dict[str, FeatureFairness]
-) -> dict[str, FeatureFairness]:
+def as_reviewed(reviewed: FeatureFairness, live: FeatureFairness) -> FeatureFairness:
     """The reviewed numbers of what the labels could score: a group no label arrived for,
     or a measure too few rows allow, is not a drop (the review would call it missing)."""
-    return {
-        column: FeatureFairness(
-            measures={k: v for k, v in reviewed[column].measures.items() if k in scored.measures},
-            groups={k: v for k, v in reviewed[column].groups.items() if k in scored.groups},
-        )
-        for column, scored in live.items()
-        if column in reviewed
-    }
+    return FeatureFairness(
+        measures={k: v for k, v in reviewed.measures.items() if k in live.measures},
+        groups={k: v for k, v in reviewed.groups.items() if k in live.groups},
+    )
 
 
 def assess(
     params: Params, log: Path, labels_source: str, reviewed: Path = METRICS_FILE
 ) -> PerformanceOutcome:
-    baseline, reviewed_groups = reviewed_metrics(reviewed)
+    tree = read_json(reviewed)
+    if not isinstance(tree, dict):
+        raise UserError(f"{reviewed} holds no metrics object")
+    # Read as the review reads them: keys joined by dots, as `dvc metrics diff`.
+    baseline, reviewed_groups = split_metrics(flatten(tree))
     columns = params.evaluate.sensitive_features
     joined = join_labels(log, labels_source, params.data.target, columns)
     if joined.rows < params.performance.min_rows:
@@ -164,25 +134,26 @@ def assess(
             f"performance.min_rows={params.performance.min_rows} to tell a drop from noise. "
             "Wait for more labels or use a longer log."
         )
-    scored = score_predictions(joined.actual, joined.predicted.to_numpy())
+    predicted = joined.predicted.to_numpy()
+    scored = score_predictions(joined.actual, predicted)
     live = {name: value for name, value in scored.items() if math.isfinite(value)}
     gated = {name: live[name] for name in params.review.metrics if name in live}
     reviewed_gated = {name: value for name, value in baseline.items() if name in gated}
     rows = judge_metrics(reviewed_gated, gated, params.review.metrics)
     gate = params.review.fairness or FairnessGate()
-    groups = live_fairness(joined, columns, gate.min_rows)
-    section, unfair = fairness_section(
-        list(groups), as_reviewed(reviewed_groups, groups), groups, gate, sides=("reviewed", "live")
-    )
+    logged = joined.features  # an old log holds no values of the sensitive features: skip them
+    present = [column for column in columns if column in logged and logged[column].notna().any()]
+    live_tree = fairness_metrics(joined.actual, predicted, logged, present, gate.min_rows)
+    groups = split_metrics(flatten({"fairness": live_tree}))[1]
+    scorable = {
+        column: as_reviewed(feature, groups[column])
+        for column, feature in reviewed_groups.items()
+        if column in groups
+    }
+    section, unfair = fairness_section(list(groups), scorable, groups, gate, ("reviewed", "live"))
+    not_monitored = [name for name in params.review.metrics if name not in live]
     return PerformanceOutcome(
-        log=str(log),
-        labels=labels_source,
-        joined=joined,
-        rows=rows,
-        not_monitored=[name for name in params.review.metrics if name not in live],
-        fairness=section,
-        unfair=unfair,
-        groups=groups,
+        str(log), labels_source, joined, rows, not_monitored, section, unfair, groups
     )
 
 

@@ -1,7 +1,6 @@
 """How a drift or performance check ends: a Markdown report, a JSON result, Prometheus gauges
 (pushed to a Pushgateway, as Prometheus cannot scrape a short CI job), exit 3 on a bad
-verdict (2 is bad input), and a flag in GITHUB_OUTPUT for retrain.yml.
-"""
+verdict (2 is bad input), and a flag in GITHUB_OUTPUT for retrain.yml."""
 
 from __future__ import annotations
 
@@ -54,14 +53,12 @@ def write_gauges(path: Path, collector: Collector) -> Path:
 def conclude(
     outcome: Outcome, args: Namespace, report: Path, result: Path, flag: str, failure: str
 ) -> int:
-    """Write the outputs (--output, --json override `report`, `result`), set `flag` for the
-    workflow, print the report, and return the exit code (0 under --report-only)."""
+    """Write the report, JSON and gauges, set `flag`; exit 3 on a failure, unless --report-only."""
     text = outcome.markdown()
     publish(text, args.output or report)
     result = args.json or result
-    result.parent.mkdir(parents=True, exist_ok=True)
+    write_gauges(result.with_suffix(".prom"), outcome)  # and the folder they share
     result.write_text(json.dumps(outcome.as_json(), indent=2) + "\n")
-    write_gauges(result.with_suffix(".prom"), outcome)
     if github_output := os.environ.get("GITHUB_OUTPUT"):
         with open(github_output, "a") as handle:
             handle.write(f"{flag}={'true' if outcome.failed else 'false'}\n")
@@ -97,10 +94,8 @@ def push_metrics(path: Path, check: str) -> str:
         raise UserError(f"{url} refused the metrics ({error.code}): {detail}") from error
     except OSError as error:  # URLError is one
         reason = getattr(error, "reason", error)
-        problem = f"Pushgateway {gateway} is unreachable ({reason}); is it running?"
-        raise UserError(problem) from error
-    series = sum(len(family.samples) for family in families)
-    return f"pushed {series} series of {path} to {url}"
+        raise UserError(f"Pushgateway {gateway} is unreachable ({reason}): is it up?") from error
+    return f"pushed {sum(len(family.samples) for family in families)} series of {path} to {url}"
 
 
 def push_drift_metrics_command(args: Namespace) -> str:
