@@ -49,8 +49,12 @@ class PerformanceOutcome:
             "dropped_metrics": self.failed,
             "log": self.log,
             "labels": self.labels,
-            "rows": {"labelled": self.joined.rows}
-            | {count: getattr(self.joined, count) for count in ("labels", "logged", "unknown_ids")},
+            "rows": {
+                "labelled": self.joined.rows,
+                "labels": self.joined.labels,
+                "logged": self.joined.logged,
+                "unknown_ids": self.joined.unknown_ids,
+            },
             "metrics": {
                 row.name: {"reviewed": row.main, "live": row.pr, "status": row.status}
                 for row in self.rows
@@ -60,8 +64,11 @@ class PerformanceOutcome:
         }
 
     def markdown(self) -> str:
-        joined, held = self.joined, f"✅ Performance holds on {len(self.rows)} metrics"
-        title = f"⚠️ Performance drop in {', '.join(self.failed)}" if self.failed else held
+        joined = self.joined
+        if self.failed:
+            title = f"⚠️ Performance drop in {', '.join(self.failed)}"
+        else:
+            title = f"✅ Performance holds on {len(self.rows)} metrics"
         lines = [
             "<!-- mergeship-performance -->",
             f"## {title}",
@@ -153,7 +160,14 @@ def assess(
     section, unfair = fairness_section(list(groups), scorable, groups, gate, ("reviewed", "live"))
     not_monitored = [name for name in params.review.metrics if name not in live]
     return PerformanceOutcome(
-        str(log), labels_source, joined, rows, not_monitored, section, unfair, groups
+        log=str(log),
+        labels=labels_source,
+        joined=joined,
+        rows=rows,
+        not_monitored=not_monitored,
+        fairness=section,
+        unfair=unfair,
+        groups=groups,
     )
 
 
