@@ -28,12 +28,9 @@ def build_model(params: Params, features: pd.DataFrame) -> Pipeline:
     from ..modeling.features import build_preprocessor
 
     estimator = estimator_class(params.train.model)
-    settings = dict(params.train.hyperparameters)
     accepted = inspect.signature(estimator).parameters
-    if "random_state" in accepted:
-        settings.setdefault("random_state", params.data.seed)
-    if "n_jobs" in accepted:
-        settings.setdefault("n_jobs", -1)
+    defaults = {"random_state": params.data.seed, "n_jobs": -1}
+    settings = {k: v for k, v in defaults.items() if k in accepted} | params.train.hyperparameters
     return Pipeline([("features", build_preprocessor(features)), ("model", estimator(**settings))])
 
 

@@ -87,13 +87,11 @@ class ContinuousBatcher:
             if waiting.answer.done():  # its client went away
                 continue
             if (waited := now - waiting.since) > self.max_wait_s:
-                budget = self.max_wait_s * 1000
-                waiting.answer.set_exception(
-                    Overloaded(
-                        f"overloaded: the request waited {waited * 1000:.0f} ms for the model, "
-                        f"beyond serve.max_latency_ms ({budget:.0f} ms); retry later"
-                    )
+                message = (
+                    f"overloaded: the request waited {waited * 1000:.0f} ms for the model, "
+                    f"beyond serve.max_latency_ms ({self.max_wait_s * 1000:.0f} ms); retry later"
                 )
+                waiting.answer.set_exception(Overloaded(message))
                 continue
             batch.append(waiting)
             records += len(waiting.items)

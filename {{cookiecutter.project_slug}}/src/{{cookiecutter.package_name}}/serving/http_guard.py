@@ -1,10 +1,8 @@
-"""The service's HTTP contract, as ASGI middleware around BentoML's app, which answers errors
-in several shapes, parses any Content-Type it knows (a multipart body without a boundary is a
-500) and reads any body whole. `HttpGuard` answers 415 to a POST that is not JSON before it is
-parsed, 413 to a body larger than any valid request (the rest is never read), and rewrites
-every error, an escaped exception included, into `{"error": str, "detail": [{loc, msg, type}]}`,
-as /docs.json then documents.
-"""
+"""The service's HTTP contract, as ASGI middleware: BentoML answers errors in several shapes,
+parses any Content-Type it knows (a multipart body without a boundary is a 500) and reads any
+body whole. `HttpGuard` answers 415 to a POST that is not JSON, 413 to a body larger than any
+valid request (never read whole), and rewrites every error, an escaped exception included, into
+`{"error": str, "detail": [{loc, msg, type}]}`, as /docs.json then documents."""
 
 from __future__ import annotations
 
@@ -55,8 +53,6 @@ ERROR_RESPONSES = {
     HTTPStatus.SERVICE_UNAVAILABLE: "Not ready yet, or overloaded: retry later",
     HTTPStatus.GATEWAY_TIMEOUT: "Not answered within serve.request_timeout_s: retry later",
 }
-# A POST's errors: 503 when batching sheds load beyond max_latency_ms, 504 from RequestTimeout.
-POST_ERRORS = (400, 413, 415, 503, 504)
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
 
 
@@ -120,7 +116,7 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
                 responses.pop(code, None)
             if method == "post" and "requestBody" in operation:
                 operation["requestBody"]["required"] = True
-                codes: tuple[int, ...] = POST_ERRORS
+                codes: Iterable[int] = ERROR_RESPONSES  # a POST may meet every one
             else:  # /metrics and the health endpoints
                 text = "Prometheus text format" if path == "/metrics" else "Healthy (or ready)"
                 responses["200"] = {"description": text, "content": TEXT}
@@ -213,10 +209,9 @@ class HttpGuard:
 
 @dataclass
 class RequestTimeout:
-    """HTTP 504, in the one error shape, in the place of BentoML's TimeoutMiddleware (same
-    `timeout` keyword and status). BentoML's (1.4) timer is never cancelled and its context keeps
-    the trace span alive until it fires, so the p99 climbs under load: this one runs in an empty
-    context and is cancelled when the answer starts."""
+    """HTTP 504 in the one error shape, for BentoML's TimeoutMiddleware (same `timeout` keyword):
+    its (1.4) timer is never cancelled and its context keeps the trace span alive until it fires,
+    so the p99 climbs under load; this one runs in an empty context, cancelled when answered."""
 
     app: ASGIApp
     timeout: float

@@ -1,8 +1,7 @@
 """The prediction service: BentoML 1.4, serving exactly the reviewed model. POST /predict
 checks each record against the data contract (payload.py: a bad one is a 400 naming the field),
 merges concurrent requests into one model call on the event loop (batching.py) and answers
-errors in one JSON shape (http_guard.py). With monitoring, predictions go to the inference log.
-"""
+errors in one JSON shape (http_guard.py). With monitoring, predictions go to the inference log."""
 
 from __future__ import annotations
 
@@ -96,7 +95,6 @@ class Predictor:
         self.batcher = ContinuousBatcher(
             self.predict_batch, PARAMS.serve.max_batch_size, PARAMS.serve.max_latency_ms / 1000
         )
-        self.log = None
 {%- if cookiecutter.monitoring == 'yes' %}
         from ..core.inference_log import open_log
 
@@ -104,6 +102,8 @@ class Predictor:
             f"{PACKAGE}_inference_log_dropped", "Inference log entries dropped: queue full"
         )
         self.log = open_log(PARAMS.serve, dropped.inc)
+{%- else %}
+        self.log = None
 {%- endif %}
         # The ~200,000 objects loaded so far live as long as the worker: frozen, the cyclic GC
         # stops re-scanning them, so full collections no longer pause requests.
