@@ -23,17 +23,13 @@ from ..core.tables import read_table, split_features
 MAX_PLOT_ROWS = 5000
 
 
-def plotted(frame: pd.DataFrame) -> pd.DataFrame:
-    if len(frame) <= MAX_PLOT_ROWS:
-        return frame
-    return frame.iloc[np.linspace(0, len(frame) - 1, MAX_PLOT_ROWS).round().astype(int)]
-
-
 def write_plots(
     model: Any, features: pd.DataFrame, actual: pd.Series, predicted: np.ndarray
 ) -> None:
     PLOTS_DIR.mkdir(parents=True, exist_ok=True)
-    frame = plotted(pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted}))
+    frame = pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted})
+    if len(frame) > MAX_PLOT_ROWS:
+        frame = frame.iloc[np.linspace(0, len(frame) - 1, MAX_PLOT_ROWS).round().astype(int)]
     if TASK == "regression":
         frame.to_csv(PLOTS_DIR / "predictions.csv", index=False)
         residuals = frame.assign(residual=frame.actual - frame.predicted)

@@ -23,7 +23,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..core.contract import ColumnSpec
 
 JSON = "application/json"
-DOCS_PATH = "/docs.json"
 NUMBER_BYTES = 32  # the longest JSON number or literal a field may hold, with room to spare
 ESCAPED_CHAR_BYTES = 12  # a character outside ASCII may arrive as a surrogate pair of \uXXXX
 logger = logging.getLogger(__name__)
@@ -171,7 +170,7 @@ class HttpGuard:
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass 2xx/3xx (and any HEAD) through; buffer an error or /docs.json, send it rewritten."""
-        docs = scope["path"] == DOCS_PATH and scope["method"] == "GET"
+        docs = scope["path"] == "/docs.json" and scope["method"] == "GET"
         started, held, chunks = False, None, []
 
         async def rewriting(message: Message) -> None:

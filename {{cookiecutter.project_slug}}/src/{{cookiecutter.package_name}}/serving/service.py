@@ -37,11 +37,9 @@ from .prediction_metrics import observe, prediction_metric
 # JSON schema, a large share of each request's CPU.
 JSON = ContentType("application/json")
 
-
 PARAMS = load_params()
 FEATURES, TARGET = serving_columns(PARAMS.data.schema_file, PARAMS.data.target)
-Record = record_model(FEATURES)
-PredictRequest = request_model(Record, PARAMS.serve.max_batch_size)
+PredictRequest = request_model(record_model(FEATURES), PARAMS.serve.max_batch_size)
 # The image installs exactly uv.lock's files, hash-checked (`make bento` exports them to
 # SERVING_REQUIREMENTS; BentoML's locking would resolve anew and drop the hashes). An unknown
 # `distro` name skips BentoML's 640 MB `apt-get install build-essential git ...` layer (then use
