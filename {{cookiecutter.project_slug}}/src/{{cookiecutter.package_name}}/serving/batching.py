@@ -1,8 +1,7 @@
 """Continuous batching: one model call at a time, and every request that arrived while it ran
 rides in the next one, up to max_batch_size records. A model call costs about the same for 1
 record as for 20; BentoML's adaptive batching waits on a timer, which keeps batches small under
-load and makes a lone request wait. Here a lone request goes at once.
-"""
+load and makes a lone request wait. Here a lone request goes at once."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """The service's request model, generated from the data contract (core/contract.py): a bad
 record is a 400 naming the field. An unknown category is accepted with a warning (the model's
-OneHotEncoder ignores it): refusing it would break every client the day a new value appears.
-"""
+OneHotEncoder ignores it): refusing it would break every client the day a new value appears."""
 
 from __future__ import annotations
 
@@ -27,14 +26,12 @@ def record_model(columns: Sequence[ColumnSpec]) -> type[BaseModel]:
     keywords, `model_config`); errors and the OpenAPI schema show the column."""
     fields: dict[str, Any] = {}
     for index, column in enumerate(columns):
-        bounds: dict[str, Any] = {
-            name: int(value) if column.kind is int and value.is_integer() else value
-            for name, value in column.bounds.items()
-        }
+        bounds: dict[str, Any] = dict(column.bounds)
         if column.kind is int:  # each side defaults to, and never goes beyond, int64's limit
             low, high = ("gt" if "gt" in bounds else "ge"), ("lt" if "lt" in bounds else "le")
             bounds[low] = max(bounds.get(low, INT64_MIN), INT64_MIN)
             bounds[high] = min(bounds.get(high, INT64_MAX), INT64_MAX)
+            bounds = {k: int(v) if float(v).is_integer() else v for k, v in bounds.items()}
         if column.max_length is not None:
             bounds["max_length"] = column.max_length
         kind: Any = Annotated[column.kind, Field(**bounds)]
