@@ -139,14 +139,12 @@ class HttpGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return await self.app(scope, receive, send)
         path, headers = scope["path"], Headers(scope=scope)
         media_type = headers.get("content-type", JSON).split(";")[0].strip().lower()
         if scope["method"] == "POST" and path in self.json_routes and media_type != JSON:
             refusal = f"POST {path} takes {JSON}, not {media_type!r}"
-            await _answer(send, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, error_body(refusal))
-            return
+            return await _answer(send, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, error_body(refusal))
         declared = headers.get("content-length", "")
         body, more = bytearray(), True
         too_large = declared.isdigit() and int(declared) > self.max_bytes
@@ -158,8 +156,7 @@ class HttpGuard:
             more, too_large = message.get("more_body", False), len(body) > self.max_bytes
         if too_large:  # declared, or grown past the cap: the rest is never read
             refusal = f"request body over {self.max_bytes} bytes: send fewer records per request"
-            await _answer(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(refusal))
-            return
+            return await _answer(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(refusal))
         # The body read, BentoML gets it back in one message, then the client's next ones.
         pending = [{"type": "http.request", "body": bytes(body), "more_body": False}]
 
@@ -217,8 +214,7 @@ class RequestTimeout:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+            return await self.app(scope, receive, send)
         task, late = asyncio.current_task(), []
 
         def expire() -> None:
