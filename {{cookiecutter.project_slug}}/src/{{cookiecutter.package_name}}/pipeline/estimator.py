@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
+import pkgutil
 from typing import TYPE_CHECKING
 
 from ..core.params import Params
@@ -16,8 +16,7 @@ if TYPE_CHECKING:
 
 
 def estimator_class(name: str) -> type:
-    module, _, class_name = ESTIMATORS[name].rpartition(".")
-    return getattr(importlib.import_module(module), class_name)
+    return pkgutil.resolve_name(ESTIMATORS[name])
 
 
 def build_model(params: Params, features: pd.DataFrame) -> Pipeline:

@@ -64,19 +64,16 @@ class ContinuousBatcher:
         """Let the event loop run until it has brought every waiting request here."""
         quiet = 0
         for _ in range(MAX_PASSES):
-            queued = len(self.queue)
-            if self.queued_records >= self.max_batch_size:
+            if quiet >= QUIET_PASSES or self.queued_records >= self.max_batch_size:
                 return
+            queued = len(self.queue)
             await asyncio.sleep(0)  # one pass of the event loop
             quiet = quiet + 1 if len(self.queue) == queued else 0
-            if quiet >= QUIET_PASSES:
-                return
 
     def _take(self) -> list[Waiting]:
         """The oldest requests that fit in max_batch_size records; refuse the stale ones."""
         batch: list[Waiting] = []
-        records = 0
-        now = time.monotonic()
+        records, now = 0, time.monotonic()
         while self.queue:
             waiting = self.queue[0]
             if batch and records + len(waiting.items) > self.max_batch_size:
