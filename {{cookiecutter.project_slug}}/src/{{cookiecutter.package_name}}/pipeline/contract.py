@@ -63,9 +63,8 @@ def describe_failures(failures: pd.DataFrame) -> list[str]:
     per_row = failures[~schema_level & failures["index"].notna()]
     # A value that cannot be coerced also fails the dtype check: report it once.
     coerced = set(per_row.loc[per_row["check"].str.startswith("coerce_dtype"), "column"])
-    per_row = per_row[
-        ~(per_row["column"].isin(coerced) & per_row["check"].str.startswith("dtype("))
-    ]
+    twice = per_row["column"].isin(coerced) & per_row["check"].str.startswith("dtype(")
+    per_row = per_row[~twice]
     for (column, check), group in per_row.groupby(["column", "check"], sort=False):
         rows = group["index"].nunique()
         firsts = group.drop_duplicates("failure_case").head(MAX_EXAMPLES)

@@ -31,8 +31,7 @@ def split_indices(labels: pd.Series, test_size: float, seed: int) -> tuple[np.nd
 
 def prepare_command(args: Namespace) -> str:
     data = load_params().data
-    labelled, unlabelled = labelled_rows(data.raw, data.target)
-    frame = labelled.reset_index(drop=True)
+    frame, unlabelled = labelled_rows(data.raw, data.target)  # iloc: positions, not labels
     train, test = split_indices(frame[data.target], data.test_size, data.seed)
     if len(train) == 0 or len(test) == 0:
         raise UserError(f"{data.raw} has too few rows ({len(frame)}) to split")

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
+import pkgutil
 from typing import TYPE_CHECKING
 
 from ..core.params import Params
@@ -16,8 +16,7 @@ if TYPE_CHECKING:
 
 
 def estimator_class(name: str) -> type:
-    module, _, class_name = ESTIMATORS[name].rpartition(".")
-    return getattr(importlib.import_module(module), class_name)
+    return pkgutil.resolve_name(ESTIMATORS[name])
 
 
 def build_model(params: Params, features: pd.DataFrame) -> Pipeline:
@@ -28,12 +27,9 @@ def build_model(params: Params, features: pd.DataFrame) -> Pipeline:
     from ..modeling.features import build_preprocessor
 
     estimator = estimator_class(params.train.model)
-    settings = dict(params.train.hyperparameters)
     accepted = inspect.signature(estimator).parameters
-    if "random_state" in accepted:
-        settings.setdefault("random_state", params.data.seed)
-    if "n_jobs" in accepted:
-        settings.setdefault("n_jobs", -1)
+    defaults = {"random_state": params.data.seed, "n_jobs": -1}
+    settings = {k: v for k, v in defaults.items() if k in accepted} | params.train.hyperparameters
     return Pipeline([("features", build_preprocessor(features)), ("model", estimator(**settings))])
 
 

@@ -22,37 +22,28 @@ from ..core.tables import read_table, split_features
 MAX_PLOT_ROWS = 5000
 
 
-def plotted(frame: pd.DataFrame) -> pd.DataFrame:
-    if len(frame) <= MAX_PLOT_ROWS:
-        return frame
-    return frame.iloc[np.linspace(0, len(frame) - 1, MAX_PLOT_ROWS).round().astype(int)]
-
-
 def write_plots(
     model: Any, features: pd.DataFrame, actual: pd.Series, predicted: np.ndarray
 ) -> None:
     PLOTS_DIR.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted})
+    if len(frame) > MAX_PLOT_ROWS:
+        frame = frame.iloc[np.linspace(0, len(frame) - 1, MAX_PLOT_ROWS).round().astype(int)]
     if TASK == "regression":
-        frame = plotted(pd.DataFrame({"actual": actual.to_numpy(), "predicted": predicted}))
         frame.to_csv(PLOTS_DIR / "predictions.csv", index=False)
-        frame.assign(residual=frame.actual - frame.predicted).to_csv(
-            PLOTS_DIR / "residuals.csv", index=False
-        )
+        residuals = frame.assign(residual=frame.actual - frame.predicted)
+        residuals.to_csv(PLOTS_DIR / "residuals.csv", index=False)
         return
     from sklearn.metrics import roc_curve
     from sklearn.preprocessing import label_binarize
 
-    plotted(
-        pd.DataFrame({"actual": actual.astype(str).to_numpy(), "predicted": predicted.astype(str)})
-    ).to_csv(PLOTS_DIR / "confusion.csv", index=False)
+    frame.astype(str).to_csv(PLOTS_DIR / "confusion.csv", index=False)
     probabilities = model.predict_proba(features)
     truth = label_binarize(actual, classes=model.classes_).ravel()
     # Two classes: the second's probability; more: micro-average over classes.
     scores = probabilities[:, 1] if len(model.classes_) == 2 else probabilities.ravel()
     fpr, tpr, _ = roc_curve(truth, scores)
-    pd.DataFrame({"fpr": np.round(fpr, 6), "tpr": np.round(tpr, 6)}).to_csv(
-        PLOTS_DIR / "roc.csv", index=False
-    )
+    pd.DataFrame({"fpr": fpr, "tpr": tpr}).round(6).to_csv(PLOTS_DIR / "roc.csv", index=False)
 
 
 def finite(metrics: dict[str, Any]) -> dict[str, Any]:

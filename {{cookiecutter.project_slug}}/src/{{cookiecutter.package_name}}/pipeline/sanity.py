@@ -1,5 +1,4 @@
-"""Cheap checks of params.yaml and dvc.yaml, run by pre-commit: mistakes caught in seconds,
-not minutes later in CI."""
+"""Cheap checks of params.yaml and dvc.yaml for pre-commit: caught in seconds, not later in CI."""
 
 from __future__ import annotations
 
@@ -70,8 +69,7 @@ def pipeline_problems(
         ]
     for stage, spec in stages.items():
         problems += [
-            f"{pipeline_file}: stage '{stage}' uses param '{key}', which is missing from "
-            f"{params_file}"
+            f"{pipeline_file}: stage '{stage}' uses param '{key}', missing from {params_file}"
             for key in spec.get("params", [])
             if isinstance(key, str) and not has_key(params, key)
         ]

@@ -1,8 +1,7 @@
 """Continuous batching: one model call at a time, and every request that arrived while it ran
 rides in the next one, up to max_batch_size records. A model call costs about the same for 1
 record as for 20; BentoML's adaptive batching waits on a timer, which keeps batches small under
-load and makes a lone request wait. Here a lone request goes at once.
-"""
+load and makes a lone request wait. Here a lone request goes at once."""
 
 from __future__ import annotations
 
@@ -65,19 +64,16 @@ class ContinuousBatcher:
         """Let the event loop run until it has brought every waiting request here."""
         quiet = 0
         for _ in range(MAX_PASSES):
-            queued = len(self.queue)
-            if self.queued_records >= self.max_batch_size:
+            if quiet >= QUIET_PASSES or self.queued_records >= self.max_batch_size:
                 return
+            queued = len(self.queue)
             await asyncio.sleep(0)  # one pass of the event loop
             quiet = quiet + 1 if len(self.queue) == queued else 0
-            if quiet >= QUIET_PASSES:
-                return
 
     def _take(self) -> list[Waiting]:
         """The oldest requests that fit in max_batch_size records; refuse the stale ones."""
         batch: list[Waiting] = []
-        records = 0
-        now = time.monotonic()
+        records, now = 0, time.monotonic()
         while self.queue:
             waiting = self.queue[0]
             if batch and records + len(waiting.items) > self.max_batch_size:
@@ -87,13 +83,11 @@ class ContinuousBatcher:
             if waiting.answer.done():  # its client went away
                 continue
             if (waited := now - waiting.since) > self.max_wait_s:
-                budget = self.max_wait_s * 1000
-                waiting.answer.set_exception(
-                    Overloaded(
-                        f"overloaded: the request waited {waited * 1000:.0f} ms for the model, "
-                        f"beyond serve.max_latency_ms ({budget:.0f} ms); retry later"
-                    )
+                message = (
+                    f"overloaded: the request waited {waited * 1000:.0f} ms for the model, "
+                    f"beyond serve.max_latency_ms ({self.max_wait_s * 1000:.0f} ms); retry later"
                 )
+                waiting.answer.set_exception(Overloaded(message))
                 continue
             batch.append(waiting)
             records += len(waiting.items)

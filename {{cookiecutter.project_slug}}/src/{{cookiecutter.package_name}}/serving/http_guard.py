@@ -1,10 +1,8 @@
-"""The service's HTTP contract, as ASGI middleware around BentoML's app, which answers errors
-in several shapes, parses any Content-Type it knows (a multipart body without a boundary is a
-500) and reads any body whole. `HttpGuard` answers 415 to a POST that is not JSON before it is
-parsed, 413 to a body larger than any valid request (the rest is never read), and rewrites
-every error, an escaped exception included, into `{"error": str, "detail": [{loc, msg, type}]}`,
-as /docs.json then documents.
-"""
+"""The service's HTTP contract, as ASGI middleware: BentoML answers errors in several shapes,
+parses any Content-Type it knows (a multipart body without a boundary is a 500) and reads any
+body whole. `HttpGuard` answers 415 to a POST that is not JSON, 413 to a body larger than any
+valid request (never read whole), and rewrites every error, an escaped exception included, into
+`{"error": str, "detail": [{loc, msg, type}]}`, as /docs.json then documents."""
 
 from __future__ import annotations
 
@@ -25,7 +23,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..core.contract import ColumnSpec
 
 JSON = "application/json"
-DOCS_PATH = "/docs.json"
 NUMBER_BYTES = 32  # the longest JSON number or literal a field may hold, with room to spare
 ESCAPED_CHAR_BYTES = 12  # a character outside ASCII may arrive as a surrogate pair of \uXXXX
 logger = logging.getLogger(__name__)
@@ -55,8 +52,6 @@ ERROR_RESPONSES = {
     HTTPStatus.SERVICE_UNAVAILABLE: "Not ready yet, or overloaded: retry later",
     HTTPStatus.GATEWAY_TIMEOUT: "Not answered within serve.request_timeout_s: retry later",
 }
-# A POST's errors: 503 when batching sheds load beyond max_latency_ms, 504 from RequestTimeout.
-POST_ERRORS = (400, 413, 415, 503, 504)
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
 
 
@@ -120,7 +115,7 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
                 responses.pop(code, None)
             if method == "post" and "requestBody" in operation:
                 operation["requestBody"]["required"] = True
-                codes: tuple[int, ...] = POST_ERRORS
+                codes: Iterable[int] = ERROR_RESPONSES  # a POST may meet every one
             else:  # /metrics and the health endpoints
                 text = "Prometheus text format" if path == "/metrics" else "Healthy (or ready)"
                 responses["200"] = {"description": text, "content": TEXT}
@@ -144,14 +139,12 @@ class HttpGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return await self.app(scope, receive, send)
         path, headers = scope["path"], Headers(scope=scope)
         media_type = headers.get("content-type", JSON).split(";")[0].strip().lower()
         if scope["method"] == "POST" and path in self.json_routes and media_type != JSON:
             refusal = f"POST {path} takes {JSON}, not {media_type!r}"
-            await _answer(send, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, error_body(refusal))
-            return
+            return await _answer(send, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, error_body(refusal))
         declared = headers.get("content-length", "")
         body, more = bytearray(), True
         too_large = declared.isdigit() and int(declared) > self.max_bytes
@@ -163,8 +156,7 @@ class HttpGuard:
             more, too_large = message.get("more_body", False), len(body) > self.max_bytes
         if too_large:  # declared, or grown past the cap: the rest is never read
             refusal = f"request body over {self.max_bytes} bytes: send fewer records per request"
-            await _answer(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(refusal))
-            return
+            return await _answer(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body(refusal))
         # The body read, BentoML gets it back in one message, then the client's next ones.
         pending = [{"type": "http.request", "body": bytes(body), "more_body": False}]
 
@@ -175,7 +167,7 @@ class HttpGuard:
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass 2xx/3xx (and any HEAD) through; buffer an error or /docs.json, send it rewritten."""
-        docs = scope["path"] == DOCS_PATH and scope["method"] == "GET"
+        docs = scope["path"] == "/docs.json" and scope["method"] == "GET"
         started, held, chunks = False, None, []
 
         async def rewriting(message: Message) -> None:
@@ -213,18 +205,16 @@ class HttpGuard:
 
 @dataclass
 class RequestTimeout:
-    """HTTP 504, in the one error shape, in the place of BentoML's TimeoutMiddleware (same
-    `timeout` keyword and status). BentoML's (1.4) timer is never cancelled and its context keeps
-    the trace span alive until it fires, so the p99 climbs under load: this one runs in an empty
-    context and is cancelled when the answer starts."""
+    """HTTP 504 in the one error shape, for BentoML's TimeoutMiddleware (same `timeout` keyword):
+    its (1.4) timer is never cancelled and its context keeps the trace span alive until it fires,
+    so the p99 climbs under load; this one runs in an empty context, cancelled when answered."""
 
     app: ASGIApp
     timeout: float
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+            return await self.app(scope, receive, send)
         task, late = asyncio.current_task(), []
 
         def expire() -> None:

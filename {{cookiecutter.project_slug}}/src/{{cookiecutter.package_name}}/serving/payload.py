@@ -1,7 +1,6 @@
 """The service's request model, generated from the data contract (core/contract.py): a bad
 record is a 400 naming the field. An unknown category is accepted with a warning (the model's
-OneHotEncoder ignores it): refusing it would break every client the day a new value appears.
-"""
+OneHotEncoder ignores it): refusing it would break every client the day a new value appears."""
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from ..core.contract import ColumnSpec
 RECORD_CONFIG = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
 # An integer column is int64 in the model's DataFrame: a larger JSON integer is refused with a
 # 400 naming the field instead of overflowing into a 500, unless the contract bounds it tighter.
-INT64_BOUNDS = {"ge": -(2**63), "le": 2**63 - 1}
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def record_model(columns: Sequence[ColumnSpec]) -> type[BaseModel]:
@@ -27,16 +26,12 @@ def record_model(columns: Sequence[ColumnSpec]) -> type[BaseModel]:
     keywords, `model_config`); errors and the OpenAPI schema show the column."""
     fields: dict[str, Any] = {}
     for index, column in enumerate(columns):
-        bounds: dict[str, Any] = {
-            name: int(value) if column.kind is int and value.is_integer() else value
-            for name, value in column.bounds.items()
-        }
+        bounds: dict[str, Any] = dict(column.bounds)
         if column.kind is int:  # each side defaults to, and never goes beyond, int64's limit
             low, high = ("gt" if "gt" in bounds else "ge"), ("lt" if "lt" in bounds else "le")
-            bounds = {
-                low: max(bounds.get(low, INT64_BOUNDS["ge"]), INT64_BOUNDS["ge"]),
-                high: min(bounds.get(high, INT64_BOUNDS["le"]), INT64_BOUNDS["le"]),
-            }
+            bounds[low] = max(bounds.get(low, INT64_MIN), INT64_MIN)
+            bounds[high] = min(bounds.get(high, INT64_MAX), INT64_MAX)
+            bounds = {k: int(v) if float(v).is_integer() else v for k, v in bounds.items()}
         if column.max_length is not None:
             bounds["max_length"] = column.max_length
         kind: Any = Annotated[column.kind, Field(**bounds)]
@@ -76,7 +71,7 @@ def to_frame(records: Sequence[BaseModel], columns: Sequence[ColumnSpec]) -> pd.
     """The records as pandas read the training data: same columns and dtypes, missing as NaN."""
     data: dict[str, Any] = {}
     for index, column in enumerate(columns):
-        values = column_values(records, index)
+        values = [record.__dict__[f"field_{index}"] for record in records]
         if column.kind is float or (column.kind is int and column.nullable):
             data[column.name] = np.array(values, dtype="float64")  # None becomes NaN
         elif column.kind in (int, bool) and not column.nullable:
@@ -84,11 +79,6 @@ def to_frame(records: Sequence[BaseModel], columns: Sequence[ColumnSpec]) -> pd.
         else:
             data[column.name] = np.array([np.nan if v is None else v for v in values], dtype=object)
     return pd.DataFrame(data, copy=False)
-
-
-def column_values(records: Sequence[BaseModel], index: int) -> list[Any]:
-    key = f"field_{index}"
-    return [record.__dict__[key] for record in records]
 
 
 def unknown_categories(
@@ -100,10 +90,8 @@ def unknown_categories(
     for index, column in enumerate(columns):
         if not column.categorical or column.categories is None:
             continue
-        values = column_values(records, index)
-        unknown = set(values).difference(column.categories)
-        unknown.discard(None)
-        if not unknown:
+        values = [record.__dict__[f"field_{index}"] for record in records]
+        if not (unknown := set(values).difference(column.categories, [None])):
             continue
         known = ", ".join(sorted(map(str, column.categories)))
         for position, value in enumerate(values):

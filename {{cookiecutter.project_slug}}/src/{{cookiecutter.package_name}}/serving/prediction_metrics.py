@@ -42,6 +42,5 @@ def observe(metric: Any, predictions: Sequence[Any]) -> None:
     bounds = metric._upper_bounds
     slots = np.minimum(np.searchsorted(bounds, values, side="left"), len(bounds) - 1)
     for slot, count in enumerate(np.bincount(slots, minlength=len(bounds)).tolist()):
-        if count:
-            metric._buckets[slot].inc(count)
+        metric._buckets[slot].inc(count)
     metric._sum.inc(float(values.sum()))

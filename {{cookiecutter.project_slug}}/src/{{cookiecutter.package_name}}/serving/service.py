@@ -1,8 +1,7 @@
 """The prediction service: BentoML 1.4, serving exactly the reviewed model. POST /predict
 checks each record against the data contract (payload.py: a bad one is a 400 naming the field),
 merges concurrent requests into one model call on the event loop (batching.py) and answers
-errors in one JSON shape (http_guard.py). With monitoring, predictions go to the inference log.
-"""
+errors in one JSON shape (http_guard.py). With monitoring, predictions go to the inference log."""
 
 from __future__ import annotations
 
@@ -38,11 +37,9 @@ from .prediction_metrics import observe, prediction_metric
 # JSON schema, a large share of each request's CPU.
 JSON = ContentType("application/json")
 
-
 PARAMS = load_params()
 FEATURES, TARGET = serving_columns(PARAMS.data.schema_file, PARAMS.data.target)
-Record = record_model(FEATURES)
-PredictRequest = request_model(Record, PARAMS.serve.max_batch_size)
+PredictRequest = request_model(record_model(FEATURES), PARAMS.serve.max_batch_size)
 # The image installs exactly uv.lock's files, hash-checked (`make bento` exports them to
 # SERVING_REQUIREMENTS; BentoML's locking would resolve anew and drop the hashes). An unknown
 # `distro` name skips BentoML's 640 MB `apt-get install build-essential git ...` layer (then use
@@ -96,7 +93,6 @@ class Predictor:
         self.batcher = ContinuousBatcher(
             self.predict_batch, PARAMS.serve.max_batch_size, PARAMS.serve.max_latency_ms / 1000
         )
-        self.log = None
 {%- if cookiecutter.monitoring == 'yes' %}
         from ..core.inference_log import open_log
 
@@ -104,6 +100,8 @@ class Predictor:
             f"{PACKAGE}_inference_log_dropped", "Inference log entries dropped: queue full"
         )
         self.log = open_log(PARAMS.serve, dropped.inc)
+{%- else %}
+        self.log = None
 {%- endif %}
         # The ~200,000 objects loaded so far live as long as the worker: frozen, the cyclic GC
         # stops re-scanning them, so full collections no longer pause requests.

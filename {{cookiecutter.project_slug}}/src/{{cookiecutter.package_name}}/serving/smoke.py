@@ -33,9 +33,8 @@ def smoke_command(args: Namespace) -> str:
     data = load_params().data
     features, _ = read_columns(data.schema_file, data.target)
     body = json.dumps({"records": [example_record(features)]}).encode()
-    headers = {"Content-Type": "application/json"}
+    request = urllib.request.Request(f"{url}/predict", body, {"Content-Type": "application/json"})
     try:
-        request = urllib.request.Request(f"{url}/predict", data=body, headers=headers)
         with urllib.request.urlopen(request, timeout=30) as response:
             answer = json.loads(response.read())
     except urllib.error.HTTPError as error:
