@@ -1,7 +1,6 @@
 """`protect-environments`: GitHub creates an environment, unprotected, the first time a job
 names it, and a job's OIDC subject names its environment whatever its branch. So the ones that
-hold identities get one deployment-branch policy, `main`, and lose any other.
-"""
+hold identities get one deployment-branch policy, `main`, and lose any other."""
 
 from __future__ import annotations
 

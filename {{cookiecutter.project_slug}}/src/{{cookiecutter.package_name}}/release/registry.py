@@ -1,7 +1,6 @@
 """Point the MLflow registry's `champion` alias at the model a merge ships. Anyone who can
 write to the server can set a tag, so a version is reused only when its own run holds the file
-with dvc.lock's md5, saved as skops (which loads data, never code); else the file is registered.
-"""
+with dvc.lock's md5, saved as skops (which loads data, never code); else the file is registered."""
 
 from __future__ import annotations
 

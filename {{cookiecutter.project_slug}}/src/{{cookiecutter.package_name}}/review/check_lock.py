@@ -1,8 +1,5 @@
-"""`check-lock`: CI retrained the model; its outputs must be the ones the PR committed.
-
-CI recomputes every stage (`make reproduce`, no cache) and training is deterministic, so an
-honest PR reproduces its committed dvc.lock byte for byte.
-"""
+"""`check-lock`: CI recomputed every stage (`make reproduce`, no cache) and training is
+deterministic, so an honest PR's committed dvc.lock and metrics.json are what CI reproduced."""
 
 from __future__ import annotations
 

@@ -1,9 +1,7 @@
 """`pr-comment`: one review comment per PR, posted by main's code, the report read as data.
-
 The review job runs the PR's code without a write token, so what it left is untrusted: it must
 look like a review, and GitHub must say its PR is open at the reviewed commit. Only the marked
-comment by the same bot is updated (`gh pr comment --edit-last` takes the token user's last).
-"""
+comment by the same bot is updated (`gh pr comment --edit-last` takes the token user's last)."""
 
 from __future__ import annotations
 

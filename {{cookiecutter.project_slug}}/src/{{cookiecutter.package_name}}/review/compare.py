@@ -1,8 +1,7 @@
 """The `review` command: the PR's metrics.json (as CI computed it) against main's (read with
 git), as a Markdown report and a gate: exit 1 on a regression beyond tolerance, or when CI could
 not reproduce the model. A base without metrics sets no baseline, yet its absolute limits (a
-fairness ceiling) still judge the PR.
-"""
+fairness ceiling) still judge the PR."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
 """The review report's parts in GitHub-flavoured Markdown: verdict, tables, a mermaid chart.
-
-The first line is a hidden marker, so a workflow can find and update its one PR comment.
-"""
+Its first line is a hidden marker, so a workflow can find and update its one PR comment."""
 
 from __future__ import annotations
 

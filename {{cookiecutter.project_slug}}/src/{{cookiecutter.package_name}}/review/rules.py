@@ -1,8 +1,5 @@
-"""Main's rules judge the PR: the gate reads `review:` from the base revision, not the PR.
-
-A PR that loosens its own tolerances is still judged by the ones on main; its change is shown
-in the report and takes effect after the merge, once a reviewer has accepted it.
-"""
+"""Main's rules judge the PR: the gate reads `review:` from the base revision, so a PR that
+loosens its own tolerances shows the change, which takes effect after the merge, once accepted."""
 
 from __future__ import annotations
 
