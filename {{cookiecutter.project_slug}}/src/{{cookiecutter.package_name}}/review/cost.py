@@ -156,8 +156,6 @@ def unit(name: str) -> str:
 def shown(name: str, value: float | None) -> str:
     if value is None:
         return "n/a"
-    if name == "complexity":
-        return f"{value:,.0f}"
     return f"{value:.3g}{unit(name)}" if value < 100 else f"{value:,.0f}{unit(name)}"
 
 
