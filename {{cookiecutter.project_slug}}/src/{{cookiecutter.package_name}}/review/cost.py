@@ -195,8 +195,7 @@ class Cost:
 
 def measure(base_sha: str, params: CostParams, target: str) -> Cost:
     """Main's and the workspace's model, timed on the test split's records, by main's rules."""
-    missing = [path for path in (MODEL_FILE, TEST_SPLIT) if not path.exists()]
-    if missing:
+    if missing := [path for path in (MODEL_FILE, TEST_SPLIT) if not path.exists()]:
         note = f"Not measured: {missing[0]} is not in this workspace (nothing was reproduced)."
         return Cost(f"### Cost\n\n{note}", [], {}, {})
     features, _ = split_features(read_table(TEST_SPLIT, target), target)
