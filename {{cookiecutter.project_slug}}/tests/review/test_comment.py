@@ -4,6 +4,7 @@ with GitHub, and the comment found by its marker and its author, never another b
 from __future__ import annotations
 
 import json
+from argparse import Namespace
 
 import pytest
 
@@ -48,9 +49,13 @@ def github(monkeypatch, tmp_path):
     return calls, existing, tmp_path, pulls
 
 
+def post(folder):
+    return comment.pr_comment_command(Namespace(folder=folder))
+
+
 def test_the_first_review_creates_the_comment_after_confirming_the_pr(github):
     calls, _, folder, _ = github
-    assert comment.post_review(folder) == "created the review comment on PR #7"
+    assert post(folder) == "created the review comment on PR #7"
     assert calls[0] == ("gh", "api", "repos/acme/model/pulls/7")
     assert calls[-1][3:5] == ("POST", "repos/acme/model/issues/7/comments")
     assert calls[-1][-1] == f"body=@{folder / 'review.md'}"
@@ -63,7 +68,7 @@ def test_a_later_review_updates_its_own_comment_not_another_bots(github):
         {"id": 12, "user": {"login": "github-actions[bot]"}, "body": "a different comment"},
         {"id": 13, "user": {"login": "github-actions[bot]"}, "body": f"{MARKER}\nthe review"},
     ]
-    assert comment.post_review(folder) == "updated the review comment 13 on PR #7"
+    assert post(folder) == "updated the review comment 13 on PR #7"
     assert calls[-1][3:5] == ("PATCH", "repos/acme/model/issues/comments/13")
 
 
@@ -85,7 +90,7 @@ def test_a_report_is_posted_only_on_the_open_pr_at_the_reviewed_commit(
     if pull is not None:
         pulls["7"] = pull
     with pytest.raises(UserError, match=message):
-        comment.post_review(folder)
+        post(folder)
     assert not [call for call in calls if "--method" in call], "nothing written"
 
 
@@ -101,5 +106,5 @@ def test_a_report_without_a_reviews_shape_is_refused(github, body):
     calls, _, folder, _ = github
     (folder / "review.md").write_bytes(body)
     with pytest.raises(UserError, match=r"not a review report|not UTF-8"):
-        comment.post_review(folder)
+        post(folder)
     assert not calls, "refused before GitHub is asked anything"

@@ -1,7 +1,6 @@
 """Deployment records: each deploy of `production` is a GitHub Deployment whose payload says
 what runs and whose statuses follow the rollout. A rollback never rebuilds: it returns to a
-digest deployed before and still attested by main's release workflow.
-"""
+digest deployed before and still attested by main's release workflow."""
 
 from __future__ import annotations
 
@@ -37,14 +36,6 @@ class Record:
     state: str  # the latest status: in_progress, success, failure...
     description: str
     payload: dict[str, Any]
-
-
-def run_url() -> str:
-    """This workflow run's page: the log a status links to ('' outside GitHub Actions)."""
-    if not os.environ.get("GITHUB_RUN_ID"):
-        return ""
-    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
-    return f"{server}/{os.environ['GITHUB_REPOSITORY']}/actions/runs/{os.environ['GITHUB_RUN_ID']}"
 
 
 def build_payload(image: str, attestation: str, model_version: str, pull: int | None) -> dict:
@@ -83,7 +74,10 @@ def create(payload: dict[str, Any], description: str) -> int:
 
 
 def set_status(deployment: int, state: str, description: str) -> None:
-    fields = {"state": state, "description": description[:140], "log_url": run_url()}
+    fields = {"state": state, "description": description[:140]}
+    if run_id := os.environ.get("GITHUB_RUN_ID"):  # the log this workflow run's status links to
+        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+        fields["log_url"] = f"{server}/{os.environ['GITHUB_REPOSITORY']}/actions/runs/{run_id}"
     flags = [f"{key}={value}" for key, value in fields.items() if value]
     gh_api("--method", "POST", f"{DEPLOYMENTS}/{deployment}/statuses",
         *(arg for flag in flags for arg in ("-f", flag)))  # fmt: skip

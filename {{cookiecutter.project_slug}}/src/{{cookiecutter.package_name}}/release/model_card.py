@@ -1,9 +1,6 @@
-"""The release's model card, build/release/model_card.md: scores, fairness, training params and
-provenance from the numbers the gate judged, your modeling/model_card.md sections, and the
-changes since BASE (default HEAD~1). Plain Markdown, not skops' Card: that titles nested
-sections by path, needs the live MetricFrame, and needs pandoc to read a card back. The check
-parses the card's own tables back, so a hand-edited number fails, named.
-"""
+"""The release's model card from the numbers the gate judged, your modeling/model_card.md and
+the changes since BASE. Plain Markdown, not skops' Card (which titles nested sections by path,
+needs the live MetricFrame, and pandoc to read a card back); the check reads its tables back."""
 
 from __future__ import annotations
 
@@ -123,8 +120,7 @@ def differing(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, 
 
 
 def registered_version(md5: str) -> tuple[str, str] | None:
-    """(version, run id) of the MLflow version holding this model: @champion when it does,
-    else the newest tagged with its md5 (as `make promote` tags it); None without a server."""
+    """(version, run id) of the @champion or else newest version tagged with this md5."""
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         return None
     from ..core.tracking import start_mlflow
@@ -142,7 +138,6 @@ def render(base: str | None = None) -> str:
     raw = params.data.raw
     data_md5 = recorded_outputs(LOCK_FILE.read_text(), "deps").get(raw.as_posix())
     version = registered_version(md5)
-    min_rows = (params.review.fairness or FairnessGate()).min_rows
     trained = flatten(params.model_dump(mode="json", by_alias=True, include={"data", "train"}))
     provenance = [
         ["Git commit", head_commit()],
@@ -157,7 +152,7 @@ def render(base: str | None = None) -> str:
         f"file, not this one: `make check-model-card` fails on a number that differs from "
         f"{METRICS_FILE}.",
         *(f"## {title}\n\n{body}" for title, body in human_sections()),
-        *judged_sections(metrics, min_rows),
+        *judged_sections(metrics, (params.review.fairness or FairnessGate()).min_rows),
         "## Training\n\n"
         + table(["Param", "Value"], [[k, as_written(v)] for k, v in trained.items()]),
         "## Provenance\n\n" + table(["Item", "Value"], provenance),
@@ -207,9 +202,8 @@ def card_numbers(text: str) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def check(text: str, metrics: dict[str, Any]) -> list[str]:
-    """Every number of the card that differs from metrics.json, or is missing from either.
-    metrics.json's own tables are rendered and read back alike, so a group name a table cell
-    cannot hold verbatim (padded, multi-line) compares as the card shows it."""
+    """Each number of the card that differs from metrics.json, or is missing from either; both
+    are read back from rendered tables, so a group name a cell cannot hold verbatim compares."""
     expected, _ = card_numbers("\n\n".join(judged_sections(metrics, FairnessGate().min_rows)))
     judged, latest = card_numbers(text)
     as_read = {cell(k).replace(r"\|", "|").strip(): cell(v) for k, v in numbers(metrics).items()}

@@ -1,7 +1,6 @@
 """Point the MLflow registry's `champion` alias at the model a merge ships. Anyone who can
 write to the server can set a tag, so a version is reused only when its own run holds the file
-with dvc.lock's md5, saved as skops (which loads data, never code); else the file is registered.
-"""
+with dvc.lock's md5, saved as skops (which loads data, never code); else the file is registered."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ import yaml
 
 from ..core.git import version_of_head
 from ..core.lockfile import check_reviewed_model
-from ..core.params import PACKAGE, Params, load_params
+from ..core.params import PACKAGE, load_params
 from ..core.paths import METRICS_FILE, MODEL_FILE, RUN_FILE, TEST_SPLIT
 from ..core.reports import read_json
 from ..core.tracking import REVIEWED_ARTIFACT
@@ -66,19 +65,6 @@ def proves(client: Any, version: str, md5: str) -> bool:
     return same_file and (flavor.get("sklearn") or {}).get("serialization_format") == "skops"
 
 
-def _register(params: Params) -> str:
-    """Log and register the reviewed model file, with its test metrics."""
-    from ..core.model_file import load_model
-    from ..core.tables import read_table, split_features
-    from ..core.tracking import log_training_run
-
-    features, _ = split_features(read_table(TEST_SPLIT, params.data.target), params.data.target)
-    metrics = read_json(METRICS_FILE, {})
-    test_metrics = {f"test_{k}": v for k, v in metrics.items() if isinstance(v, int | float)}
-    run = log_training_run(params, load_model(), features.head(5), test_metrics)
-    return run["registered_version"]
-
-
 def promote_command(args: Namespace) -> str:
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         return "MLFLOW_TRACKING_URI is not set: no registry to update; the bento ships regardless"
@@ -89,7 +75,17 @@ def promote_command(args: Namespace) -> str:
     tagged = [str(version.version) for version in tagged_versions(client, md5)]
     candidates = [*tagged, _trained_version(client)]
     proven = (version for version in candidates if version and proves(client, version, md5))
-    version = next(proven, None) or _register(load_params())
+    if (version := next(proven, None)) is None:  # log and register the file, with its metrics
+        from ..core.model_file import load_model
+        from ..core.tables import read_table, split_features
+        from ..core.tracking import log_training_run
+
+        params = load_params()
+        features, _ = split_features(read_table(TEST_SPLIT, params.data.target), params.data.target)
+        metrics = read_json(METRICS_FILE, {})
+        test_metrics = {f"test_{k}": v for k, v in metrics.items() if isinstance(v, int | float)}
+        run = log_training_run(params, load_model(), features.head(5), test_metrics)
+        version = run["registered_version"]
     client.set_model_version_tag(PACKAGE, version, MD5_TAG, md5)
     client.set_model_version_tag(PACKAGE, version, "git_sha", version_of_head())
     client.set_registered_model_alias(PACKAGE, ALIAS, version)

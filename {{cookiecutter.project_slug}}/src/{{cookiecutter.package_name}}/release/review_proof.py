@@ -27,31 +27,24 @@ def merged_pull_request(repository: str, sha: str) -> dict[str, Any] | None:
     return next(merged, None)
 
 
-def from_review_workflow(repository: str, check_run: dict[str, Any]) -> bool:
-    """Posted by GitHub Actions for pr-review.yml's job: an Actions job's id is its check
-    run's, and the job's workflow run names the file it ran."""
-    if (check_run.get("app") or {}).get("slug") != ACTIONS_APP:
-        return False
-    job = gh_api(f"repos/{repository}/actions/jobs/{check_run['id']}") or {}
-    workflow_run = gh_api(f"repos/{repository}/actions/runs/{job.get('run_id')}") or {}
-    return str(workflow_run.get("path", "")).split("@")[0] == REVIEW_WORKFLOW
-
-
 def review_conclusion(repository: str, head_sha: str) -> str | None:
     """The latest conclusion of pr-review.yml's review check on the PR's last commit; None if
     it never ran there. A check of the same name from another app or workflow is ignored."""
     path = f"repos/{repository}/commits/{head_sha}/check-runs"
     found = gh_api(path, "-f", f"check_name={REVIEW_CHECK}", "--method", "GET") or {}
-    runs = found.get("check_runs", [])
-    for run in runs:  # newest first
-        if run.get("status") == "completed" and from_review_workflow(repository, run):
+    for run in found.get("check_runs", []):  # newest first
+        if run.get("status") != "completed" or (run.get("app") or {}).get("slug") != ACTIONS_APP:
+            continue
+        # An Actions job's id is its check run's, and the job's workflow run names its file.
+        job = gh_api(f"repos/{repository}/actions/jobs/{run['id']}") or {}
+        workflow_run = gh_api(f"repos/{repository}/actions/runs/{job.get('run_id')}") or {}
+        if str(workflow_run.get("path", "")).split("@")[0] == REVIEW_WORKFLOW:
             return str(run.get("conclusion"))
     return None
 
 
 def verify_review_command(args: Namespace) -> str:
-    repository = os.environ.get("GITHUB_REPOSITORY", "")
-    sha = os.environ.get("GITHUB_SHA", "")
+    repository, sha = os.environ.get("GITHUB_REPOSITORY", ""), os.environ.get("GITHUB_SHA", "")
     if not repository or not sha:
         raise UserError(
             "GITHUB_REPOSITORY and GITHUB_SHA are not set: this runs in the release job"

@@ -1,9 +1,5 @@
-"""The trust boundary, as the review sees it: what a PR changes outside the user's room.
-
-The room (`modeling/`, `params.yaml`, the data) is what main's `.github/CODEOWNERS` leaves
-unowned; the rest is machinery, needing a code owner. The report lists the machinery a PR
-touches and its dvc.yaml changes, so the reviewer sees the judge change, not only the model.
-"""
+"""What a PR changes outside the user's room (`modeling/`, `params.yaml`, the data: what main's
+CODEOWNERS leaves unowned), machinery and dvc.yaml alike, so a reviewer sees the judge change."""
 
 from __future__ import annotations
 

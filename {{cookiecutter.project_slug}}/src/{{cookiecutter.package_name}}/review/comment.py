@@ -1,11 +1,7 @@
 """`pr-comment`: one review comment per PR, posted by main's code, the report read as data.
-
-The review job runs the PR's code without a write token; `pr-comment.yml` runs main's code
-with one, so what the review left is untrusted: it must look like a review, and the PR it
-names must be open at the reviewed commit, as GitHub says. The comment updated is the one
-starting with the review's marker by the same bot (`gh pr comment --edit-last` would take the
-token user's last comment, maybe another bot's).
-"""
+The review job runs the PR's code without a write token, so what it left is untrusted: it must
+look like a review, and GitHub must say its PR is open at the reviewed commit. Only the marked
+comment by the same bot is updated (`gh pr comment --edit-last` takes the token user's last)."""
 
 from __future__ import annotations
 
@@ -50,41 +46,30 @@ def read_report(folder: Path) -> tuple[Path, str]:
     return report, number
 
 
-def confirm_pull_request(repository: str, number: str, head_sha: str) -> None:
-    """GitHub, not the artifact, says which commit the PR is at: it must be the reviewed one."""
-    pull = gh_api(f"repos/{repository}/pulls/{number}") or {}
-    head = (pull.get("head") or {}).get("sha")
-    if pull.get("state") != "open" or head != head_sha:
-        raise UserError(
-            f"PR #{number} is {pull.get('state', 'unknown')} at {str(head)[:12]}, but this review "
-            f"is of {head_sha[:12]}: the comment is not posted (a newer push has its own review)"
-        )
-
-
-def review_comment_id(repository: str, number: str, author: str) -> str | None:
-    pages = call("gh", "api", "--paginate", f"repos/{repository}/issues/{number}/comments")
-    comments = json.loads(pages.replace("][", ",") or "[]")  # --paginate joins JSON arrays
-    for comment in comments:
-        login = (comment.get("user") or {}).get("login")
-        if login == author and str(comment.get("body", "")).startswith(MARKER):
-            return str(comment["id"])
-    return None
-
-
-def post_review(folder: Path) -> str:
-    report, number = read_report(folder)
+def pr_comment_command(args: Namespace) -> str:
+    report, number = read_report(args.folder)
     repository = required("GH_REPO")
-    if head_sha := os.environ.get("HEAD_SHA"):
-        confirm_pull_request(repository, number, head_sha)
-    found = review_comment_id(repository, number, os.environ.get("COMMENT_AUTHOR", BOT))
-    if found:
+    if head_sha := os.environ.get("HEAD_SHA"):  # GitHub, not the artifact, says where the PR is
+        pull = gh_api(f"repos/{repository}/pulls/{number}") or {}
+        head = (pull.get("head") or {}).get("sha")
+        if pull.get("state") != "open" or head != head_sha:
+            raise UserError(
+                f"PR #{number} is {pull.get('state', 'unknown')} at {str(head)[:12]}, but this "
+                f"review is of {head_sha[:12]}: the comment is not posted (a newer push has its "
+                "own review)"
+            )
+    pages = call("gh", "api", "--paginate", f"repos/{repository}/issues/{number}/comments")
+    author = os.environ.get("COMMENT_AUTHOR", BOT)
+    mine = (
+        str(comment["id"])
+        for comment in json.loads(pages.replace("][", ",") or "[]")  # --paginate joins arrays
+        if (comment.get("user") or {}).get("login") == author
+        and str(comment.get("body", "")).startswith(MARKER)
+    )
+    if found := next(mine, None):
         method, url = "PATCH", f"repos/{repository}/issues/comments/{found}"
     else:
         method, url = "POST", f"repos/{repository}/issues/{number}/comments"
     gh_api("--method", method, url, "-F", f"body=@{report}")
     done = f"updated the review comment {found}" if found else "created the review comment"
     return f"{done} on PR #{number}"
-
-
-def pr_comment_command(args: Namespace) -> str:
-    return post_review(args.folder)

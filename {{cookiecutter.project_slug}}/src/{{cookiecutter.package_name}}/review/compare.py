@@ -1,10 +1,7 @@
-"""The `review` command: the PR's model against main's, as a Markdown report and a gate.
-
-Exit 0 when no metric, fairness measure or group regresses beyond its tolerance, 1 when one
-does, or when CI could not reproduce the model. Only metrics.json is compared: main's read
-with git, the PR's as CI just computed it. A base without metrics has no baseline, yet its
-absolute limits (a fairness ceiling) still judge the PR.
-"""
+"""The `review` command: the PR's metrics.json (as CI computed it) against main's (read with
+git), as a Markdown report and a gate: exit 1 on a regression beyond tolerance, or when CI could
+not reproduce the model. A base without metrics sets no baseline, yet its absolute limits (a
+fairness ceiling) still judge the PR."""
 
 from __future__ import annotations
 
@@ -14,7 +11,7 @@ from argparse import Namespace
 from ..core import recipe
 from ..core.errors import UserError
 from ..core.fairness_gate import fairness_section, split_metrics
-from ..core.gate import judge_metrics
+from ..core.gate import judge_metrics, metric_table
 from ..core.git import file_at, head_commit, resolve_base
 from ..core.lockfile import reviewed_md5
 from ..core.params import Params, flatten, load_params, read_params_tree
@@ -24,14 +21,6 @@ from . import boundary, cost, diffs, report
 from .rules import rules_of
 
 
-def model_hash() -> str:
-    """The md5 DVC recorded for the model: what the release will ship."""
-    try:
-        return reviewed_md5()
-    except UserError:
-        return "(not in dvc.lock: run `make pipeline` and commit dvc.lock)"
-
-
 def review(
     params: Params, base: str | None = None, reproduced: bool = True
 ) -> tuple[str, list[str]]:
@@ -39,7 +28,7 @@ def review(
     base_name, base_sha = resolve_base(base)
     pr_recipe = recipe.read()  # dvc.yaml, read once: frozen stages, metrics files, the diff
     recipe.refuse_frozen(pr_recipe)
-    rules = rules_of(base_name, base_sha, params, read_params_tree())
+    gate, sensitive, source, changes = rules_of(base_name, base_sha, params, read_params_tree())
     base_text = file_at(base_sha, METRICS_FILE)  # flattened as DVC does, both sides
     base_tree = {} if base_text is None else parse_json(base_text, f"{METRICS_FILE} on {base_name}")
     main_numbers, pr_numbers = flatten(base_tree), flatten(read_json(METRICS_FILE, {}))
@@ -47,16 +36,20 @@ def review(
     pr_overall, pr_fairness = split_metrics(pr_numbers)
     has_baseline = bool(main_overall)
 
-    rows = judge_metrics(main_overall, pr_overall, rules.review.metrics)
+    rows = judge_metrics(main_overall, pr_overall, gate.metrics)
     regressions = [row.name for row in rows if row.status == "regressed"]
-    fairness, unfair = fairness_section(
-        rules.sensitive_features, main_fairness, pr_fairness, rules.review.fairness
-    )
+    fairness, unfair = fairness_section(sensitive, main_fairness, pr_fairness, gate.fairness)
     regressions += unfair
-    gated = set(main_numbers) | set(pr_numbers) | set(rules.review.metrics)
+    gated = set(main_numbers) | set(pr_numbers) | set(gate.metrics)
     regressions += boundary.shadowed(gated, pr_recipe)
-    costs = cost.measure(base_sha, rules.review.cost, params.data.target)
+    costs = cost.measure(base_sha, gate.cost, params.data.target)
     regressions += costs.regressions
+    changed = diffs.changed_params(base_name)
+    params_table = report.changes_table(["param", "main", "PR"], changed) if changed else ""
+    try:
+        md5 = reviewed_md5()  # what the release will ship
+    except UserError:
+        md5 = "(not in dvc.lock: run `make pipeline` and commit dvc.lock)"
 
     sections = [
         report.MARKER,
@@ -65,17 +58,17 @@ def review(
         f"Comparing `{base_name}` ({base_sha[:7]}) with this PR "
         f"({head_commit()[:7]} and its workspace).",
         "### Metrics",
-        report.metrics_table(rows),
+        metric_table(rows, ["metric", "main", "PR", "Δ", "tolerance", "status"]),
         report.chart(rows) if has_baseline else "",
         "### Params",
-        report.params_table(diffs.changed_params(base_name)),
+        params_table or "No parameter changed.",
         fairness,
         costs.markdown,
         "### Gate rules",
-        report.rules_section(rules.source, rules.changes),
+        report.rules_section(source, changes),
         boundary.section(base_name, base_sha, pr_recipe),
         "---",
-        f"<sub>Reviewed model: `models/model.skops`, md5 `{model_hash()}` in dvc.lock. "
+        f"<sub>Reviewed model: `models/model.skops`, md5 `{md5}` in dvc.lock. "
         "Tolerances live in `params.yaml` under `review:`; the base's judge each PR.</sub>",
     ]
     cost.save(costs, COST_RESULT)

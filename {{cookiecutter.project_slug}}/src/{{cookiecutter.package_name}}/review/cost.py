@@ -1,10 +1,7 @@
-"""What serving the PR's model costs against main's: timed back to back, judged by main's rules.
-
-Both models are timed in this one process on the service's call path, in alternating rounds
-(medians), so machine noise hits both alike. Main's model is read as data from its DVC output
-and loaded only by the skops loader that trusts TRUSTED_TYPES alone. The figures never go to
-metrics.json or dvc.lock: they differ every run, and check-lock needs byte-identical outputs.
-"""
+"""What serving the PR's model costs against main's, judged by main's rules. Both are timed in
+this one process on the service's call path, in alternating rounds, so noise hits both alike.
+Main's model is read as data and loaded by the skops loader (TRUSTED_TYPES only). The figures
+never go to metrics.json or dvc.lock: they differ every run, and check-lock needs identical ones."""
 
 from __future__ import annotations
 
@@ -13,6 +10,7 @@ import itertools
 import json
 import tempfile
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,8 +45,7 @@ class CostRow:
 
 
 def complexity(model: Pipeline) -> tuple[int, str] | None:
-    """The final estimator's size in nodes (tree ensembles) or coefficients (linear models);
-    None for an estimator that exposes neither."""
+    """The final estimator's size in nodes (tree ensembles) or coefficients (linear models)."""
     estimator = model.steps[-1][1] if isinstance(model, Pipeline) else model
     if predictors := getattr(estimator, "_predictors", None):  # histogram gradient boosting
         trees = [tree for iteration in predictors for tree in iteration]
@@ -72,9 +69,8 @@ def timed(model: Pipeline, frame: pd.DataFrame) -> tuple[float, float]:
 
 
 def latencies(models: dict[str, Pipeline], features: pd.DataFrame, batch: int) -> dict:
-    """{side: {figure: median over rounds}}: p50 and p95 of one record and of a batch drawn
-    from `features`, and the batches' CPU milliseconds per record. The models take turns call
-    by call, each first every other time, so a burst of load on a shared runner slows both."""
+    """{side: {figure: median over rounds}}. The models take turns call by call, each first every
+    other time, so a burst of load on a shared runner slows both."""
     rows = np.random.default_rng(0).integers(0, len(features), size=(CALLS, batch))
     frames = [(features.iloc[[row[0]]], features.iloc[row]) for row in rows]
     found = []
@@ -126,18 +122,9 @@ def figures(
     }
 
 
-def training_figures() -> dict[str, float]:
-    """This machine's fit of the PR's model, when the train stage ran here."""
-    try:
-        return json.loads(TRAINING_COST.read_text())
-    except (OSError, json.JSONDecodeError):
-        return {}
-
-
 def judge(name: str, main: float | None, pr: float | None, limit: CostLimit | None) -> str:
-    """A measured figure regresses only beyond both margins; a deterministic one beyond the
-    relative margin. It improves when main's would regress against the PR's by the same
-    margins, so noise stays quiet both ways."""
+    """A measured figure regresses only beyond both margins, a deterministic one beyond the
+    relative margin; it improves by the same margins the other way, so noise stays quiet."""
     if main is None or pr is None:
         return "not gated"
     if pr == main:
@@ -169,8 +156,6 @@ def unit(name: str) -> str:
 def shown(name: str, value: float | None) -> str:
     if value is None:
         return "n/a"
-    if name == "complexity":
-        return f"{value:,.0f}"
     return f"{value:.3g}{unit(name)}" if value < 100 else f"{value:,.0f}{unit(name)}"
 
 
@@ -210,8 +195,7 @@ class Cost:
 
 def measure(base_sha: str, params: CostParams, target: str) -> Cost:
     """Main's and the workspace's model, timed on the test split's records, by main's rules."""
-    missing = [path for path in (MODEL_FILE, TEST_SPLIT) if not path.exists()]
-    if missing:
+    if missing := [path for path in (MODEL_FILE, TEST_SPLIT) if not path.exists()]:
         note = f"Not measured: {missing[0]} is not in this workspace (nothing was reproduced)."
         return Cost(f"### Cost\n\n{note}", [], {}, {})
     features, _ = split_features(read_table(TEST_SPLIT, target), target)
@@ -227,7 +211,8 @@ def measure(base_sha: str, params: CostParams, target: str) -> Cost:
             models["main"] = for_serving(load_model(copy))
     timings = latencies(models, features, min(params.batch_records, len(features)))
     pr = figures(pr_data, models["pr"], timings["pr"], params.price_per_core_hour)
-    pr.update(training_figures())
+    with suppress(OSError, json.JSONDecodeError):  # this machine's fit, if trained here
+        pr.update(json.loads(TRAINING_COST.read_text()))
     main: dict[str, float | None] = {}
     if main_data is not None:
         main = figures(main_data, models["main"], timings["main"], params.price_per_core_hour)
@@ -246,8 +231,7 @@ def measure(base_sha: str, params: CostParams, target: str) -> Cost:
 
 
 def save(cost: Cost, path: Path) -> None:
-    """The figures as JSON beside the report, and on the PR's MLflow run when a tracking
-    server is set: timings are this run's, never a DVC output."""
+    """The figures as JSON beside the report, and on the PR's MLflow run if there is one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"main": cost.main, "pr": cost.pr}, indent=2) + "\n")
     found = {f"review_cost.{name}": value for name, value in cost.pr.items() if value is not None}

@@ -10,10 +10,6 @@ from ..core.shell import dvc
 
 def changed_params(base: str) -> list[tuple[str, Any, Any]]:
     """(key, main's value, the workspace's) of each param that differs, in every params file."""
-    files = json.loads(dvc("params", "diff", "--json", "--all", base) or "{}") or {}
+    files = json.loads(dvc("params", "diff", "--json", base) or "{}") or {}
     merged = {name: values for entries in files.values() for name, values in entries.items()}
-    return [
-        (name, values.get("old"), values.get("new"))
-        for name, values in sorted(merged.items())
-        if values.get("old") != values.get("new")
-    ]
+    return [(name, values.get("old"), values.get("new")) for name, values in sorted(merged.items())]

@@ -1,11 +1,9 @@
 """The review report's parts in GitHub-flavoured Markdown: verdict, tables, a mermaid chart.
-
-The first line is a hidden marker, so a workflow can find and update its one PR comment.
-"""
+Its first line is a hidden marker, so a workflow can find and update its one PR comment."""
 
 from __future__ import annotations
 
-from ..core.gate import MetricRow, metric_table
+from ..core.gate import MetricRow
 from ..core.reports import table
 
 MARKER = "<!-- mergeship-review -->"
@@ -27,22 +25,9 @@ def verdict(regressions: list[str], has_baseline: bool, reproduced: bool = True)
     return "## ✅ Model review: no metric regressed beyond tolerance"
 
 
-def metrics_table(rows: list[MetricRow]) -> str:
-    return metric_table(rows, ["metric", "main", "PR", "Δ", "tolerance", "status"])
-
-
-def shown(value: object) -> str:
-    return "n/a" if value is None else f"`{value}`"
-
-
 def changes_table(header: list[str], changes: list[tuple[str, object, object]]) -> str:
-    return table(header, ([f"`{name}`", shown(old), shown(new)] for name, old, new in changes))
-
-
-def params_table(changes: list[tuple[str, object, object]]) -> str:
-    if not changes:
-        return "No parameter changed."
-    return changes_table(["param", "main", "PR"], changes)
+    cells = ([f"`{v}`" if v is not None else "n/a" for v in change] for change in changes)
+    return table(header, cells)
 
 
 def rules_section(source: str, changes: list[tuple[str, object, object]]) -> str:

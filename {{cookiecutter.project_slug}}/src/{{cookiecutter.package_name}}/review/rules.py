@@ -1,12 +1,8 @@
-"""Main's rules judge the PR: the gate reads `review:` from the base revision, not the PR.
-
-A PR that loosens its own tolerances is still judged by the ones on main; its change is shown
-in the report and takes effect after the merge, once a reviewer has accepted it.
-"""
+"""Main's rules judge the PR: the gate reads `review:` from the base revision, so a PR that
+loosens its own tolerances shows the change, which takes effect after the merge, once accepted."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -17,16 +13,10 @@ from ..core.git import file_at
 from ..core.params import EvaluateParams, Params, ReviewParams, explain, flatten
 from ..core.paths import PARAMS_FILE
 
-
-@dataclass(frozen=True)
-class Rules:
-    review: ReviewParams
-    sensitive_features: list[str]  # the columns whose groups the fairness gate judges
-    source: str  # where the rules came from, for the report
-    changes: list[tuple[str, Any, Any]]  # (key, base, PR) of `review:` keys the PR changes
+Changes = list[tuple[str, Any, Any]]  # (key, base, PR) of the `review:` keys the PR changes
 
 
-def rule_changes(base: dict[str, Any], pr: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+def rule_changes(base: dict[str, Any], pr: dict[str, Any]) -> Changes:
     old, new = flatten(base.get("review"), "review"), flatten(pr.get("review"), "review")
     return [
         (key, old.get(key), new.get(key))
@@ -35,12 +25,15 @@ def rule_changes(base: dict[str, Any], pr: dict[str, Any]) -> list[tuple[str, An
     ]
 
 
-def rules_of(base_name: str, base_sha: str, params: Params, pr_tree: dict[str, Any]) -> Rules:
-    """The base revision's gate; the PR's own only when the base has no params.yaml yet."""
+def rules_of(
+    base_name: str, base_sha: str, params: Params, pr_tree: dict[str, Any]
+) -> tuple[ReviewParams, list[str], str, Changes]:
+    """The base revision's gate and sensitive features, where they came from (for the report)
+    and the PR's changes to them; the PR's own gate only when the base has no params.yaml yet."""
     text = file_at(base_sha, PARAMS_FILE)
     if text is None:
         note = f"this PR's `review:` (`{base_name}` has no {PARAMS_FILE} yet)"
-        return Rules(params.review, params.evaluate.sensitive_features, note, [])
+        return params.review, params.evaluate.sensitive_features, note, []
     base_tree = yaml.safe_load(text) or {}
     try:
         review = ReviewParams.model_validate(base_tree.get("review"))
@@ -52,4 +45,4 @@ def rules_of(base_name: str, base_sha: str, params: Params, pr_tree: dict[str, A
             f"{explain(error, PARAMS_FILE)}"
         ) from None
     source = f"`review:` in {PARAMS_FILE} on `{base_name}` ({base_sha[:7]})"
-    return Rules(review, evaluate.sensitive_features, source, rule_changes(base_tree, pr_tree))
+    return review, evaluate.sensitive_features, source, rule_changes(base_tree, pr_tree)
