@@ -3,14 +3,17 @@
 What a new engineer reads before they can draw the machinery on one page. Counts every `.py`
 file under `src/<package>` of a render with the default options (`wc -l`: docstrings, comments
 and blank lines included), here and, with `--base`, at an earlier commit of the template, and
-lists the files each side has that the other lacks.
-Run: `uv run --locked python benchmarks/package_size.py [--base REV]`.
+lists the files each side has that the other lacks. `--newer FILE ...` names the files of
+features the base did not have, for a like-for-like total.
+Run: `uv run --locked python benchmarks/package_size.py [--base REV [--newer FILE ...]]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import subprocess
+import sys
 import tarfile
 import tempfile
 from collections import Counter
@@ -55,7 +58,9 @@ def per_folder(files: dict[str, int]) -> Counter[str]:
     return folders
 
 
-def report(now: dict[str, int], base: dict[str, int] | None, revision: str) -> str:
+def report(
+    now: dict[str, int], base: dict[str, int] | None, revision: str, newer: list[str]
+) -> str:
     now_folders = per_folder(now)
     base_folders = per_folder(base) if base is not None else Counter()
     names = sorted(set(now_folders) | set(base_folders), key=lambda name: (name == TOP_LEVEL, name))
@@ -76,25 +81,39 @@ def report(now: dict[str, int], base: dict[str, int] | None, revision: str) -> s
             extra = {name: count for name, count in ours.items() if name not in theirs}
             listed = ", ".join(f"{name} {count}" for name, count in extra.items()) or "none"
             lines.append(f"{title} ({sum(extra.values()):,} lines): {listed}")
+    if newer and base is not None:
+        later = sum(now[name] for name in newer)
+        like = sum(now.values()) - later
+        lines.append(
+            f"features {revision} did not have ({later:,} lines): {', '.join(newer)}; "
+            f"without them {like:,} lines, {like - sum(base.values()):+,} against {revision}"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", help="a template commit to compare with, e.g. a tag or SHA")
+    parser.add_argument(
+        "--newer", nargs="*", default=[], help="package files of features the base did not have"
+    )
     parser.add_argument("--no-record", action="store_true", help="print only; keep results.md")
     args = parser.parse_args()
+    if args.newer and not args.base:
+        parser.error("--newer compares with a base: give --base too")
     with tempfile.TemporaryDirectory() as directory:
         scratch = Path(directory)
         now = rendered_files(TEMPLATE, scratch / "now")
         base = None
         if args.base:
             base = rendered_files(template_at(args.base, scratch), scratch / "base")
-    text = report(now, base, args.base or "")
+    if unknown := [name for name in args.newer if name not in now]:
+        parser.error(f"--newer names files the package does not have: {', '.join(unknown)}")
+    text = report(now, base, args.base or "", args.newer)
     print(text)
     if not args.no_record:
-        base = f" --base {args.base}" if args.base else ""
-        record("Package size", fenced(text), f"python benchmarks/package_size.py{base}")
+        command = shlex.join(["python", "benchmarks/package_size.py", *sys.argv[1:]])
+        record("Package size", fenced(text), command)
 
 
 if __name__ == "__main__":
