@@ -73,7 +73,7 @@ class MetricRow:
 
 @dataclass(frozen=True)
 class GroupRow(MetricRow):  # named by its group, judged like review.metrics when large enough
-    rows: int = 0
+    rows: int
 
 
 def metric_table(

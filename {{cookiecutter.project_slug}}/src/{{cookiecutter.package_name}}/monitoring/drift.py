@@ -121,7 +121,10 @@ class DriftOutcome:
 
     def markdown(self) -> str:
         limits, failed, count = self.params, self.failed, len(self.columns)
-        title = f"⚠️ Drift in {len(failed)} of {count}" if failed else f"✅ No drift in {count}"
+        if failed:
+            title = f"⚠️ Drift in {len(failed)} of {count} columns"
+        else:
+            title = f"✅ No drift in {count} columns"
         cells = []
         for column in self.columns:
             found = column.comparison or Comparison(psi=None)
@@ -135,7 +138,7 @@ class DriftOutcome:
         header = ["column", "kind", "PSI", "KS", "KS p", "χ² p", "unseen", "missing (train → now)"]
         lines = [
             "<!-- mergeship-drift -->",
-            f"## {title} columns",
+            f"## {title}",
             "",
             f"`{self.current}` ({self.current_rows} rows) against the training data "
             f"`{TRAIN_SPLIT}` ({self.reference_rows} rows).",

@@ -87,6 +87,19 @@ def refuse_repeated(ids: pd.Series, source: object, what: str, hint: str) -> Non
         raise UserError(f"{source}: {len(repeated)} {what} (e.g. {repeated[0]}); {hint}")
 
 
+def as_targets(values: pd.Series, source: str) -> pd.Series:
+    """Labels as the task compares them: numbers for regression, text for classification."""
+    if TASK != "regression":
+        return values.astype(str)
+    numbers = pd.to_numeric(values, errors="coerce")
+    if len(bad := values[numbers.isna()]):
+        raise UserError(
+            f"{source}: {len(bad)} labels are not numbers (e.g. {bad.iloc[0]!r}); "
+            "a regression label is the target's value"
+        )
+    return numbers.astype(float)
+
+
 def join_labels(
     log_path: Path, labels_source: str, target: str, columns: Sequence[str] = ()
 ) -> Joined:
@@ -94,14 +107,11 @@ def join_labels(
     kept = [column for column in columns if column not in (ID, LABEL, "prediction")]
     logged = read_logged_predictions(log_path, kept)
     joined = labels.merge(logged, on=ID, how="inner", validate="one_to_one")  # a new 0..n index
-    # As the task compares them: numbers for regression, text for classification.
-    kind = float if TASK == "regression" else str
-    numbers = pd.to_numeric(joined[LABEL], errors="coerce").astype(float)
-    if kind is float and len(bad := joined[LABEL][numbers.isna()]):
-        raise UserError(
-            f"{labels_source}: {len(bad)} labels are not numbers (e.g. {bad.iloc[0]!r}); "
-            "a regression label is the target's value"
-        )
-    actual = numbers if kind is float else joined[LABEL].astype(str)
-    predicted, unknown_ids = joined["prediction"].astype(kind), len(labels) - len(joined)
-    return Joined(actual, predicted, joined[kept], len(labels), len(logged), unknown_ids)
+    return Joined(
+        actual=as_targets(joined[LABEL], labels_source),
+        predicted=joined["prediction"].astype(float if TASK == "regression" else str),
+        features=joined[kept],
+        labels=len(labels),
+        logged=len(logged),
+        unknown_ids=len(labels) - len(joined),
+    )

@@ -28,7 +28,8 @@ def review(
     base_name, base_sha = resolve_base(base)
     pr_recipe = recipe.read()  # dvc.yaml, read once: frozen stages, metrics files, the diff
     recipe.refuse_frozen(pr_recipe)
-    gate, sensitive, source, changes = rules_of(base_name, base_sha, params, read_params_tree())
+    rules = rules_of(base_name, base_sha, params, read_params_tree())
+    gate = rules.gate
     base_text = file_at(base_sha, METRICS_FILE)  # flattened as DVC does, both sides
     base_tree = {} if base_text is None else parse_json(base_text, f"{METRICS_FILE} on {base_name}")
     main_numbers, pr_numbers = flatten(base_tree), flatten(read_json(METRICS_FILE, {}))
@@ -38,7 +39,9 @@ def review(
 
     rows = judge_metrics(main_overall, pr_overall, gate.metrics)
     regressions = [row.name for row in rows if row.status == "regressed"]
-    fairness, unfair = fairness_section(sensitive, main_fairness, pr_fairness, gate.fairness)
+    fairness, unfair = fairness_section(
+        rules.sensitive_features, main_fairness, pr_fairness, gate.fairness
+    )
     regressions += unfair
     gated = set(main_numbers) | set(pr_numbers) | set(gate.metrics)
     regressions += boundary.shadowed(gated, pr_recipe)
@@ -65,7 +68,7 @@ def review(
         fairness,
         costs.markdown,
         "### Gate rules",
-        report.rules_section(source, changes),
+        report.rules_section(rules.source, rules.changes),
         boundary.section(base_name, base_sha, pr_recipe),
         "---",
         f"<sub>Reviewed model: `models/model.skops`, md5 `{md5}` in dvc.lock. "

@@ -67,11 +67,16 @@ def prediction_ids(count: int) -> list[str]:
     return [f"{prefix}{index}" for index in range(count)]
 
 
+def column_values(records: Sequence[BaseModel], index: int) -> list[Any]:
+    """A column's values, read by the field name record_model gives it (its position)."""
+    return [record.__dict__[f"field_{index}"] for record in records]
+
+
 def to_frame(records: Sequence[BaseModel], columns: Sequence[ColumnSpec]) -> pd.DataFrame:
     """The records as pandas read the training data: same columns and dtypes, missing as NaN."""
     data: dict[str, Any] = {}
     for index, column in enumerate(columns):
-        values = [record.__dict__[f"field_{index}"] for record in records]
+        values = column_values(records, index)
         if column.kind is float or (column.kind is int and column.nullable):
             data[column.name] = np.array(values, dtype="float64")  # None becomes NaN
         elif column.kind in (int, bool) and not column.nullable:
@@ -90,7 +95,7 @@ def unknown_categories(
     for index, column in enumerate(columns):
         if not column.categorical or column.categories is None:
             continue
-        values = [record.__dict__[f"field_{index}"] for record in records]
+        values = column_values(records, index)
         if not (unknown := set(values).difference(column.categories, [None])):
             continue
         known = ", ".join(sorted(map(str, column.categories)))
