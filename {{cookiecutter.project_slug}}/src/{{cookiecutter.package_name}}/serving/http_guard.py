@@ -119,8 +119,8 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
             else:  # /metrics and the health endpoints
                 text = "Prometheus text format" if path == "/metrics" else "Healthy (or ready)"
                 responses["200"] = {"description": text, "content": TEXT}
-                codes = () if path == "/metrics" else (503,)
-            for code in (*codes, 500):
+                codes = (500,) if path == "/metrics" else (503, 500)
+            for code in codes:
                 responses[str(code)] = {"$ref": f"#/components/responses/{code}"}
     return spec
 
